@@ -1,0 +1,106 @@
+"""The REST API (django-ninja): one NinjaAPI, one router per app, one error mapping."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+
+from xinfang.accounts.services import token_authenticate
+from xinfang.core.exceptions import ApplicationError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="信访维稳工作平台 API",
+    version="1",
+    description="所有接口（除获取令牌外）均需在请求头中携带 `Authorization: Bearer <token>`。",
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+FIELD_MESSAGES = {
+    "missing": "此项为必填项。",
+    "int_parsing": "须为整数。",
+    "int_type": "须为整数。",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_type": "日期格式应为 YYYY-MM-DD。",
+    "datetime_parsing": "时间格式应为 ISO 8601，例如 2026-10-01T09:30:00+08:00。",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601，例如 2026-10-01T09:30:00+08:00。",
+    "datetime_type": "时间格式应为 ISO 8601，例如 2026-10-01T09:30:00+08:00。",
+    "string_too_short": "内容过短。",
+    "string_too_long": "内容过长。",
+    "string_type": "须为文本。",
+    "bool_parsing": "须为 true 或 false。",
+    "enum": "取值不在允许范围内。",
+    "literal_error": "取值不在允许范围内。",
+    "greater_than_equal": "数值过小。",
+    "less_than_equal": "数值过大。",
+    "greater_than": "数值过小。",
+    "less_than": "数值过大。",
+    "json_invalid": "请求体不是合法的 JSON。",
+    "value_error": "取值无效。",
+}
+
+
+def chinese_field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Pydantic's errors as {field: Chinese message}; the location prefix (body/query) is dropped."""
+    fields: dict[str, str] = {}
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        field = ".".join(loc) or "__all__"
+        message = error.get("ctx", {}).get("chinese") or FIELD_MESSAGES.get(error.get("type", ""))
+        if message is None:
+            message = str(error.get("msg", "取值无效。")).removeprefix("Value error, ")
+        fields.setdefault(field, message)
+    return fields
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = chinese_field_errors(exc.errors)
+    summary = "；".join(f"{k}：{v}" for k, v in fields.items())
+    return api.create_response(
+        request, {"message": f"请求参数有误：{summary}", "errors": fields}, status=422
+    )
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    body: dict[str, Any] = {"message": exc.message}
+    if exc.extra:
+        body["errors"] = exc.extra
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"message": "记录不存在或您无权查看。"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"message": "未登录或令牌无效，请先获取令牌。"}, status=401)
+
+
+def register_routers() -> None:
+    from xinfang.accounts.api import router as accounts_router
+    from xinfang.deadlines.api import router as deadlines_router
+    from xinfang.organisation.api import router as organisation_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("/units", organisation_router)
+    api.add_router("/calendar", deadlines_router)
+
+
+register_routers()

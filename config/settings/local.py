@@ -1,0 +1,6 @@
+"""Settings for `make run`: an installation on one machine, with demo data allowed."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEMO_MODE = env_bool("XINFANG_DEMO", default=True)

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("accounts/", include("xinfang.accounts.urls")),
+    path("units/", include("xinfang.organisation.urls")),
+    path("calendar/", include("xinfang.deadlines.urls")),
+    path("audit/", include("xinfang.audit.urls")),
+    path("", include("xinfang.core.urls")),
+]
+
+handler403 = "xinfang.core.views.permission_denied"
+handler404 = "xinfang.core.views.page_not_found"

@@ -1,0 +1,91 @@
+"""Named role fixtures on the demo organisation (Zulip's hamlet/iago idea).
+
+The demo tree: 青山县 (county) → 城关镇 (the demo township) → 东风村 / 红星村 (villages), etc.
+Every business fixture below is a demo account, so tests read like the product's own roles.
+"""
+
+import pytest
+
+from xinfang.accounts.models import User
+from xinfang.core.demo import demo_load
+from xinfang.organisation.models import Unit
+
+
+@pytest.fixture
+def demo(db):
+    demo_load(password="Demo@2026")
+
+
+def _user(username: str) -> User:
+    return User.objects.select_related("unit").get(username=username)
+
+
+@pytest.fixture
+def clerk(demo) -> User:
+    return _user("clerk")
+
+
+@pytest.fixture
+def handler(demo) -> User:
+    return _user("handler")
+
+
+@pytest.fixture
+def leader(demo) -> User:
+    return _user("leader")
+
+
+@pytest.fixture
+def county_leader(demo) -> User:
+    return _user("county-leader")
+
+
+@pytest.fixture
+def village_handler(demo) -> User:
+    return _user("village-handler")
+
+
+@pytest.fixture
+def village2_handler(demo) -> User:
+    return _user("village2-handler")
+
+
+@pytest.fixture
+def sysadmin(demo) -> User:
+    return _user("sysadmin")
+
+
+@pytest.fixture
+def secadmin(demo) -> User:
+    return _user("secadmin")
+
+
+@pytest.fixture
+def auditor(demo) -> User:
+    return _user("auditor")
+
+
+@pytest.fixture
+def unit_by_code(demo):
+    return lambda code: Unit.objects.get(code=code)
+
+
+@pytest.fixture
+def api_client(client):
+    """A Django test client that sends a bearer token for the given user."""
+    from xinfang.accounts.services import token_issue
+
+    class ApiClient:
+        def __init__(self, user: User) -> None:
+            self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=user)}"}
+
+        def get(self, path: str, **params):  # type: ignore[no-untyped-def]
+            return client.get(path, params, **self.headers)
+
+        def post(self, path: str, data: dict):  # type: ignore[no-untyped-def]
+            return client.post(path, data, content_type="application/json", **self.headers)
+
+        def delete(self, path: str):  # type: ignore[no-untyped-def]
+            return client.delete(path, **self.headers)
+
+    return ApiClient

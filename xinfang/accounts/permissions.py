@@ -1,0 +1,87 @@
+"""Capabilities per role, and the one rule of data scope.
+
+Capabilities are strings `app.verb_noun`; a view or endpoint declares the one it needs. Scope is
+decided here and nowhere else: a user sees their own unit; leaders, supervisors and the petition
+office's front desk (接访员, 值班员) also see every unit below theirs. The three administrators
+(三员分立) hold no business capability at all.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from xinfang.core.exceptions import PermissionDenied
+
+from .roles import Role
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CLERK: frozenset({"petitions.register", "petitions.view", "calendar.compute"}),
+    Role.HANDLER: frozenset({"petitions.handle", "petitions.view", "calendar.compute"}),
+    Role.LEADER: frozenset(
+        {"petitions.view", "petitions.approve", "stats.view", "calendar.compute", "units.view"}
+    ),
+    Role.PRINCIPAL: frozenset(
+        {"petitions.view", "petitions.approve", "stats.view", "calendar.compute", "units.view"}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {"petitions.view", "supervision.manage", "stats.view", "calendar.compute", "units.view"}
+    ),
+    Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute"}),
+    Role.INFORMANT: frozenset({"incidents.report", "calendar.compute"}),
+    Role.DUTY: frozenset({"duty.log", "petitions.register", "petitions.view", "calendar.compute"}),
+    Role.SYSADMIN: frozenset(
+        {"users.manage", "units.manage", "units.view", "calendar.manage", "calendar.compute"}
+    ),
+    Role.SECADMIN: frozenset({"roles.manage", "security.manage", "users.unlock"}),
+    Role.AUDITOR: frozenset({"audit.view_log", "audit.archive"}),
+}
+
+# Roles whose scope covers the descendants of their unit, not only the unit itself.
+SUBTREE_ROLES = frozenset(
+    {Role.LEADER, Role.PRINCIPAL, Role.SUPERVISOR, Role.CLERK, Role.DUTY, Role.SYSADMIN, Role.SECADMIN}
+)
+
+
+def capabilities_of(user: Any) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    caps: set[str] = set()
+    for role in user.role_codes:
+        caps |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(caps)
+
+
+def has_capability(user: Any, capability: str) -> bool:
+    return capability in capabilities_of(user)
+
+
+def sees_subtree(user: Any) -> bool:
+    return bool(user.role_codes & SUBTREE_ROLES)
+
+
+def ensure_capability(user: Any, capability: str) -> None:
+    if not has_capability(user, capability):
+        raise PermissionDenied("您没有执行此操作的权限。")
+
+
+def capability_required(capability: str) -> Callable:
+    """Page decorator: anonymous users go to the login page, the rest need `capability` (403)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect(f"/accounts/login/?next={request.path}")
+            ensure_capability(request.user, capability)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def not_found() -> Http404:
+    return Http404("记录不存在或您无权查看。")

@@ -1,0 +1,261 @@
+"""Sign-in, lockout, passwords, users, roles and API tokens. Every change is audited."""
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xinfang.audit.models import AuditEvent
+from xinfang.audit.services import audit_record
+from xinfang.core.exceptions import ApplicationError, ValidationFailed
+from xinfang.core.requests import RequestMeta
+from xinfang.organisation.models import Unit
+
+from .models import ApiToken, RoleAssignment, User
+from .roles import Role
+
+GENERIC_LOGIN_ERROR = "用户名或密码错误。"
+
+
+class AccountLocked(ApplicationError):
+    status_code = 403
+
+
+def _locked_message(user: User) -> str:
+    until = timezone.localtime(user.locked_until)
+    return f"连续登录失败次数过多，账号已锁定至 {until:%H:%M}，请稍后再试或联系安全管理员解锁。"
+
+
+def auth_authenticate(
+    *, username: str, password: str, request_meta: RequestMeta | None = None
+) -> User:
+    """Checks a username and password, counting failures and locking the account.
+
+    After `LOGIN_MAX_FAILURES` consecutive failures the account is locked for
+    `LOGIN_LOCK_MINUTES`; while locked even the right password is refused. The message does not
+    say whether the username exists. Failures are committed even though the caller gets an error.
+    """
+    now = timezone.now()
+    user = User.objects.filter(username=username).select_related("unit").first()
+    if user is not None and user.locked_until and user.locked_until > now:
+        audit_record(
+            actor=None, username=username, event=AuditEvent.LOGIN_FAILED, target=user,
+            success=False, request_meta=request_meta, reason="locked",
+        )
+        raise AccountLocked(_locked_message(user))
+    if user is None or not user.is_active or not user.check_password(password):
+        _record_failure(user=user, username=username, request_meta=request_meta)
+        raise ApplicationError(GENERIC_LOGIN_ERROR)
+    if user.failed_login_count or user.locked_until:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        user.failed_login_count, user.locked_until = 0, None
+    return user
+
+
+@transaction.atomic
+def _record_failure(*, user: User | None, username: str, request_meta: RequestMeta | None) -> None:
+    if user is None:
+        audit_record(
+            actor=None, username=username, event=AuditEvent.LOGIN_FAILED, success=False,
+            request_meta=request_meta, reason="unknown_user",
+        )
+        return
+    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+    user.refresh_from_db(fields=["failed_login_count"])
+    audit_record(
+        actor=None, username=username, event=AuditEvent.LOGIN_FAILED, target=user, success=False,
+        request_meta=request_meta, reason="bad_password", failures=user.failed_login_count,
+    )
+    if user.failed_login_count >= settings.LOGIN_MAX_FAILURES:
+        locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        User.objects.filter(pk=user.pk).update(locked_until=locked_until, failed_login_count=0)
+        audit_record(
+            actor=None, username=username, event=AuditEvent.ACCOUNT_LOCKED, target=user,
+            success=False, request_meta=request_meta, locked_until=locked_until,
+        )
+
+
+def auth_record_login(*, user: User, request_meta: RequestMeta | None, via: str = "page") -> None:
+    audit_record(actor=user, event=AuditEvent.LOGIN, target=user, request_meta=request_meta, via=via)
+
+
+def auth_record_logout(*, user: User, request_meta: RequestMeta | None, expired: bool = False) -> None:
+    event = AuditEvent.SESSION_EXPIRED if expired else AuditEvent.LOGOUT
+    audit_record(actor=user, event=event, target=user, request_meta=request_meta)
+
+
+def _check_password_policy(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), {"password": " ".join(exc.messages)}) from exc
+
+
+@transaction.atomic
+def password_change(
+    *, actor: User, old_password: str, new_password: str, request_meta: RequestMeta | None = None
+) -> None:
+    if not actor.check_password(old_password):
+        raise ValidationFailed("原密码不正确。", {"old_password": "原密码不正确。"})
+    if old_password == new_password:
+        raise ValidationFailed("新密码不能与原密码相同。", {"new_password": "新密码不能与原密码相同。"})
+    _check_password_policy(new_password, actor)
+    actor.set_password(new_password)
+    actor.must_change_password = False
+    actor.password_changed_at = timezone.now()
+    actor.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit_record(actor=actor, event=AuditEvent.PASSWORD_CHANGED, target=actor, request_meta=request_meta)
+
+
+def _validate_user_fields(*, username: str, full_name: str, unit: Unit | None, instance: User | None = None) -> None:
+    errors: dict[str, str] = {}
+    if not username or len(username) > 150 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        errors["username"] = "用户名只能包含字母、数字、-、_ 和 .。"
+    elif User.objects.filter(username=username).exclude(pk=instance.pk if instance else None).exists():
+        errors["username"] = f"用户名 {username} 已存在。"
+    if not full_name.strip():
+        errors["full_name"] = "请填写姓名。"
+    if unit is None:
+        errors["unit"] = "请选择所属单位。"
+    if errors:
+        raise ValidationFailed("用户信息有误，请修改后再提交。", errors)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    full_name: str,
+    unit: Unit | None,
+    password: str,
+    phone: str = "",
+    must_change_password: bool = True,
+    request_meta: RequestMeta | None = None,
+) -> User:
+    """Creates an account. Accounts made by an administrator must change the password at first login."""
+    _validate_user_fields(username=username, full_name=full_name, unit=unit)
+    _check_password_policy(password)
+    user = User(username=username, full_name=full_name.strip(), unit=unit, phone=phone,
+                must_change_password=must_change_password)
+    user.set_password(password)
+    user.save()
+    audit_record(
+        actor=actor, event=AuditEvent.USER_CREATED, target=user, request_meta=request_meta,
+        unit=unit.pk if unit else None, must_change_password=must_change_password,
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *, actor: Any, user: User, full_name: str, unit: Unit | None, phone: str, is_active: bool,
+    request_meta: RequestMeta | None = None,
+) -> User:
+    _validate_user_fields(username=user.username, full_name=full_name, unit=unit, instance=user)
+    old = {"full_name": user.full_name, "unit": user.unit_id, "phone": user.phone, "is_active": user.is_active}
+    user.full_name, user.unit, user.phone, user.is_active = full_name.strip(), unit, phone, is_active
+    user.save(update_fields=["full_name", "unit", "phone", "is_active"])
+    new = {"full_name": user.full_name, "unit": user.unit_id, "phone": user.phone, "is_active": user.is_active}
+    audit_record(
+        actor=actor, event=AuditEvent.USER_CHANGED, target=user, request_meta=request_meta,
+        old={k: v for k, v in old.items() if new[k] != v}, new={k: v for k, v in new.items() if old[k] != v},
+    )
+    if not is_active:
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return user
+
+
+@transaction.atomic
+def user_set_roles(
+    *, actor: Any, user: User, roles: set[str], request_meta: RequestMeta | None = None
+) -> User:
+    """Replaces a user's roles. An administrator role cannot be combined with any other role
+    (三员分立), and nobody changes their own roles."""
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise ValidationFailed(f"未知角色：{'、'.join(sorted(unknown))}。")
+    admin_roles = roles & {Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR}
+    if admin_roles and len(roles) > 1:
+        raise ValidationFailed("三员分立：系统管理员、安全管理员、审计管理员不能与其他角色兼任。")
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationFailed("不能调整自己的角色。")
+    old = set(user.role_codes)
+    RoleAssignment.objects.filter(user=user).exclude(role__in=roles).delete()
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=user, role=r) for r in sorted(roles - old)], ignore_conflicts=True
+    )
+    user._role_codes = frozenset(roles)
+    audit_record(
+        actor=actor, event=AuditEvent.ROLES_CHANGED, target=user, request_meta=request_meta,
+        old=sorted(old), new=sorted(roles),
+    )
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, actor: Any, user: User, request_meta: RequestMeta | None = None) -> None:
+    User.objects.filter(pk=user.pk).update(locked_until=None, failed_login_count=0)
+    audit_record(actor=actor, event=AuditEvent.ACCOUNT_UNLOCKED, target=user, request_meta=request_meta)
+
+
+@transaction.atomic
+def user_reset_password(
+    *, actor: Any, user: User, new_password: str, request_meta: RequestMeta | None = None
+) -> None:
+    """An administrator sets a temporary password; the user must change it at next login."""
+    _check_password_policy(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(actor=actor, event=AuditEvent.PASSWORD_RESET, target=user, request_meta=request_meta)
+
+
+@transaction.atomic
+def token_issue(*, user: User, request_meta: RequestMeta | None = None) -> str:
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8], created_at=timezone.now()
+    )
+    audit_record(
+        actor=user, event=AuditEvent.TOKEN_ISSUED, target=token, target_label=token.prefix,
+        request_meta=request_meta,
+    )
+    return key
+
+
+def token_authenticate(key: str) -> User | None:
+    """The user behind a live token, or None. Revoked tokens, inactive and locked users fail."""
+    token = (
+        ApiToken.objects.select_related("user", "user__unit")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    user = token.user
+    now = timezone.now()
+    if user.locked_until and user.locked_until > now:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    user.api_token = token  # type: ignore[attr-defined]
+    return user
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token: ApiToken, request_meta: RequestMeta | None = None) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor, event=AuditEvent.TOKEN_REVOKED, target=token, target_label=token.prefix,
+        request_meta=request_meta, owner=token.user.username,
+    )

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from xinfang.core.demo import DEMO_ACCOUNTS, demo_load
+from xinfang.core.exceptions import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "加载演示组织机构和每个角色一个演示账号（仅演示模式；重复运行不会重复创建）。"
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        try:
+            result = demo_load()
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"演示数据：新建单位 {result.units_created} 个，新建账号 {result.users_created} 个。")
+        if options["quiet_logins"]:
+            return
+        self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
+        for username, full_name, _, role in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<18} {full_name:<8} {role.label}")
+        self.stdout.write(f"  当前密码：{settings.DEMO_PASSWORD}")

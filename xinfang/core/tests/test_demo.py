@@ -1,0 +1,37 @@
+import pytest
+
+from xinfang.accounts.models import User
+from xinfang.core.demo import DEMO_ACCOUNTS, DEMO_UNITS, demo_load
+from xinfang.core.exceptions import ApplicationError
+from xinfang.organisation.models import Unit
+
+
+def test_demo_load_twice_duplicates_nothing(db):
+    first = demo_load()
+    second = demo_load()
+    assert first.units_created == len(DEMO_UNITS)
+    assert first.users_created == len(DEMO_ACCOUNTS)
+    assert (second.units_created, second.users_created) == (0, 0)
+    assert Unit.objects.count() == len(DEMO_UNITS)
+    assert User.objects.count() == len(DEMO_ACCOUNTS)
+
+
+def test_demo_accounts_sign_in_without_forced_change(client, demo):
+    response = client.post("/accounts/login/", {"username": "county-leader", "password": "Demo@2026"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_demo_refused_outside_demo_mode(db, settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(ApplicationError, match="不允许加载演示数据"):
+        demo_load()
+    assert Unit.objects.count() == 0
+
+
+def test_home_page_shows_user_unit_and_roles(client, leader):
+    client.force_login(leader)
+    body = client.get("/").content.decode()
+    assert "张分管" in body
+    assert "城关镇" in body
+    assert "分管领导" in body

@@ -1,0 +1,51 @@
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from .selectors import access_unit_by_id, unit_list
+
+router = Router(tags=["组织机构"])
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    code: str
+    unit_type: str
+    unit_type_label: str
+    parent_id: int | None
+    depth: int
+    is_active: bool
+
+
+class UnitPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[UnitOut]
+
+
+def _out(unit) -> UnitOut:  # type: ignore[no-untyped-def]
+    return UnitOut(
+        id=unit.pk, name=unit.name, code=unit.code, unit_type=unit.unit_type,
+        unit_type_label=unit.get_unit_type_display(), parent_id=unit.parent_id, depth=unit.depth,
+        is_active=unit.is_active,
+    )
+
+
+@router.get("", response=UnitPage)
+def list_units(
+    request: HttpRequest, q: str = "", unit_type: str = "", page: int = 1, page_size: int = 100
+) -> UnitPage:
+    """调用者权限范围内的单位（本单位；领导、接访员等含下级单位）。"""
+    page_size = max(1, min(page_size, 500))
+    page = max(1, page)
+    qs = unit_list(actor=request.user, q=q, unit_type=unit_type)
+    items = list(qs[(page - 1) * page_size : page * page_size])
+    return UnitPage(count=qs.count(), page=page, page_size=page_size, items=[_out(u) for u in items])
+
+
+@router.get("/{unit_id}", response=UnitOut)
+def get_unit(request: HttpRequest, unit_id: int) -> UnitOut:
+    """权限范围外的单位与不存在的单位一样回答 404。"""
+    return _out(access_unit_by_id(request.user, unit_id))
+

@@ -1,0 +1,52 @@
+"""Reads of the unit tree, and the scope filter every other app builds on."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from xinfang.accounts.permissions import sees_subtree
+from xinfang.core.exceptions import NotFound
+
+from .models import Unit
+
+
+def scope_q(actor: Any, *, unit_field: str = "unit") -> Q:
+    """The filter that keeps a record whose `unit_field` lies in the actor's scope.
+
+    Every scoped queryset of the product is built from this one function. A user with no unit
+    sees nothing.
+    """
+    unit = getattr(actor, "unit", None)
+    if unit is None or not getattr(actor, "is_authenticated", False):
+        return Q(pk__in=[])
+    if sees_subtree(actor):
+        return Q(**{f"{unit_field}__path__startswith": unit.path})
+    return Q(**{f"{unit_field}_id": unit.pk})
+
+
+def units_visible_to(actor: Any) -> QuerySet[Unit]:
+    unit = getattr(actor, "unit", None)
+    if unit is None:
+        return Unit.objects.none()
+    if sees_subtree(actor):
+        return Unit.objects.filter(path__startswith=unit.path)
+    return Unit.objects.filter(pk=unit.pk)
+
+
+def access_unit_by_id(actor: Any, unit_id: int) -> Unit:
+    """The same NotFound whether the unit does not exist or lies outside the actor's scope."""
+    try:
+        return units_visible_to(actor).select_related("parent").get(pk=unit_id)
+    except (Unit.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def unit_list(*, actor: Any, q: str = "", unit_type: str = "", active_only: bool = False) -> QuerySet[Unit]:
+    qs = units_visible_to(actor).select_related("parent")
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code__icontains=q))
+    if unit_type:
+        qs = qs.filter(unit_type=unit_type)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("path")
