@@ -70,9 +70,7 @@ def chinese_field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = chinese_field_errors(exc.errors)
     summary = "；".join(f"{k}：{v}" for k, v in fields.items())
-    return api.create_response(
-        request, {"message": f"请求参数有误：{summary}", "errors": fields}, status=422
-    )
+    return api.create_response(request, {"message": f"请求参数有误：{summary}", "errors": fields}, status=422)
 
 
 @api.exception_handler(ApplicationError)
@@ -94,8 +92,9 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 
 def register_routers() -> None:
-    from xinfang.accounts.api import router as accounts_router
     from xinfang.deadlines.api import router as deadlines_router
+
+    from xinfang.accounts.api import router as accounts_router
     from xinfang.organisation.api import router as organisation_router
 
     api.add_router("/auth", accounts_router)

@@ -54,7 +54,11 @@ def revoke_token(request: HttpRequest) -> MessageOut:
 def get_me(request: HttpRequest) -> MeOut:
     user = request.user
     return MeOut(
-        id=user.pk, username=user.username, full_name=user.full_name, unit_id=user.unit_id,
-        unit_name=user.unit.name if user.unit else None, roles=sorted(user.role_codes),
+        id=user.pk,
+        username=user.username,
+        full_name=user.full_name,
+        unit_id=user.unit_id,
+        unit_name=user.unit.name if user.unit else None,
+        roles=sorted(user.role_codes),
         must_change_password=user.must_change_password,
     )

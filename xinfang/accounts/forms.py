@@ -14,7 +14,8 @@ class LoginForm(BootstrapFormMixin, forms.Form):
 class PasswordChangeForm(BootstrapFormMixin, forms.Form):
     old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
     new_password = forms.CharField(
-        label="新密码", widget=forms.PasswordInput,
+        label="新密码",
+        widget=forms.PasswordInput,
         help_text="至少 8 位，且包含大写字母、小写字母、数字、特殊字符中的至少三类。",
     )
     new_password_again = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
@@ -37,7 +38,9 @@ class UserForm(BootstrapFormMixin, forms.Form):
     unit = UnitChoiceField(label="所属单位", queryset=Unit.objects.none())
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
     password = forms.CharField(
-        label="初始密码", widget=forms.PasswordInput, required=False,
+        label="初始密码",
+        widget=forms.PasswordInput,
+        required=False,
         help_text="用户首次登录时须修改密码。",
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)

@@ -30,7 +30,9 @@ class IdleTimeoutMiddleware:
                 user = request.user
                 logout(request)
                 auth_record_logout(user=user, request_meta=RequestMeta.from_request(request), expired=True)
-                messages.warning(request, f"您已超过 {settings.SESSION_IDLE_MINUTES} 分钟未操作，请重新登录。")
+                messages.warning(
+                    request, f"您已超过 {settings.SESSION_IDLE_MINUTES} 分钟未操作，请重新登录。"
+                )
                 if request.htmx:  # type: ignore[attr-defined]
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = settings.LOGIN_URL_PATH
@@ -48,10 +50,6 @@ class ForcePasswordChangeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and user.must_change_password
-            and not request.path.startswith(self.ALLOWED)
-        ):
+        if user.is_authenticated and user.must_change_password and not request.path.startswith(self.ALLOWED):
             return redirect("accounts:password_change")
         return self.get_response(request)

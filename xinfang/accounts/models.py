@@ -13,8 +13,12 @@ class User(AbstractUser):
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     unit = models.ForeignKey(
-        "organisation.Unit", verbose_name="所属单位", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        "organisation.Unit",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     phone = models.CharField("联系电话", max_length=30, blank=True)
     must_change_password = models.BooleanField("首次登录须改密码", default=False)

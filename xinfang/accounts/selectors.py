@@ -20,8 +20,10 @@ def access_user_by_id(actor: Any, user_id: int) -> User:
 
 
 def user_list(*, actor: Any, q: str = "") -> QuerySet[User]:
-    qs = users_visible_to(actor).select_related("unit").prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role"))
+    qs = (
+        users_visible_to(actor)
+        .select_related("unit")
+        .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role")))
     )
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__contains=q) | Q(unit__name__contains=q))

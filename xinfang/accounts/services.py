@@ -32,9 +32,7 @@ def _locked_message(user: User) -> str:
     return f"连续登录失败次数过多，账号已锁定至 {until:%H:%M}，请稍后再试或联系安全管理员解锁。"
 
 
-def auth_authenticate(
-    *, username: str, password: str, request_meta: RequestMeta | None = None
-) -> User:
+def auth_authenticate(*, username: str, password: str, request_meta: RequestMeta | None = None) -> User:
     """Checks a username and password, counting failures and locking the account.
 
     After `LOGIN_MAX_FAILURES` consecutive failures the account is locked for
@@ -45,8 +43,13 @@ def auth_authenticate(
     user = User.objects.filter(username=username).select_related("unit").first()
     if user is not None and user.locked_until and user.locked_until > now:
         audit_record(
-            actor=None, username=username, event=AuditEvent.LOGIN_FAILED, target=user,
-            success=False, request_meta=request_meta, reason="locked",
+            actor=None,
+            username=username,
+            event=AuditEvent.LOGIN_FAILED,
+            target=user,
+            success=False,
+            request_meta=request_meta,
+            reason="locked",
         )
         raise AccountLocked(_locked_message(user))
     if user is None or not user.is_active or not user.check_password(password):
@@ -62,22 +65,37 @@ def auth_authenticate(
 def _record_failure(*, user: User | None, username: str, request_meta: RequestMeta | None) -> None:
     if user is None:
         audit_record(
-            actor=None, username=username, event=AuditEvent.LOGIN_FAILED, success=False,
-            request_meta=request_meta, reason="unknown_user",
+            actor=None,
+            username=username,
+            event=AuditEvent.LOGIN_FAILED,
+            success=False,
+            request_meta=request_meta,
+            reason="unknown_user",
         )
         return
     User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
     user.refresh_from_db(fields=["failed_login_count"])
     audit_record(
-        actor=None, username=username, event=AuditEvent.LOGIN_FAILED, target=user, success=False,
-        request_meta=request_meta, reason="bad_password", failures=user.failed_login_count,
+        actor=None,
+        username=username,
+        event=AuditEvent.LOGIN_FAILED,
+        target=user,
+        success=False,
+        request_meta=request_meta,
+        reason="bad_password",
+        failures=user.failed_login_count,
     )
     if user.failed_login_count >= settings.LOGIN_MAX_FAILURES:
         locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
         User.objects.filter(pk=user.pk).update(locked_until=locked_until, failed_login_count=0)
         audit_record(
-            actor=None, username=username, event=AuditEvent.ACCOUNT_LOCKED, target=user,
-            success=False, request_meta=request_meta, locked_until=locked_until,
+            actor=None,
+            username=username,
+            event=AuditEvent.ACCOUNT_LOCKED,
+            target=user,
+            success=False,
+            request_meta=request_meta,
+            locked_until=locked_until,
         )
 
 
@@ -113,9 +131,15 @@ def password_change(
     audit_record(actor=actor, event=AuditEvent.PASSWORD_CHANGED, target=actor, request_meta=request_meta)
 
 
-def _validate_user_fields(*, username: str, full_name: str, unit: Unit | None, instance: User | None = None) -> None:
+def _validate_user_fields(
+    *, username: str, full_name: str, unit: Unit | None, instance: User | None = None
+) -> None:
     errors: dict[str, str] = {}
-    if not username or len(username) > 150 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+    if (
+        not username
+        or len(username) > 150
+        or not username.replace("-", "").replace("_", "").replace(".", "").isalnum()
+    ):
         errors["username"] = "用户名只能包含字母、数字、-、_ 和 .。"
     elif User.objects.filter(username=username).exclude(pk=instance.pk if instance else None).exists():
         errors["username"] = f"用户名 {username} 已存在。"
@@ -142,30 +166,59 @@ def user_create(
     """Creates an account. Accounts made by an administrator must change the password at first login."""
     _validate_user_fields(username=username, full_name=full_name, unit=unit)
     _check_password_policy(password)
-    user = User(username=username, full_name=full_name.strip(), unit=unit, phone=phone,
-                must_change_password=must_change_password)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        unit=unit,
+        phone=phone,
+        must_change_password=must_change_password,
+    )
     user.set_password(password)
     user.save()
     audit_record(
-        actor=actor, event=AuditEvent.USER_CREATED, target=user, request_meta=request_meta,
-        unit=unit.pk if unit else None, must_change_password=must_change_password,
+        actor=actor,
+        event=AuditEvent.USER_CREATED,
+        target=user,
+        request_meta=request_meta,
+        unit=unit.pk if unit else None,
+        must_change_password=must_change_password,
     )
     return user
 
 
 @transaction.atomic
 def user_update(
-    *, actor: Any, user: User, full_name: str, unit: Unit | None, phone: str, is_active: bool,
+    *,
+    actor: Any,
+    user: User,
+    full_name: str,
+    unit: Unit | None,
+    phone: str,
+    is_active: bool,
     request_meta: RequestMeta | None = None,
 ) -> User:
     _validate_user_fields(username=user.username, full_name=full_name, unit=unit, instance=user)
-    old = {"full_name": user.full_name, "unit": user.unit_id, "phone": user.phone, "is_active": user.is_active}
+    old = {
+        "full_name": user.full_name,
+        "unit": user.unit_id,
+        "phone": user.phone,
+        "is_active": user.is_active,
+    }
     user.full_name, user.unit, user.phone, user.is_active = full_name.strip(), unit, phone, is_active
     user.save(update_fields=["full_name", "unit", "phone", "is_active"])
-    new = {"full_name": user.full_name, "unit": user.unit_id, "phone": user.phone, "is_active": user.is_active}
+    new = {
+        "full_name": user.full_name,
+        "unit": user.unit_id,
+        "phone": user.phone,
+        "is_active": user.is_active,
+    }
     audit_record(
-        actor=actor, event=AuditEvent.USER_CHANGED, target=user, request_meta=request_meta,
-        old={k: v for k, v in old.items() if new[k] != v}, new={k: v for k, v in new.items() if old[k] != v},
+        actor=actor,
+        event=AuditEvent.USER_CHANGED,
+        target=user,
+        request_meta=request_meta,
+        old={k: v for k, v in old.items() if new[k] != v},
+        new={k: v for k, v in new.items() if old[k] != v},
     )
     if not is_active:
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
@@ -193,8 +246,12 @@ def user_set_roles(
     )
     user._role_codes = frozenset(roles)
     audit_record(
-        actor=actor, event=AuditEvent.ROLES_CHANGED, target=user, request_meta=request_meta,
-        old=sorted(old), new=sorted(roles),
+        actor=actor,
+        event=AuditEvent.ROLES_CHANGED,
+        target=user,
+        request_meta=request_meta,
+        old=sorted(old),
+        new=sorted(roles),
     )
     return user
 
@@ -224,7 +281,10 @@ def token_issue(*, user: User, request_meta: RequestMeta | None = None) -> str:
         user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8], created_at=timezone.now()
     )
     audit_record(
-        actor=user, event=AuditEvent.TOKEN_ISSUED, target=token, target_label=token.prefix,
+        actor=user,
+        event=AuditEvent.TOKEN_ISSUED,
+        target=token,
+        target_label=token.prefix,
         request_meta=request_meta,
     )
     return key
@@ -256,6 +316,10 @@ def token_revoke(*, actor: User, token: ApiToken, request_meta: RequestMeta | No
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_record(
-        actor=actor, event=AuditEvent.TOKEN_REVOKED, target=token, target_label=token.prefix,
-        request_meta=request_meta, owner=token.user.username,
+        actor=actor,
+        event=AuditEvent.TOKEN_REVOKED,
+        target=token,
+        target_label=token.prefix,
+        request_meta=request_meta,
+        owner=token.user.username,
     )

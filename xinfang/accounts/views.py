@@ -41,7 +41,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 target = ""
             return redirect(target or "core:home")
     return render(
-        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")},
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
         status=200 if not form.errors else 400,
     )
 
@@ -91,9 +93,12 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     page = Paginator(user_list(actor=request.user, q=q), 30).get_page(request.GET.get("page"))
     return render(
-        request, "accounts/user_list.html",
+        request,
+        "accounts/user_list.html",
         {
-            "page_obj": page, "q": q, "query_string": f"q={q}&" if q else "",
+            "page_obj": page,
+            "q": q,
+            "query_string": f"q={q}&" if q else "",
             "can_manage_users": has_capability(request.user, "users.manage"),
             "can_manage_roles": has_capability(request.user, "roles.manage"),
             "now": timezone.now(),
@@ -109,14 +114,20 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = services.user_create(
-                actor=request.user, username=data["username"], full_name=data["full_name"],
-                unit=data["unit"], phone=data["phone"], password=data["password"],
+                actor=request.user,
+                username=data["username"],
+                full_name=data["full_name"],
+                unit=data["unit"],
+                phone=data["phone"],
+                password=data["password"],
                 request_meta=RequestMeta.from_request(request),
             )
         except ApplicationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"已创建用户 {user.username}，首次登录时须修改密码。请安全管理员分配角色。")
+            messages.success(
+                request, f"已创建用户 {user.username}，首次登录时须修改密码。请安全管理员分配角色。"
+            )
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "title": "新建用户"})
 
@@ -125,16 +136,25 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
 def user_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     target = access_user_by_id(request.user, user_id)
     units = units_visible_to(request.user).filter(is_active=True)
-    initial = {"username": target.username, "full_name": target.full_name, "unit": target.unit,
-               "phone": target.phone, "is_active": target.is_active}
+    initial = {
+        "username": target.username,
+        "full_name": target.full_name,
+        "unit": target.unit,
+        "phone": target.phone,
+        "is_active": target.is_active,
+    }
     form = UserForm(request.POST or None, units=units, editing=True, initial=initial)
     reset_form = ResetPasswordForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.user_update(
-                actor=request.user, user=target, full_name=data["full_name"], unit=data["unit"],
-                phone=data["phone"], is_active=data["is_active"],
+                actor=request.user,
+                user=target,
+                full_name=data["full_name"],
+                unit=data["unit"],
+                phone=data["phone"],
+                is_active=data["is_active"],
                 request_meta=RequestMeta.from_request(request),
             )
         except ApplicationError as exc:
@@ -143,7 +163,8 @@ def user_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.success(request, f"已保存用户 {target.username}。")
             return redirect("accounts:user_list")
     return render(
-        request, "accounts/user_form.html",
+        request,
+        "accounts/user_form.html",
         {"form": form, "title": f"编辑用户 {target.username}", "target": target, "reset_form": reset_form},
     )
 
@@ -156,7 +177,9 @@ def user_reset_password_view(request: HttpRequest, user_id: int) -> HttpResponse
     if form.is_valid():
         try:
             services.user_reset_password(
-                actor=request.user, user=target, new_password=form.cleaned_data["new_password"],
+                actor=request.user,
+                user=target,
+                new_password=form.cleaned_data["new_password"],
                 request_meta=RequestMeta.from_request(request),
             )
         except ApplicationError as exc:
@@ -173,7 +196,9 @@ def user_roles_view(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.user_set_roles(
-                actor=request.user, user=target, roles=set(form.cleaned_data["roles"]),
+                actor=request.user,
+                user=target,
+                roles=set(form.cleaned_data["roles"]),
                 request_meta=RequestMeta.from_request(request),
             )
         except ApplicationError as exc:

@@ -56,9 +56,13 @@ def entry_list_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "audit/entry_list.html",
+        request,
+        "audit/entry_list.html",
         {
-            "page_obj": page, "filters": filters, "problems": problems, "events": AuditEvent.choices,
+            "page_obj": page,
+            "filters": filters,
+            "problems": problems,
+            "events": AuditEvent.choices,
             "query_string": f"{query.urlencode()}&" if query else "",
             "archives": AuditArchive.objects.select_related("created_by")[:10],
         },
@@ -75,20 +79,32 @@ def entry_export_view(request: HttpRequest) -> StreamingHttpResponse:
     """Streams the filtered log as CSV (UTF-8 with BOM so that Excel opens Chinese correctly)."""
     filters, _ = _filters_from(request)
     audit_record(
-        actor=request.user, event=AuditEvent.AUDIT_EXPORTED, request_meta=RequestMeta.from_request(request),
+        actor=request.user,
+        event=AuditEvent.AUDIT_EXPORTED,
+        request_meta=RequestMeta.from_request(request),
         filters={k: str(v) for k, v in filters.__dict__.items() if v not in ("", None)},
     )
     writer = csv.writer(_Echo())
     labels = dict(AuditEvent.choices)
 
     def rows():  # type: ignore[no-untyped-def]
-        yield "\ufeff" + writer.writerow(["时间", "用户", "事件", "对象类型", "对象编号", "对象", "结果", "IP 地址", "详情"])
+        yield "\ufeff" + writer.writerow(
+            ["时间", "用户", "事件", "对象类型", "对象编号", "对象", "结果", "IP 地址", "详情"]
+        )
         for e in audit_entry_list(filters=filters).iterator(chunk_size=2000):
-            yield writer.writerow([
-                timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username,
-                labels.get(e.event, e.event), e.target_type, e.target_id, e.target_label,
-                "成功" if e.success else "失败", e.ip or "", e.extra_data,
-            ])
+            yield writer.writerow(
+                [
+                    timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.actor_username,
+                    labels.get(e.event, e.event),
+                    e.target_type,
+                    e.target_id,
+                    e.target_label,
+                    "成功" if e.success else "失败",
+                    e.ip or "",
+                    e.extra_data,
+                ]
+            )
 
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
@@ -105,7 +121,9 @@ def archive_view(request: HttpRequest) -> HttpResponse:
         return redirect("audit:entry_list")
     cutoff = timezone.make_aware(datetime.combine(before, datetime.min.time()))
     try:
-        archive = audit_archive(actor=request.user, before=cutoff, request_meta=RequestMeta.from_request(request))
+        archive = audit_archive(
+            actor=request.user, before=cutoff, request_meta=RequestMeta.from_request(request)
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from xinfang.accounts.models import User
 from xinfang.accounts.roles import Role
-from xinfang.core.exceptions import ApplicationError
 from xinfang.accounts.services import user_create, user_set_roles
+from xinfang.core.exceptions import ApplicationError
 from xinfang.organisation.models import Unit, UnitType
 from xinfang.organisation.services import unit_create
 
@@ -88,7 +88,10 @@ def demo_load(*, password: str | None = None) -> DemoResult:
     for code, name, unit_type, parent_code in DEMO_UNITS:
         if code not in units:
             units[code] = unit_create(
-                actor=None, name=name, code=code, unit_type=unit_type,
+                actor=None,
+                name=name,
+                code=code,
+                unit_type=unit_type,
                 parent=units[parent_code] if parent_code else None,
             )
             units_created += 1
@@ -99,8 +102,12 @@ def demo_load(*, password: str | None = None) -> DemoResult:
         if username in existing:
             continue
         user = user_create(
-            actor=None, username=username, full_name=full_name, unit=units[unit_code],
-            password=password or settings.DEMO_PASSWORD, must_change_password=False,
+            actor=None,
+            username=username,
+            full_name=full_name,
+            unit=units[unit_code],
+            password=password or settings.DEMO_PASSWORD,
+            must_change_password=False,
         )
         user_set_roles(actor=None, user=user, roles={role})
         users_created += 1

@@ -19,6 +19,4 @@ class ApplicationErrorMiddleware:
         if request.path.startswith("/api/") or not isinstance(exception, ApplicationError):
             return None
         template = "core/404.html" if isinstance(exception, NotFound) else "core/error.html"
-        return render(
-            request, template, {"message": exception.message}, status=exception.status_code
-        )
+        return render(request, template, {"message": exception.message}, status=exception.status_code)

@@ -26,8 +26,13 @@ class UnitPage(Schema):
 
 def _out(unit) -> UnitOut:  # type: ignore[no-untyped-def]
     return UnitOut(
-        id=unit.pk, name=unit.name, code=unit.code, unit_type=unit.unit_type,
-        unit_type_label=unit.get_unit_type_display(), parent_id=unit.parent_id, depth=unit.depth,
+        id=unit.pk,
+        name=unit.name,
+        code=unit.code,
+        unit_type=unit.unit_type,
+        unit_type_label=unit.get_unit_type_display(),
+        parent_id=unit.parent_id,
+        depth=unit.depth,
         is_active=unit.is_active,
     )
 
@@ -48,4 +53,3 @@ def list_units(
 def get_unit(request: HttpRequest, unit_id: int) -> UnitOut:
     """权限范围外的单位与不存在的单位一样回答 404。"""
     return _out(access_unit_by_id(request.user, unit_id))
-

@@ -27,7 +27,11 @@ class Unit(models.Model):
     code = models.CharField("单位代码", max_length=30, unique=True)
     unit_type = models.CharField("类型", max_length=30, choices=UnitType.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)

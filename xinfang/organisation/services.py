@@ -42,14 +42,24 @@ def unit_create(
 ) -> Unit:
     _validate(name=name, code=code, unit_type=unit_type)
     unit = Unit.objects.create(
-        name=name.strip(), code=code, unit_type=unit_type, parent=parent, is_active=is_active,
-        path="", depth=parent.depth + 1 if parent else 0,
+        name=name.strip(),
+        code=code,
+        unit_type=unit_type,
+        parent=parent,
+        is_active=is_active,
+        path="",
+        depth=parent.depth + 1 if parent else 0,
     )
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.save(update_fields=["path"])
     audit_record(
-        actor=actor, event=AuditEvent.UNIT_CREATED, target=unit, request_meta=request_meta,
-        code=code, unit_type=unit_type, parent=parent.pk if parent else None,
+        actor=actor,
+        event=AuditEvent.UNIT_CREATED,
+        target=unit,
+        request_meta=request_meta,
+        code=code,
+        unit_type=unit_type,
+        parent=parent.pk if parent else None,
     )
     return unit
 
@@ -73,7 +83,10 @@ def unit_update(
     unit.save(update_fields=["name", "code", "unit_type", "is_active"])
     new = {"name": unit.name, "code": unit.code, "unit_type": unit.unit_type, "is_active": unit.is_active}
     audit_record(
-        actor=actor, event=AuditEvent.UNIT_CHANGED, target=unit, request_meta=request_meta,
+        actor=actor,
+        event=AuditEvent.UNIT_CHANGED,
+        target=unit,
+        request_meta=request_meta,
         old={k: v for k, v in old.items() if new[k] != v},
         new={k: v for k, v in new.items() if old[k] != v},
     )

@@ -23,9 +23,13 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(
-        request, "organisation/unit_list.html",
+        request,
+        "organisation/unit_list.html",
         {
-            "page_obj": page, "q": q, "unit_type": unit_type, "unit_types": UnitType.choices,
+            "page_obj": page,
+            "q": q,
+            "unit_type": unit_type,
+            "unit_types": UnitType.choices,
             "query_string": f"q={q}&unit_type={unit_type}&",
             "can_manage": has_capability(request.user, "units.manage"),
         },
@@ -37,7 +41,8 @@ def unit_detail_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = access_unit_by_id(request.user, unit_id)
     children = unit_list(actor=request.user).filter(parent=unit)
     return render(
-        request, "organisation/unit_detail.html",
+        request,
+        "organisation/unit_detail.html",
         {"unit": unit, "children": children, "can_manage": has_capability(request.user, "units.manage")},
     )
 
@@ -49,7 +54,9 @@ def unit_create_view(request: HttpRequest, parent_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             unit = services.unit_create(
-                actor=request.user, parent=parent, request_meta=RequestMeta.from_request(request),
+                actor=request.user,
+                parent=parent,
+                request_meta=RequestMeta.from_request(request),
                 **form.cleaned_data,
             )
         except ApplicationError as exc:
@@ -57,7 +64,9 @@ def unit_create_view(request: HttpRequest, parent_id: int) -> HttpResponse:
         else:
             messages.success(request, f"已新建单位 {unit.name}。")
             return redirect("organisation:unit_detail", unit_id=unit.pk)
-    return render(request, "organisation/unit_form.html", {"form": form, "title": f"在 {parent.name} 下新建单位"})
+    return render(
+        request, "organisation/unit_form.html", {"form": form, "title": f"在 {parent.name} 下新建单位"}
+    )
 
 
 @capability_required("units.manage")
@@ -68,7 +77,9 @@ def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.unit_update(
-                actor=request.user, unit=unit, request_meta=RequestMeta.from_request(request),
+                actor=request.user,
+                unit=unit,
+                request_meta=RequestMeta.from_request(request),
                 **form.cleaned_data,
             )
         except ApplicationError as exc:

@@ -6,7 +6,8 @@ from xinfang.audit.models import AuditEntry, AuditEvent
 
 def _token(client, username="clerk", password="Demo@2026"):
     return client.post(
-        "/api/v1/auth/token", json.dumps({"username": username, "password": password}),
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password}),
         content_type="application/json",
     )
 
@@ -64,7 +65,9 @@ def test_deactivated_user_token_stops_working(client, clerk, sysadmin):
     from xinfang.accounts.services import user_update
 
     token = _token(client).json()["token"]
-    user_update(actor=sysadmin, user=clerk, full_name=clerk.full_name, unit=clerk.unit, phone="", is_active=False)
+    user_update(
+        actor=sysadmin, user=clerk, full_name=clerk.full_name, unit=clerk.unit, phone="", is_active=False
+    )
     assert client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
 

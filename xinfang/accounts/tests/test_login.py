@@ -142,7 +142,9 @@ def test_anonymous_user_is_sent_to_login(client, db):
 
 
 def test_next_parameter_cannot_redirect_off_site(client, clerk):
-    response = client.post(LOGIN + "?next=https://evil.example/", {"username": "clerk", "password": "Demo@2026"})
+    response = client.post(
+        LOGIN + "?next=https://evil.example/", {"username": "clerk", "password": "Demo@2026"}
+    )
     assert response.url == "/"
 
 

@@ -30,19 +30,29 @@ def test_database_refuses_update_and_delete_of_audit_rows(entry):
     # given: bypass the ORM completely, as someone with a database shell would
     table = AuditEntry._meta.db_table
     # when / then
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET success = %s WHERE id = %s", [True, entry.pk])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entry.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET success = %s WHERE id = %s", [True, entry.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entry.pk])
     entry_now = AuditEntry.objects.get(pk=entry.pk)
     assert entry_now.success is False
 
 
 def test_entry_records_who_what_when_where(client, clerk):
-    client.post("/accounts/login/", {"username": "clerk", "password": "Demo@2026"}, REMOTE_ADDR="10.1.2.3",
-                HTTP_USER_AGENT="pytest-agent")
+    client.post(
+        "/accounts/login/",
+        {"username": "clerk", "password": "Demo@2026"},
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_USER_AGENT="pytest-agent",
+    )
     entry = AuditEntry.objects.filter(event=AuditEvent.LOGIN).get()
     assert entry.actor == clerk
     assert entry.actor_username == "clerk"

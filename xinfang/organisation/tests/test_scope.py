@@ -58,7 +58,7 @@ def test_village_user_cannot_open_another_village_page(client, village_handler, 
 
 def test_leader_unit_list_page_is_scoped_and_paginated(client, leader, django_assert_max_num_queries):
     client.force_login(leader)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/units/")
     body = response.content.decode()
     assert response.status_code == 200
@@ -84,18 +84,23 @@ def test_sysadmin_creates_a_unit_under_a_township_and_it_is_audited(client, sysa
     client.force_login(sysadmin)
     township = unit_by_code(TOWNSHIP)
     response = client.post(
-        f"/units/{township.pk}/new/", {"name": "新河村", "code": "341122101204", "unit_type": "village", "is_active": "on"}
+        f"/units/{township.pk}/new/",
+        {"name": "新河村", "code": "341122101204", "unit_type": "village", "is_active": "on"},
     )
     assert response.status_code == 302
     new = unit_by_code("341122101204")
     assert new.parent == township
     assert new.path == f"{township.path}{new.pk}/"
-    assert AuditEntry.objects.filter(event=AuditEvent.UNIT_CREATED, actor=sysadmin, target_id=str(new.pk)).exists()
+    assert AuditEntry.objects.filter(
+        event=AuditEvent.UNIT_CREATED, actor=sysadmin, target_id=str(new.pk)
+    ).exists()
 
 
 def test_duplicate_unit_code_is_refused_in_chinese(client, sysadmin, unit_by_code):
     client.force_login(sysadmin)
     township = unit_by_code(TOWNSHIP)
-    response = client.post(f"/units/{township.pk}/new/", {"name": "重复", "code": EAST_WIND, "unit_type": "village"})
+    response = client.post(
+        f"/units/{township.pk}/new/", {"name": "重复", "code": EAST_WIND, "unit_type": "village"}
+    )
     assert response.status_code == 200
     assert f"单位代码 {EAST_WIND} 已被使用" in response.content.decode()

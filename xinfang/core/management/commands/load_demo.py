@@ -16,7 +16,9 @@ class Command(BaseCommand):
             result = demo_load()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(f"演示数据：新建单位 {result.units_created} 个，新建账号 {result.users_created} 个。")
+        self.stdout.write(
+            f"演示数据：新建单位 {result.units_created} 个，新建账号 {result.users_created} 个。"
+        )
         if options["quiet_logins"]:
             return
         self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
