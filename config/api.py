@@ -92,9 +92,8 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 
 def register_routers() -> None:
-    from xinfang.deadlines.api import router as deadlines_router
-
     from xinfang.accounts.api import router as accounts_router
+    from xinfang.deadlines.api import router as deadlines_router
     from xinfang.organisation.api import router as organisation_router
 
     api.add_router("/auth", accounts_router)

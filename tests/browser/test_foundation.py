@@ -38,10 +38,10 @@ def test_deadline_calculator_across_national_day(page, server_url, login, screen
     page.wait_for_url(f"{server_url}/")
     page.click("text=期限计算器")
     # when: 15 calendar days from 2026-09-24 end on 10-09 (a working day after the holiday)
-    page.fill("input[name=start]", "2026-09-24")
+    page.fill("input[name=start_date]", "2026-09-24")
     page.fill("input[name=amount]", "15")
     page.select_option("select[name=unit]", "calendar_days")
-    page.click("button[type=submit]")
+    page.click("button:has-text('计算')")
     # then
     result = page.locator("[data-testid=deadline-result]")
     result.wait_for()

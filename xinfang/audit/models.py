@@ -33,6 +33,7 @@ class AuditEvent(models.IntegerChoices):
     CALENDAR_CHANGED = 301, "修改节假日"
     DEADLINES_RECOMPUTED = 302, "重算期限"
     DEADLINE_RULE_CHANGED = 303, "修改期限规则"
+    DEADLINE_CHANGED = 304, "调整期限"
     # 4xx organisation
     UNIT_CREATED = 401, "新建单位"
     UNIT_CHANGED = 402, "修改单位"

@@ -1,0 +1,99 @@
+"""Forms of the calculator and of the holiday table. They only collect input; services decide."""
+
+from datetime import date, datetime
+
+from django import forms
+
+from xinfang.core.forms import BootstrapFormMixin
+
+from .engine import DAY_UNITS, LOCAL_TZ, MAX_EXTENSION_DAYS, UNIT_LABELS, Unit
+from .models import CalendarDay
+
+UNIT_FORM_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in Unit]
+
+
+class DeadlineCalculatorForm(BootstrapFormMixin, forms.Form):
+    start_date = forms.DateField(
+        label="起算日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "请填写起算日期。", "invalid": "日期格式应为 YYYY-MM-DD。"},
+        help_text="收到、登记或受理的日期；当日不计入期限。",
+    )
+    start_time = forms.TimeField(
+        label="起算时刻",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "时刻格式应为 HH:MM。"},
+        help_text="按小时或分钟计算时必填。",
+    )
+    amount = forms.IntegerField(
+        label="期限",
+        min_value=1,
+        error_messages={
+            "required": "请填写期限数值。",
+            "invalid": "期限须为整数。",
+            "min_value": "期限须为正整数。",
+        },
+    )
+    unit = forms.ChoiceField(
+        label="单位",
+        choices=UNIT_FORM_CHOICES,
+        initial=Unit.CALENDAR_DAYS.value,
+        error_messages={"required": "请选择单位。", "invalid_choice": "请选择有效的单位。"},
+    )
+    extension_days = forms.IntegerField(
+        label="延长天数",
+        required=False,
+        min_value=0,
+        max_value=MAX_EXTENSION_DAYS,
+        error_messages={
+            "invalid": "延长天数须为整数。",
+            "min_value": "延长天数不能为负数。",
+            "max_value": f"延长天数不能超过 {MAX_EXTENSION_DAYS}。",
+        },
+        help_text="经批准延长的天数，没有则留空。",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        unit = data.get("unit")
+        needs_time = unit and unit not in DAY_UNITS and data.get("start_time") is None
+        if needs_time and "start_time" not in self.errors:
+            self.add_error("start_time", "按小时或分钟计算时，请填写起算时刻。")
+        return data
+
+    def start_value(self) -> date | datetime:
+        data = self.cleaned_data
+        if data["unit"] in DAY_UNITS:
+            return data["start_date"]
+        return datetime.combine(data["start_date"], data["start_time"], tzinfo=LOCAL_TZ)
+
+
+class CalendarDayForm(BootstrapFormMixin, forms.Form):
+    date = forms.DateField(
+        label="日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "请填写日期。", "invalid": "日期格式应为 YYYY-MM-DD。"},
+    )
+    kind = forms.ChoiceField(
+        label="类型",
+        choices=CalendarDay.Kind.choices,
+        error_messages={"required": "请选择类型。", "invalid_choice": "请选择有效的类型。"},
+    )
+    name = forms.CharField(
+        label="节日名称",
+        max_length=60,
+        error_messages={"required": "请填写节日名称。", "max_length": "节日名称不能超过 60 个字。"},
+        widget=forms.TextInput(attrs={"placeholder": "例如 国庆节"}),
+    )
+
+
+class CalendarDayRemoveForm(forms.Form):
+    date = forms.DateField(error_messages={"required": "缺少日期。", "invalid": "日期格式有误。"})
+
+
+class CalendarYearMarkForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, error_messages={"invalid": "年份须为整数。"})
+    is_complete = forms.TypedChoiceField(
+        choices=[("1", "已完整录入"), ("0", "未完整录入")], coerce=lambda value: value == "1"
+    )

@@ -1,0 +1,115 @@
+"""The holiday calendar (节假日安排) and the stored deadlines that other apps attach to records."""
+
+from datetime import date, datetime
+
+from django.db import models
+
+from .engine import UNIT_LABELS, Unit
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "package", "随系统发布"
+    ADMIN = "admin", "管理员录入"
+
+
+class CalendarDay(models.Model):
+    """One day that differs from the Monday–Friday rule: a statutory day off or a 调休 workday."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "法定节假日"
+        WORKDAY = "workday", "调休上班"
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("节日名称", max_length=60, blank=True)
+    source = models.CharField(
+        "来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN
+    )
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "节假日"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """A year the calendar knows about. `is_complete` means the State Council's schedule is in.
+
+    Every change to the year's days bumps `revision`, so that `selectors.calendar_load` can tell
+    with one aggregate query whether its in-process copy is still current.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    is_complete = models.BooleanField("已完整录入", default=False)
+    source = models.CharField(
+        "来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN
+    )
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "节假日年度"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年（{'已完整录入' if self.is_complete else '未完整录入'}）"
+
+
+UNIT_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in Unit]
+
+
+class Deadline(models.Model):
+    """A time limit attached to a record of another app (`owner_type`, `owner_id`).
+
+    Written only by `services`. `pauses` is a JSON list of {"from": ISO, "to": ISO | null}
+    (dates for day units, datetimes for hours and minutes). `due_date` is the local due day for
+    every unit (also for hours and minutes, so that one index serves overdue sweeps); `due_at`
+    is set only for hours and minutes. Both are null while an open pause stops the clock.
+    """
+
+    owner_type = models.CharField("所属对象类型", max_length=60)
+    owner_id = models.BigIntegerField("所属对象编号")
+    rule = models.CharField("期限规则", max_length=60)
+    start = models.DateTimeField("起算时间")
+    start_date = models.DateField("起算日期")
+    amount = models.PositiveIntegerField("期限数值")
+    unit = models.CharField("期限单位", max_length=20, choices=UNIT_CHOICES)
+    extension_days = models.PositiveIntegerField("延长天数", default=0)
+    pauses = models.JSONField("暂停记录", default=list, blank=True)
+    due_date = models.DateField("届满日期", null=True, blank=True)
+    due_at = models.DateTimeField("届满时间", null=True, blank=True)
+    is_open = models.BooleanField("进行中", default=True, db_index=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    missing_years = models.JSONField("缺少节假日数据的年份", default=list, blank=True)
+    calendar_version = models.CharField("节假日数据版本", max_length=40, blank=True)
+    explanation = models.JSONField("计算说明", default=list, blank=True)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "期限"
+        indexes = [
+            models.Index(fields=["is_open", "due_date"], name="deadline_open_due"),
+            models.Index(fields=["owner_type", "owner_id"], name="deadline_owner"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=1), name="deadline_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(unit__in=[unit.value for unit in Unit]),
+                name="deadline_unit_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_type}#{self.owner_id} {self.rule} {self.amount}{self.get_unit_display()}"
+
+    @property
+    def is_paused(self) -> bool:
+        return any(pause.get("to") is None for pause in self.pauses)
+
+    @property
+    def due(self) -> date | datetime | None:
+        """The due date (day units) or due time (hours and minutes), None while paused."""
+        return self.due_at if self.unit in (Unit.HOURS, Unit.MINUTES) else self.due_date

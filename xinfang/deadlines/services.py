@@ -1,0 +1,538 @@
+"""Writes: the holiday calendar and stored deadlines.
+
+A calendar change is audited in its own transaction and, once committed, enqueues the task that
+recomputes the open deadlines whose counting window includes a changed day. Deadlines are
+computed by `engine.compute_deadline` only; this module stores what it answers.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xinfang.audit.models import AuditEvent
+from xinfang.audit.services import audit_record
+from xinfang.core.exceptions import Conflict, ValidationFailed
+from xinfang.core.requests import RequestMeta
+
+from .engine import (
+    DAY_UNITS,
+    LOCAL_TZ,
+    Calendar,
+    DeadlineInputError,
+    DeadlineResult,
+    compute_deadline,
+)
+from .models import CalendarDay, CalendarSource, CalendarYear, Deadline
+from .package import package_days, package_years
+from .selectors import calendar_load, deadlines_open_affected_by
+
+logger = logging.getLogger(__name__)
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+NAME_MAX_LENGTH = 60
+RECOMPUTE_BATCH = 500
+AUDIT_MAX_IDS = 1000
+
+
+# --- the holiday calendar ---------------------------------------------------------------------
+
+
+def _validate_day(*, day: Any, kind: str, name: str) -> None:
+    errors: dict[str, str] = {}
+    if not isinstance(day, date) or isinstance(day, datetime):
+        errors["date"] = "请填写日期，格式 YYYY-MM-DD。"
+    elif not MIN_YEAR <= day.year <= MAX_YEAR:
+        errors["date"] = f"日期须在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。"
+    if kind not in CalendarDay.Kind.values:
+        errors["kind"] = "请选择类型：法定节假日或调休上班。"
+    elif kind == CalendarDay.Kind.WORKDAY and "date" not in errors and day.weekday() < 5:
+        errors["kind"] = "调休上班日须为星期六或星期日；周一至周五本来就是工作日。"
+    if not name.strip():
+        errors["name"] = "请填写节日名称，例如 国庆节。"
+    elif len(name.strip()) > NAME_MAX_LENGTH:
+        errors["name"] = f"节日名称不能超过 {NAME_MAX_LENGTH} 个字。"
+    if errors:
+        raise ValidationFailed("节假日信息有误，请修改后再提交。", errors)
+
+
+def _validate_year(year: Any) -> None:
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(f"年份须在 {MIN_YEAR} 至 {MAX_YEAR} 之间。", {"year": "年份超出范围。"})
+
+
+def _touch_year(year: int, *, source: str = CalendarSource.ADMIN) -> CalendarYear:
+    """Bumps the year's revision (creating the row, incomplete, if needed) so caches reload."""
+    now = timezone.now()
+    row, created = CalendarYear.objects.select_for_update().get_or_create(
+        year=year, defaults={"source": source, "updated_at": now, "revision": 1}
+    )
+    if not created:
+        CalendarYear.objects.filter(pk=row.pk).update(revision=F("revision") + 1, updated_at=now)
+        row.refresh_from_db()
+    return row
+
+
+def _day_snapshot(row: CalendarDay | None) -> dict[str, str] | None:
+    if row is None:
+        return None
+    return {"kind": row.kind, "name": row.name, "source": row.source}
+
+
+def _enqueue_recompute(dates: Iterable[date]) -> None:
+    days = sorted({day.isoformat() for day in dates})
+    if not days:
+        return
+
+    def enqueue() -> None:
+        from .tasks import recompute_deadlines_task
+
+        recompute_deadlines_task(days)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def calendar_set_day(
+    *,
+    actor: Any,
+    day: date,
+    kind: str,
+    name: str,
+    request_meta: RequestMeta | None = None,
+) -> CalendarDay:
+    """Adds or changes one day of the schedule. An admin edit makes the row admin-owned, so a
+    later `calendar_sync` from the package never overwrites it."""
+    _validate_day(day=day, kind=kind, name=name)
+    row = CalendarDay.objects.select_for_update().filter(date=day).first()
+    old = _day_snapshot(row)
+    new = {"kind": kind, "name": name.strip(), "source": CalendarSource.ADMIN.value}
+    if row is not None and old == new:
+        return row
+    _touch_year(day.year)
+    if row is None:
+        row = CalendarDay(date=day)
+    row.kind, row.name, row.source = kind, name.strip(), CalendarSource.ADMIN
+    row.updated_at = timezone.now()
+    row.full_clean()
+    row.save()
+    audit_record(
+        actor=actor, event=AuditEvent.CALENDAR_CHANGED, target=row, request_meta=request_meta,
+        action="set_day", date=day, old=old, new=new,
+    )  # fmt: skip
+    if old is None or old["kind"] != kind:
+        _enqueue_recompute([day])
+    return row
+
+
+@transaction.atomic
+def calendar_remove_day(*, actor: Any, day: date, request_meta: RequestMeta | None = None) -> None:
+    """Removes one row: the day goes back to the Monday–Friday rule."""
+    row = CalendarDay.objects.select_for_update().filter(date=day).first()
+    if row is None:
+        raise ValidationFailed(f"{day:%Y-%m-%d} 没有节假日或调休记录。", {"date": "记录不存在。"})
+    _touch_year(day.year)
+    old = _day_snapshot(row)
+    audit_record(
+        actor=actor, event=AuditEvent.CALENDAR_CHANGED, target=row, request_meta=request_meta,
+        action="remove_day", date=day, old=old, new=None,
+    )  # fmt: skip
+    row.delete()
+    _enqueue_recompute([day])
+
+
+@transaction.atomic
+def calendar_mark_year_complete(
+    *,
+    actor: Any,
+    year: int,
+    is_complete: bool = True,
+    request_meta: RequestMeta | None = None,
+) -> CalendarYear:
+    """Marks that `year`'s official schedule is fully entered (or withdraws the mark).
+
+    Only complete years are trusted; for the others the engine uses the fixed-date fallback and
+    every result carries a warning. The whole year's deadlines are recomputed either way.
+    """
+    _validate_year(year)
+    existing = CalendarYear.objects.select_for_update().filter(year=year).first()
+    if existing is not None and existing.is_complete == is_complete:
+        return existing
+    if existing is None and not is_complete:
+        raise ValidationFailed(f"{year} 年本来就没有标记为完整录入。", {"year": "无需取消。"})
+    row = _touch_year(year)
+    old_value = row.is_complete
+    row.is_complete = is_complete
+    row.save(update_fields=["is_complete"])
+    audit_record(
+        actor=actor, event=AuditEvent.CALENDAR_CHANGED, target=row, request_meta=request_meta,
+        action="mark_year", year=year, old={"is_complete": old_value},
+        new={"is_complete": is_complete},
+    )  # fmt: skip
+    _enqueue_recompute([date(year, 1, 1), date(year, 12, 31)])
+    return row
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    kept_admin: int = 0
+    years_added: list[int] = field(default_factory=list)
+    years_left_incomplete: list[int] = field(default_factory=list)
+    changed_dates: list[date] = field(default_factory=list)
+
+
+def _sync_year_rows(report: SyncReport, years: list[int], now: datetime) -> None:
+    existing = {row.year: row for row in CalendarYear.objects.select_for_update()}
+    for year in years:
+        row = existing.get(year)
+        if row is None:
+            CalendarYear.objects.create(
+                year=year, is_complete=True, source=CalendarSource.PACKAGE, updated_at=now,
+                revision=1,
+            )  # fmt: skip
+            report.years_added.append(year)
+        elif not row.is_complete:
+            # An admin started this year by hand; they confirm it once they have checked it.
+            report.years_left_incomplete.append(year)
+
+
+def _sync_day_rows(report: SyncReport, now: datetime) -> None:
+    entries = {entry.date: entry for entry in package_days()}
+    years = set(package_years())
+    existing = {row.date: row for row in CalendarDay.objects.select_for_update()}
+    to_create, to_update = [], []
+    for day, entry in entries.items():
+        row = existing.get(day)
+        if row is None:
+            to_create.append(
+                CalendarDay(
+                    date=day,
+                    kind=entry.kind,
+                    name=entry.name,
+                    source=CalendarSource.PACKAGE,
+                    updated_at=now,
+                )  # fmt: skip
+            )
+            report.changed_dates.append(day)
+        elif row.source == CalendarSource.ADMIN:
+            report.kept_admin += 1
+        elif (row.kind, row.name) != (entry.kind, entry.name):
+            if row.kind != entry.kind:
+                report.changed_dates.append(day)
+            row.kind, row.name, row.updated_at = entry.kind, entry.name, now
+            to_update.append(row)
+    stale = [
+        row
+        for day, row in existing.items()
+        if row.source == CalendarSource.PACKAGE and day.year in years and day not in entries
+    ]
+    CalendarDay.objects.bulk_create(to_create, batch_size=500)
+    CalendarDay.objects.bulk_update(to_update, ["kind", "name", "updated_at"], batch_size=500)
+    CalendarDay.objects.filter(pk__in=[row.pk for row in stale]).delete()
+    report.changed_dates += [row.date for row in stale]
+    report.added, report.updated, report.removed = len(to_create), len(to_update), len(stale)
+
+
+@transaction.atomic
+def calendar_sync_from_package(*, actor: Any, request_meta: RequestMeta | None = None) -> SyncReport:
+    """Imports the schedule shipped with `chinesecalendar` (after an upgrade adds a year).
+
+    Adds missing days, corrects package-sourced rows the package now lists differently, removes
+    package-sourced rows it no longer lists; admin-entered rows and year marks are never
+    overwritten. Audited once, and only when something changed.
+    """
+    report = SyncReport()
+    now = timezone.now()
+    _sync_year_rows(report, package_years(), now)
+    _sync_day_rows(report, now)
+    touched_years = sorted({day.year for day in report.changed_dates})
+    for year in touched_years:
+        _touch_year(year, source=CalendarSource.PACKAGE)
+    if report.changed_dates or report.years_added:
+        audit_record(
+            actor=actor, event=AuditEvent.CALENDAR_CHANGED, request_meta=request_meta,
+            target_type="deadlines.calendaryear", target_label="chinesecalendar",
+            action="sync_package", added=report.added, updated=report.updated,
+            removed=report.removed, kept_admin=report.kept_admin,
+            years_added=report.years_added,
+        )  # fmt: skip
+        _enqueue_recompute(report.changed_dates)
+    return report
+
+
+# --- stored deadlines -------------------------------------------------------------------------
+
+
+def _pauses_for_engine(deadline: Deadline) -> list[tuple[Any, Any]]:
+    parse = _parse_day if deadline.unit in DAY_UNITS else datetime.fromisoformat
+    return [
+        (parse(pause["from"]), None if pause.get("to") is None else parse(pause["to"]))
+        for pause in deadline.pauses
+    ]
+
+
+def _parse_day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _engine_start(deadline: Deadline) -> date | datetime:
+    return deadline.start_date if deadline.unit in DAY_UNITS else deadline.start
+
+
+def _compute(deadline: Deadline, calendar: Calendar) -> DeadlineResult:
+    try:
+        return compute_deadline(
+            start=_engine_start(deadline),
+            amount=deadline.amount,
+            unit=deadline.unit,
+            calendar=calendar,
+            pauses=_pauses_for_engine(deadline),
+            extension_days=deadline.extension_days,
+            rule=deadline.rule,
+        )
+    except DeadlineInputError as error:
+        raise ValidationFailed(error.message, {error.field: error.message}) from None
+
+
+def _apply(deadline: Deadline, result: DeadlineResult) -> None:
+    deadline.due_date = result.due_date
+    deadline.due_at = result.due if isinstance(result.due, datetime) else None
+    deadline.missing_years = list(result.missing_years)
+    deadline.calendar_version = result.calendar_version
+    deadline.explanation = list(result.explanation)
+    deadline.computed_at = timezone.now()
+
+
+COMPUTED_FIELDS = [
+    "due_date",
+    "due_at",
+    "missing_years",
+    "calendar_version",
+    "explanation",
+    "computed_at",
+]
+
+
+def _aware_start(start: date | datetime) -> datetime:
+    """Day-unit starts given as a date are stored as local midnight; naive times are local."""
+    if isinstance(start, datetime):
+        return start if timezone.is_aware(start) else start.replace(tzinfo=LOCAL_TZ)
+    return datetime.combine(start, time.min, tzinfo=LOCAL_TZ)
+
+
+def _lock(deadline: Deadline) -> Deadline:
+    return Deadline.objects.select_for_update().get(pk=deadline.pk)
+
+
+def _due_text(deadline: Deadline) -> str | None:
+    due = deadline.due
+    if due is None:
+        return None
+    if isinstance(due, datetime):
+        return timezone.localtime(due).isoformat()
+    return due.isoformat()
+
+
+def _audit_deadline(
+    *, actor: Any, deadline: Deadline, action: str, old_due: str | None, **extra: Any
+) -> None:
+    audit_record(
+        actor=actor, event=AuditEvent.DEADLINE_CHANGED, target=deadline,
+        action=action, owner_type=deadline.owner_type, owner_id=deadline.owner_id,
+        old={"due": old_due}, new={"due": _due_text(deadline)}, **extra,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def deadline_create(
+    *,
+    owner_type: str,
+    owner_id: int,
+    rule: str,
+    start: date | datetime,
+    amount: int,
+    unit: str,
+    extension_days: int = 0,
+    pauses: Sequence[tuple[Any, Any]] = (),
+    actor: Any = None,
+) -> Deadline:
+    """Computes and stores a deadline for a record of another app.
+
+    Not audited on its own: the owning record's creation (登记, 受理 …) is the audited act.
+    `start` may be a date for day units (stored as local midnight).
+    """
+    if not owner_type or not rule:
+        raise ValidationFailed("期限须注明所属对象和期限规则。")
+    aware_start = _aware_start(start)
+    start_date = timezone.localtime(aware_start).date() if isinstance(start, datetime) else start
+    deadline = Deadline(
+        owner_type=owner_type,
+        owner_id=owner_id,
+        rule=rule,
+        start=aware_start,
+        start_date=start_date,
+        amount=amount,
+        unit=unit,
+        extension_days=extension_days,
+        pauses=[
+            {"from": begin.isoformat(), "to": None if end is None else end.isoformat()}
+            for begin, end in pauses
+        ],
+    )
+    _apply(deadline, _compute(deadline, calendar_load()))
+    deadline.save()
+    return deadline
+
+
+def _today_or_now(deadline: Deadline, at: date | datetime | None) -> date | datetime:
+    if deadline.unit in DAY_UNITS:
+        if at is None:
+            return timezone.localdate()
+        return timezone.localtime(at).date() if isinstance(at, datetime) else at
+    if at is None:
+        return timezone.now()
+    if not isinstance(at, datetime):
+        raise ValidationFailed("按小时或分钟计算的时限，暂停时间须包含时刻。", {"at": "须为时间。"})
+    return at if timezone.is_aware(at) else at.replace(tzinfo=LOCAL_TZ)
+
+
+@transaction.atomic
+def deadline_pause(
+    *, deadline: Deadline, actor: Any, at: date | datetime | None = None, reason: str = ""
+) -> Deadline:
+    """Stops the clock from `at` (default today, or now for hours and minutes).
+
+    For day units the day `at` itself is no longer counted. The due date becomes null until
+    `deadline_resume`.
+    """
+    deadline = _lock(deadline)
+    if not deadline.is_open:
+        raise Conflict("期限已结束，不能暂停。")
+    if deadline.is_paused:
+        raise Conflict("期限已处于暂停状态。")
+    begin = _today_or_now(deadline, at)
+    old_due = _due_text(deadline)
+    deadline.pauses = [*deadline.pauses, {"from": begin.isoformat(), "to": None}]
+    _apply(deadline, _compute(deadline, calendar_load()))
+    deadline.save(update_fields=["pauses", *COMPUTED_FIELDS])
+    _audit_deadline(actor=actor, deadline=deadline, action="pause", old_due=old_due, at=begin, reason=reason)
+    return deadline
+
+
+@transaction.atomic
+def deadline_resume(*, deadline: Deadline, actor: Any, at: date | datetime | None = None) -> Deadline:
+    """Restarts the clock at `at` (default today, or now).
+
+    For day units counting resumes ON the day `at`: the stored pause ends the day before, and a
+    pause resumed on the day it began is dropped (no day was lost).
+    """
+    deadline = _lock(deadline)
+    if not deadline.is_paused:
+        raise Conflict("期限未处于暂停状态。")
+    end = _today_or_now(deadline, at)
+    pauses = [dict(pause) for pause in deadline.pauses]
+    open_pause = next(pause for pause in pauses if pause.get("to") is None)
+    if isinstance(end, datetime):
+        if end <= datetime.fromisoformat(open_pause["from"]):
+            pauses.remove(open_pause)
+        else:
+            open_pause["to"] = end.isoformat()
+    else:
+        last_paused = end - timedelta(days=1)
+        if last_paused < date.fromisoformat(open_pause["from"]):
+            pauses.remove(open_pause)
+        else:
+            open_pause["to"] = last_paused.isoformat()
+    old_due = _due_text(deadline)
+    deadline.pauses = pauses
+    _apply(deadline, _compute(deadline, calendar_load()))
+    deadline.save(update_fields=["pauses", *COMPUTED_FIELDS])
+    _audit_deadline(actor=actor, deadline=deadline, action="resume", old_due=old_due, at=end)
+    return deadline
+
+
+@transaction.atomic
+def deadline_extend(*, deadline: Deadline, days: int, actor: Any, reason: str = "") -> Deadline:
+    """Adds an approved extension of `days` days (of the deadline's own day unit).
+
+    The limit on how long an extension may be is the owning rule's (e.g. 办理 ≤ 30 日).
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ValidationFailed("延长天数须为正整数。", {"days": "须为正整数。"})
+    deadline = _lock(deadline)
+    if not deadline.is_open:
+        raise Conflict("期限已结束，不能延长。")
+    if deadline.unit not in DAY_UNITS:
+        raise ValidationFailed("按小时或分钟计算的时限不能延长。", {"days": "此时限不能延长。"})
+    old_due = _due_text(deadline)
+    deadline.extension_days += days
+    _apply(deadline, _compute(deadline, calendar_load()))
+    deadline.save(update_fields=["extension_days", *COMPUTED_FIELDS])
+    _audit_deadline(
+        actor=actor, deadline=deadline, action="extend", old_due=old_due, days=days,
+        extension_days=deadline.extension_days, reason=reason,
+    )  # fmt: skip
+    return deadline
+
+
+@transaction.atomic
+def deadline_close(*, deadline: Deadline, actor: Any, at: datetime | None = None) -> Deadline:
+    """Stops tracking (the record was answered, closed, withdrawn). Idempotent; not audited on
+    its own, the owning record's transition is."""
+    deadline = _lock(deadline)
+    if not deadline.is_open:
+        return deadline
+    deadline.is_open = False
+    deadline.closed_at = at or timezone.now()
+    deadline.save(update_fields=["is_open", "closed_at"])
+    return deadline
+
+
+def deadline_recompute_affected(*, dates: Iterable[date], actor: Any = None) -> int:
+    """Recomputes the open deadlines a change of `dates` may affect; returns how many.
+
+    Ids are read with `.iterator()`; each batch is locked, recomputed and written with
+    `bulk_update` in its own transaction, so a long run never holds every row. Writes one
+    DEADLINES_RECOMPUTED entry with the count and the ids whose due date changed (the first
+    AUDIT_MAX_IDS of them). Idempotent: running it again changes nothing more.
+    """
+    days = sorted(set(dates))
+    calendar = calendar_load()
+    ids = deadlines_open_affected_by(days).values_list("pk", flat=True)
+    recomputed, changed = 0, []
+    batch: list[int] = []
+    for pk in ids.iterator(chunk_size=RECOMPUTE_BATCH):
+        batch.append(pk)
+        if len(batch) >= RECOMPUTE_BATCH:
+            recomputed += _recompute_batch(batch, calendar, changed)
+            batch = []
+    if batch:
+        recomputed += _recompute_batch(batch, calendar, changed)
+    audit_record(
+        actor=actor, event=AuditEvent.DEADLINES_RECOMPUTED, target_type="deadlines.deadline",
+        target_label=f"{len(changed)} 项期限变更", dates=[day.isoformat() for day in days],
+        recomputed=recomputed, changed=len(changed), changed_ids=changed[:AUDIT_MAX_IDS],
+        calendar_version=calendar.version,
+    )  # fmt: skip
+    logger.info("recomputed %s deadlines, %s changed", recomputed, len(changed))
+    return recomputed
+
+
+@transaction.atomic
+def _recompute_batch(ids: list[int], calendar: Calendar, changed: list[int]) -> int:
+    rows = list(Deadline.objects.select_for_update().filter(pk__in=ids, is_open=True))
+    for deadline in rows:
+        old = (deadline.due_date, deadline.due_at)
+        _apply(deadline, _compute(deadline, calendar))
+        if (deadline.due_date, deadline.due_at) != old:
+            changed.append(deadline.pk)
+    Deadline.objects.bulk_update(rows, COMPUTED_FIELDS, batch_size=RECOMPUTE_BATCH)
+    return len(rows)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "deadlines"
+
+urlpatterns = [
+    path("", views.calculator, name="calculator"),
+    path("holidays/", views.holidays, name="holidays"),
+    path("holidays/save/", views.holiday_save, name="holiday_save"),
+    path("holidays/remove/", views.holiday_remove, name="holiday_remove"),
+    path("holidays/year/", views.holiday_year_mark, name="holiday_year_mark"),
+]

@@ -1,0 +1,184 @@
+"""Pages: the 期限计算器 (every business role) and the holiday table (system administrator)."""
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from xinfang.accounts.permissions import capability_required
+from xinfang.core.exceptions import ValidationFailed
+from xinfang.core.forms import apply_service_errors
+from xinfang.core.requests import RequestMeta
+
+from .engine import WEEKDAY_NAMES, DeadlineInputError, compute_deadline
+from .forms import (
+    CalendarDayForm,
+    CalendarDayRemoveForm,
+    CalendarYearMarkForm,
+    DeadlineCalculatorForm,
+)
+from .selectors import (
+    calendar_days_of_year,
+    calendar_known_years,
+    calendar_load,
+    calendar_year_status,
+)
+from .services import (
+    MAX_YEAR,
+    MIN_YEAR,
+    calendar_mark_year_complete,
+    calendar_remove_day,
+    calendar_set_day,
+)
+
+ENGINE_FIELD_TO_FORM = {"start": "start_date", "amount": "amount", "unit": "unit"}
+
+
+@require_GET
+@capability_required("calendar.compute")
+def calculator(request: HttpRequest) -> HttpResponse:
+    """Works with and without htmx: htmx swaps in the result partial, a plain GET gets the page."""
+    form = DeadlineCalculatorForm(request.GET or None)
+    calendar = calendar_load()
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            result = compute_deadline(
+                start=form.start_value(),
+                amount=form.cleaned_data["amount"],
+                unit=form.cleaned_data["unit"],
+                extension_days=form.cleaned_data.get("extension_days") or 0,
+                calendar=calendar,
+            )
+        except DeadlineInputError as error:
+            form.add_error(ENGINE_FIELD_TO_FORM.get(error.field, "extension_days"), error.message)
+    context = {"form": form, "result": result}
+    if request.htmx:
+        return render(request, "deadlines/partials/_result.html", context)
+    covered = sorted(calendar.covered_years)
+    context["covered_range"] = (covered[0], covered[-1]) if covered else None
+    context["this_year_status"] = calendar_year_status(timezone.localdate().year)
+    return render(request, "deadlines/calculator.html", context)
+
+
+def _year_from(value: Any) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return timezone.localdate().year
+    return year if MIN_YEAR <= year <= MAX_YEAR else timezone.localdate().year
+
+
+def _holidays_page(
+    request: HttpRequest, year: int, form: CalendarDayForm | None = None, status: int = 200
+) -> HttpResponse:
+    if form is None:
+        initial: dict[str, Any] = {"kind": "holiday"}
+        editing = request.GET.get("edit")
+        row = None
+        if editing:
+            row = calendar_days_of_year(year).filter(date=editing).first() if _is_iso(editing) else None
+        if row is not None:
+            initial = {"date": row.date, "kind": row.kind, "name": row.name}
+        form = CalendarDayForm(initial=initial)
+    rows = [{"row": row, "weekday": WEEKDAY_NAMES[row.date.weekday()]} for row in calendar_days_of_year(year)]
+    known = calendar_known_years()
+    this_year = timezone.localdate().year
+    year_options = sorted({*known, this_year, this_year + 1, year})
+    context = {
+        "year": year,
+        "status": calendar_year_status(year),
+        "rows": rows,
+        "form": form,
+        "year_options": year_options,
+        "previous_year": year - 1 if year > MIN_YEAR else None,
+        "next_year": year + 1 if year < MAX_YEAR else None,
+    }
+    return render(request, "deadlines/holidays.html", context, status=status)
+
+
+def _is_iso(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _back_to(year: int) -> HttpResponse:
+    return redirect(f"{reverse('deadlines:holidays')}?year={year}")
+
+
+@require_GET
+@capability_required("calendar.manage")
+def holidays(request: HttpRequest) -> HttpResponse:
+    return _holidays_page(request, _year_from(request.GET.get("year")))
+
+
+@require_POST
+@capability_required("calendar.manage")
+def holiday_save(request: HttpRequest) -> HttpResponse:
+    form = CalendarDayForm(request.POST)
+    year = _year_from(request.POST.get("year"))
+    if form.is_valid():
+        day = form.cleaned_data["date"]
+        try:
+            calendar_set_day(
+                actor=request.user,
+                day=day,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                request_meta=RequestMeta.from_request(request),
+            )
+        except ValidationFailed as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"已保存 {day:%Y-%m-%d} {form.cleaned_data['name']}。")
+            return _back_to(day.year)
+    return _holidays_page(request, year, form=form)
+
+
+@require_POST
+@capability_required("calendar.manage")
+def holiday_remove(request: HttpRequest) -> HttpResponse:
+    form = CalendarDayRemoveForm(request.POST)
+    year = _year_from(request.POST.get("year"))
+    if not form.is_valid():
+        messages.error(request, "删除失败：日期格式有误。")
+        return _back_to(year)
+    day = form.cleaned_data["date"]
+    try:
+        calendar_remove_day(actor=request.user, day=day, request_meta=RequestMeta.from_request(request))
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已删除 {day:%Y-%m-%d} 的记录，该日恢复按周一至周五判断。")
+    return _back_to(day.year)
+
+
+@require_POST
+@capability_required("calendar.manage")
+def holiday_year_mark(request: HttpRequest) -> HttpResponse:
+    form = CalendarYearMarkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作失败：年份有误。")
+        return _back_to(_year_from(request.POST.get("year")))
+    year, is_complete = form.cleaned_data["year"], form.cleaned_data["is_complete"]
+    try:
+        calendar_mark_year_complete(
+            actor=request.user, year=year, is_complete=is_complete,
+            request_meta=RequestMeta.from_request(request),
+        )  # fmt: skip
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+    else:
+        if is_complete:
+            messages.success(request, f"{year} 年已标记为完整录入，相关期限将按新安排重算。")
+        else:
+            messages.warning(request, f"{year} 年已取消完整录入标记，期限将按推算规则计算。")
+    return _back_to(year)
