@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "xinfang.organisation",
     "xinfang.accounts",
     "xinfang.deadlines",
+    "xinfang.petitions",
 ]
 
 MIDDLEWARE = [

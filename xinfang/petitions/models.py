@@ -1,0 +1,180 @@
+"""Petitions (信访事项), petitioners (信访人), categories (问题类别) and attachments."""
+
+from django.conf import settings
+from django.db import models
+
+from .choices import Channel, Gender, PetitionStatus, ReferralKind
+
+
+class Category(models.Model):
+    """A two-level tree of problem classes; codes are what the API takes."""
+
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级类别",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = "问题类别"
+
+    def __str__(self) -> str:
+        return f"{self.parent.name}/{self.name}" if self.parent_id and self.parent else self.name
+
+
+class Petitioner(models.Model):
+    """A person who petitions. Visible to the users who can see the unit that first recorded them."""
+
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    workplace = models.CharField("工作单位", max_length=100, blank=True)
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255, editable=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "信访人"
+        indexes = [
+            models.Index(fields=["name", "phone"], name="petitioner_name_phone"),
+            models.Index(fields=["unit_path"], name="petitioner_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Petition(models.Model):
+    number = models.CharField("信访件编号", max_length=40, unique=True)
+    # 责任单位: the unit whose register holds the matter; scope follows it. `unit_path` repeats the
+    # unit's materialised path so that the scope filter is one indexed prefix on this table.
+    unit = models.ForeignKey(
+        "organisation.Unit", verbose_name="登记单位", on_delete=models.PROTECT, related_name="+"
+    )
+    unit_path = models.CharField(max_length=255, editable=False)
+    channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField("收到时间")
+    subject = models.CharField("标题", max_length=200)
+    content = models.TextField("反映的主要问题和诉求")
+    category = models.ForeignKey(
+        Category, verbose_name="问题类别", on_delete=models.PROTECT, related_name="+"
+    )
+    problem_unit = models.ForeignKey(
+        "organisation.Unit", verbose_name="问题属地", on_delete=models.PROTECT, related_name="+"
+    )
+    complained_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name="被反映单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    complained_party = models.CharField("被反映单位或个人", max_length=100, blank=True)
+    is_skip_level = models.BooleanField("越级", default=False)
+    is_collective = models.BooleanField("集体", default=False)
+    is_anonymous = models.BooleanField("匿名", default=False)
+    is_urgent = models.BooleanField("紧急", default=False)
+    is_litigation = models.BooleanField("涉法涉诉", default=False)
+    is_joint_letter = models.BooleanField("联名", default=False)
+    headcount = models.PositiveIntegerField("人数", default=1)
+    status = models.CharField(
+        "状态", max_length=20, choices=PetitionStatus.choices, default=PetitionStatus.REGISTERED
+    )
+    current_deadline = models.DateField("当前期限", null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="首问责任人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间")
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name="重复件（原件）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repeats",
+    )
+    referral_kind = models.CharField("上级来文方式", max_length=10, choices=ReferralKind.choices, blank=True)
+    referral_office = models.CharField("上级机关", max_length=100, blank=True)
+    referral_number = models.CharField("上级文号", max_length=60, blank=True)
+    referral_deadline = models.DateField("上级要求办结时间", null=True, blank=True)
+    petitioner_names = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "信访事项"
+        indexes = [
+            models.Index(fields=["unit_path", "received_at"], name="petition_scope_received"),
+            models.Index(fields=["category", "status", "received_at"], name="petition_cat_status"),
+            models.Index(fields=["status", "received_at"], name="petition_status_received"),
+            models.Index(fields=["status", "current_deadline"], name="petition_status_deadline"),
+            models.Index(fields=["channel", "received_at"], name="petition_channel_received"),
+            models.Index(fields=["received_at"], name="petition_received"),
+            models.Index(fields=["problem_unit", "received_at"], name="petition_problem_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(headcount__gte=1), name="petition_headcount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+
+class PetitionPetitioner(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioner_links")
+    petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT, related_name="petition_links")
+    is_representative = models.BooleanField("代表", default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "petitioner"], name="petition_petitioner_unique"),
+        ]
+
+
+class NumberSequence(models.Model):
+    """The last number given out per unit and year; incremented inside the registering transaction."""
+
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="number_sequence_unit_year"),
+        ]
+
+
+class Attachment(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="petitions/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SearchDocument(models.Model):
+    """Word-segmented text of a petition for full-text search on PostgreSQL (GIN over a 'simple'
+    tsvector). On SQLite the same words go to the FTS5 table `petitions_search` instead."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    tokens = models.TextField()

@@ -1,0 +1,196 @@
+"""Reads of petitions and petitioners. Scope comes from organisation.selectors.scope_q only."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from xinfang.core.exceptions import NotFound
+from xinfang.organisation.selectors import scope_q
+
+from .choices import CLOSED_STATUSES, OPEN_STATUSES
+from .models import Category, Petition, Petitioner, PetitionPetitioner
+from .search import search_filter
+
+PETITION_SCOPE = {"unit_field": "unit", "path_field": "unit_path"}
+
+
+def petitions_visible_to(actor: Any) -> QuerySet[Petition]:
+    return Petition.objects.filter(scope_q(actor, **PETITION_SCOPE))
+
+
+def petitioners_visible_to(actor: Any) -> QuerySet[Petitioner]:
+    return Petitioner.objects.filter(scope_q(actor, **PETITION_SCOPE))
+
+
+def access_petition_by_id(actor: Any, petition_id: Any) -> Petition:
+    """The same NotFound for a petition that does not exist and for one outside scope."""
+    try:
+        return (
+            petitions_visible_to(actor)
+            .select_related(
+                "unit",
+                "category",
+                "category__parent",
+                "problem_unit",
+                "complained_unit",
+                "registered_by",
+                "repeat_of",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "petitioner_links", queryset=PetitionPetitioner.objects.select_related("petitioner")
+                ),
+                "attachments",
+            )
+            .get(pk=int(petition_id))
+        )
+    except (Petition.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def access_petitioner_by_id(actor: Any, petitioner_id: Any) -> Petitioner:
+    try:
+        return petitioners_visible_to(actor).get(pk=int(petitioner_id))
+    except (Petitioner.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    q: str = ""
+    status: str = ""  # a status, or "open" / "closed"
+    category: str = ""  # a category code; a first-level code includes its children
+    channel: str = ""
+    unit: int | None = None  # 问题属地, including the units below it
+    received_from: date | None = None
+    received_to: date | None = None
+    flags: tuple[str, ...] = ()
+    overdue: bool | None = None
+
+
+FLAG_FIELDS = {
+    "skip_level": "is_skip_level",
+    "collective": "is_collective",
+    "anonymous": "is_anonymous",
+    "urgent": "is_urgent",
+    "litigation": "is_litigation",
+    "joint_letter": "is_joint_letter",
+    "repeat": "repeat_of__isnull",
+}
+
+
+def _day_start(d: date) -> datetime:
+    return timezone.make_aware(datetime.combine(d, time.min))
+
+
+def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
+    """The register (信访登记簿), newest first, with everything a row shows joined in."""
+    qs = petitions_visible_to(actor)
+    if filters.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.status == "closed":
+        qs = qs.filter(status__in=CLOSED_STATUSES)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        ids = list(
+            Category.objects.filter(Q(code=filters.category) | Q(parent__code=filters.category)).values_list(
+                "pk", flat=True
+            )
+        )
+        qs = qs.filter(category_id__in=ids)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.unit:
+        from xinfang.organisation.models import Unit
+
+        path = Unit.objects.filter(pk=filters.unit).values_list("path", flat=True).first() or "-"
+        qs = qs.filter(problem_unit__path__startswith=path)
+    if filters.received_from:
+        qs = qs.filter(received_at__gte=_day_start(filters.received_from))
+    if filters.received_to:
+        qs = qs.filter(received_at__lt=_day_start(filters.received_to) + timedelta(days=1))
+    for flag in filters.flags:
+        if flag == "repeat":
+            qs = qs.filter(repeat_of__isnull=False)
+        elif flag in FLAG_FIELDS:
+            qs = qs.filter(**{FLAG_FIELDS[flag]: True})
+    if filters.overdue is True:
+        qs = qs.filter(status__in=OPEN_STATUSES, current_deadline__lt=timezone.localdate())
+    elif filters.overdue is False:
+        qs = qs.exclude(status__in=OPEN_STATUSES, current_deadline__lt=timezone.localdate())
+    if filters.q:
+        qs = search_filter(qs, filters.q)
+    return qs.select_related("category", "problem_unit").order_by("-received_at", "-id")
+
+
+def petitioner_search(*, actor: Any, q: str, limit: int = 10) -> QuerySet[Petitioner]:
+    """Autocomplete: an ID number or phone matches exactly (or by prefix), a name by prefix."""
+    q = (q or "").strip()
+    qs = petitioners_visible_to(actor)
+    if not q:
+        return qs.none()
+    if q.isdigit() or (len(q) > 6 and q[:-1].isdigit()):
+        qs = qs.filter(Q(id_number__startswith=q.upper()) | Q(phone__startswith=q))
+    else:
+        qs = qs.filter(name__startswith=q)
+    return qs.order_by("name", "pk")[:limit]
+
+
+def petitioner_petitions(*, actor: Any, petitioner: Petitioner) -> QuerySet[Petition]:
+    return (
+        petitions_visible_to(actor)
+        .filter(petitioner_links__petitioner=petitioner)
+        .select_related("category")
+        .order_by("-received_at")
+    )
+
+
+def petitioner_repeat_count(*, actor: Any, petitioner: Petitioner) -> int:
+    return petitioner_petitions(actor=actor, petitioner=petitioner).filter(repeat_of__isnull=False).count()
+
+
+def repeat_candidates(
+    *,
+    actor: Any,
+    id_numbers: list[str],
+    name_phones: list[tuple[str, str]],
+    category: str,
+    received_at: datetime,
+) -> QuerySet[Petition]:
+    """Earlier petitions of the same person about the same category within 12 months (重复件)."""
+    person = Q()
+    for id_number in filter(None, id_numbers):
+        person |= Q(petitioner_links__petitioner__id_number=id_number.upper())
+    for name, phone in name_phones:
+        if name and phone:
+            person |= Q(petitioner_links__petitioner__name=name, petitioner_links__petitioner__phone=phone)
+    if not person or not category:
+        return Petition.objects.none()
+    local = timezone.localtime(received_at)
+    try:
+        year_before = local.replace(year=local.year - 1)
+    except ValueError:  # 29 February
+        year_before = local.replace(year=local.year - 1, day=28)
+    return (
+        petitions_visible_to(actor)
+        .filter(person, category__code=category, received_at__gte=year_before, received_at__lte=received_at)
+        .select_related("category")
+        .distinct()
+        .order_by("-received_at")[:5]
+    )
+
+
+def category_tree() -> list[Category]:
+    return list(
+        Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
+    )
+
+
+def status_counts(*, actor: Any) -> dict[str, int]:
+    return dict(
+        petitions_visible_to(actor).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )

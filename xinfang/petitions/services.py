@@ -1,0 +1,320 @@
+"""Registration (登记) of petitions: one service that every page, API call and import uses."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xinfang.audit.models import AuditEvent
+from xinfang.audit.services import audit_record
+from xinfang.core.exceptions import ValidationFailed
+from xinfang.core.requests import RequestMeta
+from xinfang.deadlines.services import deadline_create
+from xinfang.organisation.models import Unit
+from xinfang.organisation.selectors import units_visible_to
+
+from .choices import Channel, Gender, PetitionStatus, ReferralKind
+from .models import Category, NumberSequence, Petition, Petitioner, PetitionPetitioner, SearchDocument
+from .search import document_tokens
+from .selectors import petitioners_visible_to, petitions_visible_to
+from .validators import id_number_problem, normalise_id_number, phone_problem
+
+FLAGS = {
+    "skip_level": "is_skip_level",
+    "collective": "is_collective",
+    "anonymous": "is_anonymous",
+    "urgent": "is_urgent",
+    "litigation": "is_litigation",
+    "joint_letter": "is_joint_letter",
+}
+MAX_REPRESENTATIVES = 5
+ACCEPTANCE_RULE = ("acceptance", 15, "calendar_days")  # 信访工作条例 art. 22: decide within 15 days
+
+
+@dataclass
+class PetitionerInput:
+    name: str = ""
+    gender: str = Gender.UNKNOWN
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    workplace: str = ""
+    is_representative: bool = False
+
+
+@dataclass
+class PetitionInput:
+    channel: str
+    received_at: datetime | None
+    subject: str
+    content: str
+    category: str
+    problem_unit: int | None
+    petitioners: list[PetitionerInput] = field(default_factory=list)
+    representatives: list[PetitionerInput] = field(default_factory=list)
+    headcount: int | None = None
+    anonymous: bool = False
+    flags: list[str] = field(default_factory=list)
+    repeat_of: int | None = None
+    complained_unit: int | None = None
+    complained_party: str = ""
+    referral_kind: str = ""
+    referral_office: str = ""
+    referral_number: str = ""
+    referral_deadline: Any = None
+
+
+def _validate_petitioner(p: PetitionerInput, prefix: str, errors: dict[str, str], *, anonymous: bool) -> None:
+    if not p.name.strip() and not anonymous:
+        errors[f"{prefix}.name"] = "请填写信访人姓名。"
+    if p.gender not in Gender.values:
+        errors[f"{prefix}.gender"] = "性别只能是男、女或未知。"
+    if p.id_number.strip() and (problem := id_number_problem(p.id_number)):
+        errors[f"{prefix}.id_number"] = problem
+    if problem := phone_problem(p.phone):
+        errors[f"{prefix}.phone"] = problem
+
+
+def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
+    """Checks everything before anything is written; returns the resolved related rows."""
+    errors: dict[str, str] = {}
+    resolved: dict[str, Any] = {}
+    if data.channel not in Channel.values:
+        errors["channel"] = "来源渠道须为来信、来访、来电、网上信访、领导接待日或上级转送/交办之一。"
+    now = timezone.now()
+    if data.received_at is None:
+        errors["received_at"] = "请填写收到时间。"
+    elif data.received_at > now + timedelta(minutes=5):
+        errors["received_at"] = "收到时间不能晚于当前时间。"
+    if not data.subject.strip():
+        errors["subject"] = "请填写标题。"
+    elif len(data.subject) > 200:
+        errors["subject"] = "标题不能超过 200 字。"
+    if not data.content.strip():
+        errors["content"] = "请填写反映的主要问题和诉求。"
+    category = Category.objects.filter(code=data.category, is_active=True).first()
+    if category is None:
+        errors["category"] = "问题类别不存在或已停用。"
+    resolved["category"] = category
+    visible_units = units_visible_to(actor)
+    problem_unit = visible_units.filter(pk=data.problem_unit).first() if data.problem_unit else None
+    if problem_unit is None:
+        errors["problem_unit"] = "请选择问题属地（须为您权限范围内的单位）。"
+    resolved["problem_unit"] = problem_unit
+    resolved["complained_unit"] = None
+    if data.complained_unit:
+        resolved["complained_unit"] = Unit.objects.filter(pk=data.complained_unit, is_active=True).first()
+        if resolved["complained_unit"] is None:
+            errors["complained_unit"] = "被反映单位不存在。"
+    unknown_flags = set(data.flags) - set(FLAGS)
+    if unknown_flags:
+        errors["flags"] = f"未知标记：{'、'.join(sorted(unknown_flags))}。"
+    anonymous = data.anonymous or "anonymous" in data.flags
+    if anonymous and data.channel not in (Channel.LETTER, Channel.CALL, Channel.ONLINE):
+        errors["anonymous"] = "只有来信、来电和网上信访可以匿名登记；来访须登记来访人。"
+    if not anonymous and not data.petitioners and not data.representatives:
+        errors["petitioners"] = "请至少登记一名信访人；匿名来信、来电请勾选匿名。"
+    for i, p in enumerate(data.petitioners):
+        _validate_petitioner(p, f"petitioners.{i}", errors, anonymous=anonymous)
+    for i, p in enumerate(data.representatives):
+        _validate_petitioner(p, f"representatives.{i}", errors, anonymous=False)
+    representative_count = len(data.representatives) + sum(p.is_representative for p in data.petitioners)
+    if representative_count > MAX_REPRESENTATIVES:
+        errors["representatives"] = f"集体访推选的代表不得超过 {MAX_REPRESENTATIVES} 人。"
+    people = len(data.petitioners) + len(data.representatives)
+    if data.headcount is not None and data.headcount < max(people, 1):
+        errors["headcount"] = f"人数不能少于已登记的信访人数（{people} 人）。"
+    resolved["repeat_of"] = None
+    if data.repeat_of:
+        resolved["repeat_of"] = petitions_visible_to(actor).filter(pk=data.repeat_of).first()
+        if resolved["repeat_of"] is None:
+            errors["repeat_of"] = "所关联的原信访件不存在或不在您的权限范围内。"
+    if data.channel == Channel.REFERRAL:
+        if data.referral_kind not in ReferralKind.values:
+            errors["referral_kind"] = "请注明是上级转送还是上级交办。"
+        if not data.referral_office.strip():
+            errors["referral_office"] = "请填写转送或交办的上级机关。"
+    if errors:
+        raise ValidationFailed("登记信息有误，请按提示修改。", errors)
+    resolved["anonymous"] = anonymous
+    return resolved
+
+
+def _next_number(unit: Unit, year: int) -> str:
+    """Gap-free per unit and year: the increment commits or rolls back with the petition."""
+    updated = NumberSequence.objects.filter(unit=unit, year=year).update(last_value=F("last_value") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.create(unit=unit, year=year, last_value=1)
+        except IntegrityError:
+            NumberSequence.objects.filter(unit=unit, year=year).update(last_value=F("last_value") + 1)
+    value = NumberSequence.objects.filter(unit=unit, year=year).values_list("last_value", flat=True).get()
+    return f"{unit.code}-{year}-{value:06d}"
+
+
+def _find_or_create_petitioner(p: PetitionerInput, *, actor: Any, unit: Unit, now: datetime) -> Petitioner:
+    """Reuses the petitioner in the actor's scope with the same ID number (else name + phone)."""
+    id_number = normalise_id_number(p.id_number)
+    visible = petitioners_visible_to(actor)
+    existing = None
+    if id_number:
+        existing = visible.filter(id_number=id_number).order_by("pk").first()
+    elif p.phone.strip():
+        existing = visible.filter(name=p.name.strip(), phone=p.phone.strip()).order_by("pk").first()
+    if existing is not None:
+        changed = [
+            f for f in ("phone", "address", "workplace") if getattr(p, f).strip() and not getattr(existing, f)
+        ]
+        for f in changed:
+            setattr(existing, f, getattr(p, f).strip())
+        if changed:
+            existing.save(update_fields=changed)
+        return existing
+    return Petitioner.objects.create(
+        name=p.name.strip(),
+        gender=p.gender,
+        id_number=id_number,
+        phone=p.phone.strip(),
+        address=p.address.strip(),
+        workplace=p.workplace.strip(),
+        unit=unit,
+        unit_path=unit.path,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def petition_register(
+    *, actor: Any, data: PetitionInput, request_meta: RequestMeta | None = None
+) -> Petition:
+    """Records a petition in the actor's unit. The actor is its 首问责任人; the acceptance
+    deadline (15 days from receipt) comes from the calendar engine."""
+    resolved = _validate(data, actor=actor)
+    unit = actor.unit
+    now = timezone.now()
+    people = [(p, p.is_representative) for p in data.petitioners] + [(p, True) for p in data.representatives]
+    anonymous = resolved["anonymous"]
+    flags = {FLAGS[f]: True for f in data.flags}
+    flags["is_anonymous"] = anonymous
+    if data.headcount and data.headcount >= MAX_REPRESENTATIVES:
+        flags["is_collective"] = True
+    # (petitioner, is_representative), one entry per person even if typed twice
+    petitioners: dict[int, tuple[Petitioner, bool]] = {}
+    for person, is_representative in people:
+        if not person.name.strip():
+            continue
+        found = _find_or_create_petitioner(person, actor=actor, unit=unit, now=now)
+        previous = petitioners.get(found.pk, (found, False))[1]
+        petitioners[found.pk] = (found, previous or is_representative)
+    names = [p.name for p, _ in petitioners.values()]
+    petition = Petition.objects.create(
+        number=_next_number(unit, timezone.localtime(now).year),
+        unit=unit,
+        unit_path=unit.path,
+        channel=data.channel,
+        received_at=data.received_at,
+        subject=data.subject.strip(),
+        content=data.content.strip(),
+        category=resolved["category"],
+        problem_unit=resolved["problem_unit"],
+        complained_unit=resolved["complained_unit"],
+        complained_party=data.complained_party.strip(),
+        headcount=data.headcount or max(len(petitioners), 1),
+        status=PetitionStatus.REGISTERED,
+        registered_by=actor,
+        created_at=now,
+        repeat_of=resolved["repeat_of"],
+        referral_kind=data.referral_kind if data.channel == Channel.REFERRAL else "",
+        referral_office=data.referral_office.strip(),
+        referral_number=data.referral_number.strip(),
+        referral_deadline=data.referral_deadline or None,
+        petitioner_names="、".join(names)[:200],
+        **flags,
+    )
+    links = [
+        PetitionPetitioner(
+            petition=petition, petitioner=person, position=i, is_representative=is_representative
+        )
+        for i, (person, is_representative) in enumerate(petitioners.values())
+    ]
+    PetitionPetitioner.objects.bulk_create(links)
+    rule, amount, unit_name = ACCEPTANCE_RULE
+    deadline = deadline_create(
+        owner_type="petitions.petition",
+        owner_id=petition.pk,
+        rule=rule,
+        start=data.received_at,
+        amount=amount,
+        unit=unit_name,
+        actor=actor,
+    )
+    petition.current_deadline = deadline.due_date
+    petition.save(update_fields=["current_deadline"])
+    SearchDocument.objects.create(
+        petition=petition,
+        tokens=document_tokens(
+            number=petition.number, subject=petition.subject, content=petition.content, names=names
+        ),
+    )
+    audit_record(
+        actor=actor,
+        event=AuditEvent.RECORD_CREATED,
+        target=petition,
+        target_label=petition.number,
+        request_meta=request_meta,
+        channel=petition.channel,
+        repeat_of=petition.repeat_of_id,
+    )
+    return petition
+
+
+def petition_personal_data_viewed(
+    *, actor: Any, petition: Petition, request_meta: RequestMeta | None = None
+) -> None:
+    """Every display of a petition's unmasked personal data is audited (who saw whose data)."""
+    audit_record(
+        actor=actor,
+        event=AuditEvent.PERSONAL_DATA_VIEWED,
+        target=petition,
+        target_label=petition.number,
+        request_meta=request_meta,
+        petitioners=[link.petitioner_id for link in petition.petitioner_links.all()],
+    )
+
+
+def petitioner_personal_data_viewed(
+    *, actor: Any, petitioner: Petitioner, request_meta: RequestMeta | None = None
+) -> None:
+    audit_record(
+        actor=actor,
+        event=AuditEvent.PERSONAL_DATA_VIEWED,
+        target=petitioner,
+        target_label=petitioner.name,
+        request_meta=request_meta,
+    )
+
+
+def register_exported(
+    *,
+    actor: Any,
+    kind: str,
+    filters: dict[str, Any],
+    rows: int,
+    request_meta: RequestMeta | None = None,
+    target: Petition | None = None,
+) -> None:
+    """Exports (登记台账 .xlsx, 登记表 .docx) and downloads are audited with what was exported."""
+    audit_record(
+        actor=actor,
+        event=AuditEvent.EXPORT,
+        target=target,
+        target_type="" if target else "petitions.register",
+        request_meta=request_meta,
+        kind=kind,
+        filters=filters,
+        rows=rows,
+    )
