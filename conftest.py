@@ -89,3 +89,25 @@ def api_client(client):
             return client.delete(path, **self.headers)
 
     return ApiClient
+
+
+@pytest.fixture
+def county_clerk_user(demo) -> User:
+    return _user("county-clerk")
+
+
+@pytest.fixture
+def village_handler_clerk(demo) -> User:
+    """A clerk (接访员) in the village 东风村: registers petitions only that village's users see."""
+    from xinfang.accounts.services import user_create, user_set_roles
+
+    user = user_create(
+        actor=None,
+        username="village-clerk",
+        full_name="东风村接访员",
+        unit=Unit.objects.get(code="341122101201"),
+        password="Demo@2026",
+        must_change_password=False,
+    )
+    user_set_roles(actor=None, user=user, roles={"clerk"})
+    return _user("village-clerk")

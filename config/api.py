@@ -95,10 +95,12 @@ def register_routers() -> None:
     from xinfang.accounts.api import router as accounts_router
     from xinfang.deadlines.api import router as deadlines_router
     from xinfang.organisation.api import router as organisation_router
+    from xinfang.petitions.api import router as petitions_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/units", organisation_router)
     api.add_router("/calendar", deadlines_router)
+    api.add_router("/", petitions_router)
 
 
 register_routers()
