@@ -31,6 +31,7 @@ from .engine import (
 from .models import CalendarDay, CalendarSource, CalendarYear, Deadline
 from .package import package_days, package_years
 from .selectors import calendar_load, deadlines_open_affected_by
+from .signals import deadlines_changed
 
 logger = logging.getLogger(__name__)
 
@@ -529,10 +530,14 @@ def deadline_recompute_affected(*, dates: Iterable[date], actor: Any = None) -> 
 @transaction.atomic
 def _recompute_batch(ids: list[int], calendar: Calendar, changed: list[int]) -> int:
     rows = list(Deadline.objects.select_for_update().filter(pk__in=ids, is_open=True))
+    changed_rows = []
     for deadline in rows:
         old = (deadline.due_date, deadline.due_at)
         _apply(deadline, _compute(deadline, calendar))
         if (deadline.due_date, deadline.due_at) != old:
-            changed.append(deadline.pk)
+            changed_rows.append(deadline)
     Deadline.objects.bulk_update(rows, COMPUTED_FIELDS, batch_size=RECOMPUTE_BATCH)
+    changed.extend(d.pk for d in changed_rows)
+    if changed_rows:
+        deadlines_changed.send(sender=Deadline, changed=changed_rows)
     return len(rows)
