@@ -111,3 +111,13 @@ def village_handler_clerk(demo) -> User:
     )
     user_set_roles(actor=None, user=user, roles={"clerk"})
     return _user("village-clerk")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_security_policy():
+    """The policy is cached per process; each test starts from the database's value."""
+    from xinfang.accounts.policy import policy_cache_clear
+
+    policy_cache_clear()
+    yield
+    policy_cache_clear()

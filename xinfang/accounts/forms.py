@@ -63,3 +63,9 @@ class RolesForm(forms.Form):
 
 class ResetPasswordForm(BootstrapFormMixin, forms.Form):
     new_password = forms.CharField(label="临时密码", widget=forms.PasswordInput)
+
+
+class PolicyForm(BootstrapFormMixin, forms.Form):
+    max_failures = forms.IntegerField(label="连续登录失败次数上限", help_text="达到后锁定账号（3–10 次）。")
+    lock_minutes = forms.IntegerField(label="锁定时长（分钟）", help_text="5–1440 分钟。")
+    idle_minutes = forms.IntegerField(label="无操作自动退出（分钟）", help_text="5–30 分钟。")

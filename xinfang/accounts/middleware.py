@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from xinfang.core.requests import RequestMeta
 
+from .policy import security_policy
 from .services import auth_record_logout
 
 LAST_ACTIVITY_KEY = "last_activity"
@@ -26,13 +27,12 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
             now = timezone.now().timestamp()
             last = request.session.get(LAST_ACTIVITY_KEY)
-            if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
+            idle_minutes = security_policy().idle_minutes
+            if last is not None and now - last > idle_minutes * 60:
                 user = request.user
                 logout(request)
                 auth_record_logout(user=user, request_meta=RequestMeta.from_request(request), expired=True)
-                messages.warning(
-                    request, f"您已超过 {settings.SESSION_IDLE_MINUTES} 分钟未操作，请重新登录。"
-                )
+                messages.warning(request, f"您已超过 {idle_minutes} 分钟未操作，请重新登录。")
                 if request.htmx:  # type: ignore[attr-defined]
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = settings.LOGIN_URL_PATH

@@ -80,3 +80,29 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class SecurityPolicy(models.Model):
+    """The installation's sign-in policy, one row, edited by the security administrator (安全管理员)."""
+
+    max_failures = models.PositiveSmallIntegerField("连续失败次数上限", default=5)
+    lock_minutes = models.PositiveSmallIntegerField("锁定时长（分钟）", default=15)
+    idle_minutes = models.PositiveSmallIntegerField("无操作自动退出（分钟）", default=30)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "安全策略"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_failures__gte=3, max_failures__lte=10), name="policy_failures"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lock_minutes__gte=5, lock_minutes__lte=1440), name="policy_lock"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(idle_minutes__gte=5, idle_minutes__lte=30), name="policy_idle"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.max_failures} 次 / {self.lock_minutes} 分钟 / {self.idle_minutes} 分钟"

@@ -4,7 +4,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +17,7 @@ from xinfang.core.requests import RequestMeta
 from xinfang.organisation.models import Unit
 
 from .models import ApiToken, RoleAssignment, User
+from .policy import security_policy
 from .roles import Role
 
 GENERIC_LOGIN_ERROR = "用户名或密码错误。"
@@ -35,8 +35,8 @@ def _locked_message(user: User) -> str:
 def auth_authenticate(*, username: str, password: str, request_meta: RequestMeta | None = None) -> User:
     """Checks a username and password, counting failures and locking the account.
 
-    After `LOGIN_MAX_FAILURES` consecutive failures the account is locked for
-    `LOGIN_LOCK_MINUTES`; while locked even the right password is refused. The message does not
+    After the policy's `max_failures` consecutive failures the account is locked for
+    `lock_minutes` (SecurityPolicy, defaults 5 and 15); while locked even the right password is refused. The message does not
     say whether the username exists. Failures are committed even though the caller gets an error.
     """
     now = timezone.now()
@@ -85,8 +85,9 @@ def _record_failure(*, user: User | None, username: str, request_meta: RequestMe
         reason="bad_password",
         failures=user.failed_login_count,
     )
-    if user.failed_login_count >= settings.LOGIN_MAX_FAILURES:
-        locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+    policy = security_policy()
+    if user.failed_login_count >= policy.max_failures:
+        locked_until = timezone.now() + timedelta(minutes=policy.lock_minutes)
         User.objects.filter(pk=user.pk).update(locked_until=locked_until, failed_login_count=0)
         audit_record(
             actor=None,

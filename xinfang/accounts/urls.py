@@ -9,6 +9,7 @@ urlpatterns = [
     path("password/", views.password_change_view, name="password_change"),
     path("tokens/", views.token_list_view, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
+    path("policy/", views.policy_view, name="policy"),
     path("users/", views.user_list_view, name="user_list"),
     path("users/new/", views.user_create_view, name="user_create"),
     path("users/<int:user_id>/", views.user_edit_view, name="user_edit"),

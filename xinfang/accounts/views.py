@@ -235,3 +235,22 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     services.token_revoke(actor=request.user, token=token, request_meta=RequestMeta.from_request(request))
     messages.success(request, f"已吊销令牌 {token.prefix}…。")
     return redirect("accounts:tokens")
+
+
+@capability_required("security.manage")
+def policy_view(request: HttpRequest) -> HttpResponse:
+    from .forms import PolicyForm
+    from .policy import policy_update, security_policy
+
+    form = PolicyForm(request.POST or None, initial=security_policy().__dict__)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy_update(
+                actor=request.user, request_meta=RequestMeta.from_request(request), **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "安全策略已保存。")
+            return redirect("accounts:policy")
+    return render(request, "accounts/policy.html", {"form": form})

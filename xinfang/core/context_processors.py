@@ -13,7 +13,8 @@ NAV_ITEMS = (
     ("节假日设置", "deadlines:holidays", "calendar.manage"),
     ("组织机构", "organisation:unit_list", "units.view"),
     ("用户管理", "accounts:user_list", "users.manage"),
-    ("角色与安全", "accounts:user_list", "roles.manage"),
+    ("角色分配", "accounts:user_list", "roles.manage"),
+    ("安全策略", "accounts:policy", "security.manage"),
     ("审计日志", "audit:entry_list", "audit.view_log"),
 )
 

@@ -161,3 +161,33 @@ def test_production_hasher_is_djangos_default_pbkdf2():
 def test_passwords_are_stored_hashed(clerk):
     assert clerk.password != "Demo@2026"
     assert clerk.check_password("Demo@2026")
+
+
+def test_security_admin_tightens_the_policy_and_it_applies_and_is_audited(client, secadmin, clerk):
+    # given
+    client.force_login(secadmin)
+    # when
+    response = client.post("/accounts/policy/", {"max_failures": 3, "lock_minutes": 60, "idle_minutes": 10})
+    # then
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(event=AuditEvent.POLICY_CHANGED, actor=secadmin).count() == 1
+    client.logout()
+    for _ in range(3):
+        _login(client, password="wrong-Password1")
+    clerk.refresh_from_db()
+    assert timedelta(minutes=59) < clerk.locked_until - timezone.now() <= timedelta(minutes=60)
+
+
+def test_policy_out_of_range_is_refused_in_chinese(client, secadmin):
+    client.force_login(secadmin)
+    response = client.post("/accounts/policy/", {"max_failures": 50, "lock_minutes": 60, "idle_minutes": 60})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "3 到 10 次" in body
+    assert "不超过 30 分钟" in body
+
+
+@pytest.mark.parametrize("username", ["sysadmin", "auditor", "leader"])
+def test_only_security_admin_edits_the_policy(client, demo, username):
+    client.force_login(User.objects.get(username=username))
+    assert client.get("/accounts/policy/").status_code == 403

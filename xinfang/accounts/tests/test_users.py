@@ -130,7 +130,7 @@ def test_only_auditor_reads_audit_log(client, demo, username):
 
 def test_user_list_pins_its_query_count(client, sysadmin, django_assert_max_num_queries):
     client.force_login(sysadmin)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get("/accounts/users/")
     assert response.status_code == 200
     assert "village-handler" in response.content.decode()
