@@ -66,3 +66,20 @@ def test_logout_returns_to_login(page, server_url, login):
     page.click("button:has-text('退出')")
     page.wait_for_url(re.compile(r".*/accounts/login/"))
     assert "您已安全退出" in page.inner_text("body")
+
+
+def test_sysadmin_enters_next_years_holiday_and_sees_missing_year_warning(page, server_url, login, screenshot):
+    # given: 2027 has no official schedule yet
+    login(page, "sysadmin")
+    page.wait_for_url(f"{server_url}/")
+    page.goto(f"{server_url}/calendar/holidays/?year=2027")
+    assert "2027 年的节假日安排尚未录入" in page.inner_text("[data-testid=year-warning]")
+    # when: New Year's Day is entered
+    form = page.locator("#day-form")
+    form.locator("input[name=date]").fill("2027-01-01")
+    form.locator("select[name=kind]").select_option("holiday")
+    form.locator("input[name=name]").fill("元旦")
+    form.locator("button:has-text('保存')").click()
+    # then
+    page.wait_for_selector("[data-testid=calendar-row]:has-text('元旦')")
+    screenshot(page, "06-holidays-2027")
