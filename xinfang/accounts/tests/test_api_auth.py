@@ -77,4 +77,8 @@ def test_openapi_schema_and_docs_are_served(client, db):
     paths = schema.json()["paths"]
     assert "/api/v1/auth/token" in paths
     assert "/api/v1/calendar/deadline" in paths
-    assert client.get("/api/v1/docs").status_code == 200
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    body = docs.content.decode()
+    assert "/static/ninja/swagger-ui-bundle" in body
+    assert "cdn" not in body.lower() and "https://" not in body  # intranet: no external assets
