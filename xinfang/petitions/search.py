@@ -38,7 +38,7 @@ def segment(text: str) -> list[str]:
 
 
 def document_tokens(*, number: str, subject: str, content: str, names: list[str]) -> str:
-    parts = [number.lower(), *segment(subject), *segment(content)]
+    parts = [*segment(number), *segment(subject), *segment(content)]
     for name in names:
         parts.append(name)
         parts.extend(segment(name))
