@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/", include("xinfang.organisation.urls")),
     path("calendar/", include("xinfang.deadlines.urls")),
     path("audit/", include("xinfang.audit.urls")),
+    path("petitions/", include("xinfang.petitions.urls")),
     path("", include("xinfang.core.urls")),
 ]
 

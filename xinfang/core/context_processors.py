@@ -9,6 +9,7 @@ from xinfang.accounts.permissions import capabilities_of
 
 NAV_ITEMS = (
     ("工作台", "core:home", None),
+    ("信访登记簿", "petitions:register", "petitions.view"),
     ("期限计算器", "deadlines:calculator", "calendar.compute"),
     ("节假日设置", "deadlines:holidays", "calendar.manage"),
     ("组织机构", "organisation:unit_list", "units.view"),

@@ -318,3 +318,117 @@ def register_exported(
         filters=filters,
         rows=rows,
     )
+
+
+# --- Attachments (附件): added with the register pages -------------------------------------------
+
+ATTACHMENT_TYPES: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _attachment_signature_matches(extension: str, head: bytes) -> bool:
+    """A cheap look at the first bytes, so that a renamed executable is not stored as a 'PDF'."""
+    if extension == ".pdf":
+        return head.startswith(b"%PDF")
+    if extension in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if extension == ".png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if extension == ".mp3":
+        return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    if extension == ".m4a":
+        return head[4:8] == b"ftyp"
+    if extension == ".wav":
+        return head.startswith(b"RIFF") and head[8:12] == b"WAVE"
+    if extension == ".doc":
+        return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    if extension == ".docx":
+        return head.startswith(b"PK\x03\x04")
+    return False
+
+
+def attachment_problem(*, name: str, size: int, head: bytes) -> str | None:
+    """None when the file may be stored, else the Chinese reason (type, size, content)."""
+    import os
+
+    extension = os.path.splitext(name or "")[1].lower()
+    if extension not in ATTACHMENT_TYPES:
+        return f"附件“{name}”的类型不允许，只能上传 PDF、JPG、PNG、MP3、M4A、WAV、DOC、DOCX 文件。"
+    if size > ATTACHMENT_MAX_BYTES:
+        return f"附件“{name}”超过 20 MB（{size / 1024 / 1024:.1f} MB），请压缩或拆分后上传。"
+    if size == 0:
+        return f"附件“{name}”是空文件。"
+    if not _attachment_signature_matches(extension, head):
+        return f"附件“{name}”的内容与扩展名不符，请检查文件。"
+    return None
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor: Any, petition: Petition, uploaded_file: Any, request_meta: RequestMeta | None = None
+) -> Any:
+    """Stores an uploaded file under MEDIA_ROOT (outside the web root) with a random name; the
+    original name, type, size and SHA-256 go to the row. Downloads go through an audited view."""
+    import hashlib
+    import os
+    import uuid
+
+    from .models import Attachment
+
+    uploaded_file.seek(0)
+    head = uploaded_file.read(16)
+    uploaded_file.seek(0)
+    name = os.path.basename(uploaded_file.name or "")[:200]
+    if problem := attachment_problem(name=name, size=uploaded_file.size, head=head):
+        raise ValidationFailed(problem, {"attachments": problem})
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    extension = os.path.splitext(name)[1].lower()
+    attachment = Attachment(
+        petition=petition,
+        original_name=name,
+        content_type=ATTACHMENT_TYPES[extension],
+        size=uploaded_file.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    attachment.file.save(f"{uuid.uuid4().hex}{extension}", uploaded_file, save=False)
+    attachment.save()
+    audit_record(
+        actor=actor,
+        event=AuditEvent.RECORD_CHANGED,
+        target=petition,
+        target_label=petition.number,
+        request_meta=request_meta,
+        attachment_added=name,
+        sha256=attachment.sha256,
+        size=attachment.size,
+    )
+    return attachment
+
+
+def attachment_downloaded(*, actor: Any, attachment: Any, request_meta: RequestMeta | None = None) -> None:
+    """Every download of an attachment is audited (who took which file of which petition)."""
+    audit_record(
+        actor=actor,
+        event=AuditEvent.DOWNLOAD,
+        target=attachment.petition,
+        target_label=attachment.petition.number,
+        request_meta=request_meta,
+        attachment=attachment.pk,
+        name=attachment.original_name,
+        sha256=attachment.sha256,
+    )
