@@ -57,3 +57,16 @@ format: venv-test
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+## Benchmark data: PETITIONS demo petitions (default 1,000,000) in their own SQLite file under
+## BENCH_DATA_DIR (default var/bench), so `make run`'s database is not touched.
+BENCH_DATA_DIR ?= var/bench
+PETITIONS ?= 1000000
+.PHONY: seed
+seed: venv
+	XINFANG_DATA_DIR=$(BENCH_DATA_DIR) $(PY) manage.py migrate --noinput
+	XINFANG_DATA_DIR=$(BENCH_DATA_DIR) $(PY) manage.py seed_demo --petitions $(PETITIONS)
+
+## Median / p95 per operation over HTTP (gunicorn, 2 workers) on the seeded database.
+bench: venv
+	$(PY) bench/measure.py --data-dir $(BENCH_DATA_DIR)

@@ -68,7 +68,9 @@ def test_logout_returns_to_login(page, server_url, login):
     assert "您已安全退出" in page.inner_text("body")
 
 
-def test_sysadmin_enters_next_years_holiday_and_sees_missing_year_warning(page, server_url, login, screenshot):
+def test_sysadmin_enters_next_years_holiday_and_sees_missing_year_warning(
+    page, server_url, login, screenshot
+):
     # given: 2027 has no official schedule yet
     login(page, "sysadmin")
     page.wait_for_url(f"{server_url}/")

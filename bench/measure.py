@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""Measures the platform over HTTP with a warm server: median and p95 per operation, peak RSS.
+
+Starts gunicorn (2 workers) on a data directory filled by `manage.py seed_demo`, or measures a
+server already running (`--url`, and `--server-pid` for its memory). Standard library only.
+
+    .venv/bin/python bench/measure.py --data-dir /tmp/bench-data
+    .venv/bin/python bench/measure.py --url http://127.0.0.1:8000 --server-pid 12345 -n 100
+
+Operations are the `OPERATIONS` list at the end of this file: a name and a callable that makes
+one request and checks its status. Add new ones there (dashboards, transitions …).
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+LOCAL = timezone(timedelta(hours=8))
+
+
+class Unavailable(Exception):
+    """The server does not offer this operation (yet): reported, not measured."""
+
+
+class Client:
+    """One keep-alive connection (reopened when the server closes it) with its own cookies."""
+
+    def __init__(self, base: str, token: str = "") -> None:
+        parsed = urllib.parse.urlsplit(base)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        self.cookies: dict[str, str] = {}
+        self.token = token
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        sent = {"Host": f"{self.host}:{self.port}", "Connection": "keep-alive", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.token:
+            sent["Authorization"] = f"Bearer {self.token}"
+        for attempt in (1, 2):
+            try:
+                self.connection.request(method, path, body=body, headers=sent)
+                response = self.connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.connection.close()
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, dict(response.headers), data
+
+    def get(self, path: str, expect: int = 200) -> bytes:
+        status, _, data = self.request("GET", path)
+        _check(status, expect, "GET", path, data)
+        return data
+
+    def get_json(self, path: str) -> dict:
+        return json.loads(self.get(path))
+
+    def post_json(self, path: str, payload: dict, expect: int = 200) -> dict:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        status, _, data = self.request("POST", path, body, {"Content-Type": "application/json"})
+        _check(status, expect, "POST", path, data)
+        return json.loads(data)
+
+
+def _check(status: int, expect: int, method: str, path: str, data: bytes) -> None:
+    if status == 404 and expect != 404:
+        raise Unavailable(f"{method} {path} → 404")
+    if status != expect:
+        raise RuntimeError(f"{method} {path} → {status}, expected {expect}: {data[:300]!r}")
+
+
+def page_login(base: str, username: str) -> Client:
+    client = Client(base)
+    client.get("/accounts/login/")
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": client.cookies.get("csrftoken", ""),
+            "username": username,
+            "password": PASSWORD,
+        }
+    ).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"{base}/accounts/login/"}
+    status, _, data = client.request("POST", "/accounts/login/", form, headers)
+    if status != 302 or "sessionid" not in client.cookies:
+        raise RuntimeError(f"page login as {username} failed: {status} {data[:300]!r}")
+    return client
+
+
+def api_login(base: str, username: str) -> Client:
+    token = Client(base).post_json("/api/v1/auth/token", {"username": username, "password": PASSWORD})[
+        "token"
+    ]
+    return Client(base, token=token)
+
+
+def valid_id_number(rng: random.Random) -> str:
+    first17 = f"341122{rng.randrange(1950, 2000)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}"
+    first17 += f"{rng.randrange(1000):03d}"
+    return first17 + ID_CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+@dataclass
+class Context:
+    """What the operations share: logged-in clients and sample ids, prepared once."""
+
+    base: str
+    rng: random.Random
+    clients: dict[str, Client] = field(default_factory=dict)
+    petition_ids: list[int] = field(default_factory=list)
+    problem_unit: int | None = None
+    petition_count: int = 0
+
+    def client(self, key: str) -> Client:
+        if key not in self.clients:
+            kind, username = key.split(":", 1)
+            self.clients[key] = (
+                page_login(self.base, username) if kind == "page" else api_login(self.base, username)
+            )
+        return self.clients[key]
+
+    def sample_ids(self, count: int = 200) -> list[int]:
+        """Random petition ids the county leader can open (checked once through the API)."""
+        if not self.petition_ids:
+            api = self.client("api:county-leader")
+            newest = api.get_json("/api/v1/petitions?page_size=1")
+            self.petition_count = newest["count"]
+            if not newest["items"]:
+                raise Unavailable("no petitions: run `manage.py seed_demo --petitions N` first")
+            top = newest["items"][0]["id"]
+            tries = 0
+            while len(self.petition_ids) < count and tries < count * 5:
+                tries += 1
+                candidate = self.rng.randint(1, top)
+                if api.request("GET", f"/api/v1/petitions/{candidate}")[0] == 200:
+                    self.petition_ids.append(candidate)
+        return self.petition_ids
+
+    def village(self) -> int:
+        if self.problem_unit is None:
+            units = self.client("api:county-clerk").get_json("/api/v1/units?unit_type=village&page_size=500")
+            self.problem_unit = self.rng.choice(units["items"])["id"]
+        return self.problem_unit
+
+
+# --- operations: each makes one request --------------------------------------------------------
+
+
+def register_page(ctx: Context) -> None:
+    ctx.client("page:county-leader").get("/petitions/?category=02&status=open")
+
+
+def register_api(ctx: Context) -> None:
+    ctx.client("api:county-leader").get("/api/v1/petitions?category=02&status=open&page=1&page_size=20")
+
+
+def detail_page(ctx: Context) -> None:
+    ctx.client("page:county-leader").get(f"/petitions/{ctx.rng.choice(ctx.sample_ids())}/")
+
+
+def detail_api(ctx: Context) -> None:
+    ctx.client("api:county-leader").get(f"/api/v1/petitions/{ctx.rng.choice(ctx.sample_ids())}")
+
+
+def search_api(word: str) -> Callable[[Context], None]:
+    def search(ctx: Context) -> None:
+        ctx.client("api:county-leader").get("/api/v1/petitions?" + urllib.parse.urlencode({"q": word}))
+
+    return search
+
+
+def search_page(word: str) -> Callable[[Context], None]:
+    def search(ctx: Context) -> None:
+        ctx.client("page:county-leader").get("/petitions/?" + urllib.parse.urlencode({"q": word}))
+
+    return search
+
+
+def create_api(ctx: Context) -> None:
+    payload = {
+        "channel": "letter",
+        "received_at": datetime.now(LOCAL).isoformat(timespec="seconds"),
+        "subject": "反映某建筑公司拖欠工资问题",
+        "content": "信访人在青山县某工地务工，被拖欠工资两万元，要求尽快支付。",
+        "category": "0201",
+        "problem_unit": ctx.village(),
+        "petitioners": [
+            {
+                "name": "王五",
+                "gender": "male",
+                "id_number": valid_id_number(ctx.rng),
+                "phone": "13900000000",
+                "address": "",
+                "workplace": "",
+            }
+        ],
+    }
+    ctx.client("api:county-clerk").post_json("/api/v1/petitions", payload, expect=201)
+
+
+def register_page_unfiltered(ctx: Context) -> None:
+    ctx.client("page:county-leader").get("/petitions/")
+
+
+def register_api_township(ctx: Context) -> None:
+    ctx.client("api:leader").get("/api/v1/petitions?category=02&status=open&page=1&page_size=20")
+
+
+def dashboard_page(ctx: Context) -> None:
+    ctx.client("page:county-leader").get("/")
+
+
+# (name shown in the table, callable). Later issues append here: transitions, statistics …
+OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
+    ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
+    ("登记簿 API `?category=02&status=open&page_size=20`", register_api),
+    ("详情页 `/petitions/<id>/`", detail_page),
+    ("详情 API `/api/v1/petitions/<id>`", detail_api),
+    ("全文搜索 API `q=拖欠工资`", search_api("拖欠工资")),
+    ("全文搜索页面 `q=拖欠工资`", search_page("拖欠工资")),
+    ("两字搜索 API `q=拆迁`", search_api("拆迁")),
+    ("新建 API `POST /api/v1/petitions`", create_api),
+    ("首页（工作台）`/`", dashboard_page),
+    # Not in the issue's list, measured for context: the register as it first opens, and a
+    # township leader's share (城关镇, about 8.5 % of the petitions).
+    ("登记簿页面（无筛选）`/petitions/`", register_page_unfiltered),
+    ("登记簿 API（乡镇 `leader`）`?category=02&status=open`", register_api_township),
+]
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    timings: list[float] = field(default_factory=list)
+    note: str = ""
+
+    def row(self) -> str:
+        if not self.timings:
+            return f"| {self.name} | 0 | – | – | {self.note} |"
+        ordered = sorted(self.timings)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return (
+            f"| {self.name} | {len(ordered)} | {statistics.median(ordered):.1f} | {p95:.1f} | {self.note} |"
+        )
+
+
+def measure(ctx: Context, name: str, operation: Callable[[Context], None], runs: int, warmup: int) -> Result:
+    result = Result(name)
+    try:
+        for _ in range(warmup):
+            operation(ctx)
+        for _ in range(runs):
+            started = time.perf_counter()
+            operation(ctx)
+            result.timings.append((time.perf_counter() - started) * 1000)
+    except Unavailable as exc:
+        result.note = f"不可用：{exc}"
+    except RuntimeError as exc:
+        result.note = f"出错：{exc}"[:200]
+    return result
+
+
+def start_server(data_dir: str, port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "XINFANG_DATA_DIR": data_dir,
+        "XINFANG_DEMO": "0",
+    }
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "config.wsgi:application",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        try:
+            Client(f"http://127.0.0.1:{port}").get("/accounts/login/")
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+@dataclass
+class Memory:
+    pid: int
+    peak_kib: int  # VmHWM: the most resident memory the worker ever had
+    anon_kib: int  # RssAnon now: Python heap and caches
+    file_kib: int  # RssFile now: code and the SQLite file pages mapped with mmap_size, shared
+
+
+def worker_memory(master_pid: int) -> list[Memory]:
+    """The memory of the master's children (the workers), from /proc/<pid>/status."""
+    workers = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        values = dict(re.findall(r"^(PPid|VmHWM|RssAnon|RssFile):\s+(\d+)", status, re.M))
+        if values.get("PPid") == str(master_pid) and "VmHWM" in values:
+            workers.append(
+                Memory(
+                    pid=int(entry.name),
+                    peak_kib=int(values["VmHWM"]),
+                    anon_kib=int(values.get("RssAnon", 0)),
+                    file_kib=int(values.get("RssFile", 0)),
+                )
+            )
+    return sorted(workers, key=lambda m: m.pid)
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    model = ""
+    memory = ""
+    try:
+        model = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M).group(1)
+        total = int(re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1))
+        memory = f"{total / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return f"{cpus} CPU ({model or platform.processor()}), {memory} RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def database_note(data_dir: str | None) -> str:
+    if os.environ.get("DATABASE_URL"):
+        return "PostgreSQL (DATABASE_URL)"
+    if data_dir:
+        path = Path(data_dir) / "xinfang.sqlite3"
+        if path.exists():
+            return f"SQLite {path} ({path.stat().st_size / 1024**3:.2f} GiB)"
+    return "database of the running server"
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", help="measure this running server instead of starting gunicorn")
+    parser.add_argument(
+        "--server-pid", type=int, help="with --url: gunicorn master pid, for the workers' RSS"
+    )
+    parser.add_argument("--data-dir", default=os.environ.get("XINFANG_DATA_DIR", str(ROOT / "var")))
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("-n", "--runs", type=int, default=50, help="measured requests per operation")
+    parser.add_argument("--warmup", type=int, default=5, help="unmeasured requests per operation first")
+    parser.add_argument(
+        "--only", default="", help="comma-separated words; measure operations whose name has one"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    args.data_dir = str(Path(args.data_dir).resolve())
+    server = None
+    if args.url:
+        base, master = args.url.rstrip("/"), args.server_pid
+    else:
+        server = start_server(args.data_dir, args.port, args.workers)
+        base, master = f"http://127.0.0.1:{args.port}", server.pid
+    try:
+        ctx = Context(base=base, rng=random.Random(args.seed))
+        try:
+            ctx.sample_ids()
+        except Unavailable as exc:
+            _err(f"note: {exc}")
+        selected = [
+            (n, op) for n, op in OPERATIONS if not args.only or any(w in n for w in args.only.split(","))
+        ]
+        results = []
+        for name, operation in selected:
+            _err(f"… {name}")
+            results.append(measure(ctx, name, operation, args.runs, args.warmup))
+        workers = worker_memory(master) if master else []
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+    _out(f"Machine: {machine()}")
+    _out(f"Database: {database_note(None if args.url else args.data_dir)}, {ctx.petition_count:,} petitions")
+    _out(
+        f"Server: gunicorn, {args.workers} sync workers; {args.runs} runs per operation after {args.warmup} warm-up"
+    )
+    _out("")
+    _out("| Operation | n | median ms | p95 ms | note |")
+    _out("|---|---:|---:|---:|---|")
+    for result in results:
+        _out(result.row())
+    _out("")
+    if workers:
+        peak = max(w.peak_kib for w in workers) / 1024
+        _out(f"Peak RSS of the {len(workers)} workers (VmHWM, largest): {peak:.0f} MiB")
+        for w in workers:
+            _out(
+                f"- worker {w.pid}: peak {w.peak_kib / 1024:.0f} MiB; now {w.anon_kib / 1024:.0f} MiB anonymous "
+                f"+ {w.file_kib / 1024:.0f} MiB file-backed (code, mmap of the SQLite file, shared)"
+            )
+    else:
+        _out("Peak RSS of the workers: unknown (pass --server-pid with --url)")
+
+
+if __name__ == "__main__":
+    main()
