@@ -243,7 +243,7 @@ def list_petitions(request: HttpRequest, query: Query[RegisterQuery]) -> dict[st
     start = (query.page - 1) * query.page_size
     items = list(qs[start : start + query.page_size])
     return {
-        "count": qs.count(),
+        "count": selectors.petition_count(actor=request.user, filters=filters, petitions=qs),
         "page": query.page,
         "page_size": query.page_size,
         "items": [_summary(p) for p in items],

@@ -9,9 +9,12 @@ The query is segmented the same way and every token must match.
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+
+from xinfang.accounts.permissions import sees_subtree
 
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 
@@ -37,8 +40,23 @@ def segment(text: str) -> list[str]:
     return words
 
 
-def document_tokens(*, number: str, subject: str, content: str, names: list[str]) -> str:
-    parts = [*segment(number), *segment(subject), *segment(content)]
+def scope_tokens(unit_path: str) -> list[str]:
+    """Words that put a petition's registering unit into the index: `xfo<id>` for the unit itself
+    and `xfu<id>` for it and every unit above it. A search adds the searcher's scope word, so the
+    index alone answers "matches within my scope" (and counts them) without reading the table."""
+    ids = [part for part in unit_path.split("/") if part]
+    return [f"xfo{ids[-1]}", *(f"xfu{i}" for i in ids)] if ids else []
+
+
+def scope_token_for(actor: Any) -> str | None:
+    unit = getattr(actor, "unit", None)
+    if unit is None:
+        return None
+    return f"xfu{unit.pk}" if sees_subtree(actor) else f"xfo{unit.pk}"
+
+
+def document_tokens(*, number: str, subject: str, content: str, names: list[str], unit_path: str) -> str:
+    parts = [*segment(number), *segment(subject), *segment(content), *scope_tokens(unit_path)]
     for name in names:
         parts.append(name)
         parts.extend(segment(name))
@@ -49,9 +67,21 @@ def _fts5_query(tokens: list[str]) -> str:
     return " ".join('"' + token.replace('"', '""') + '"' for token in dict.fromkeys(tokens))
 
 
-def search_filter(qs: QuerySet, q: str) -> QuerySet:
-    """Restricts a Petition queryset to those matching every word of `q`."""
+def query_tokens(q: str, actor: Any) -> list[str]:
+    """The words of a query plus the actor's scope word; empty when the query has no words."""
     tokens = segment(q)
+    scope = scope_token_for(actor)
+    return [*tokens, scope] if tokens and scope else tokens
+
+
+def search_filter(qs: QuerySet, q: str, actor: Any) -> QuerySet:
+    """Restricts a Petition queryset to those matching every word of `q`, newest registered first.
+
+    On SQLite the FTS5 table is joined and the result ordered by its rowid (the petition id), so
+    that SQLite walks the index backwards and stops at the page's last row instead of sorting
+    every match. The ordinary scope filter stays on the queryset as well.
+    """
+    tokens = query_tokens(q, actor)
     if not tokens:
         return qs
     table = qs.model._meta.db_table
@@ -62,8 +92,24 @@ def search_filter(qs: QuerySet, q: str) -> QuerySet:
                 "WHERE to_tsvector('simple', tokens) @@ plainto_tsquery('simple', %s))"
             ],
             params=[" ".join(dict.fromkeys(tokens))],
-        )
+        ).order_by("-id")
     return qs.extra(
-        where=[f'"{table}"."id" IN (SELECT rowid FROM petitions_search WHERE petitions_search MATCH %s)'],
+        tables=["petitions_search"],
+        where=[f'petitions_search.rowid = "{table}"."id"', "petitions_search MATCH %s"],
         params=[_fts5_query(tokens)],
+        select={"search_rowid": "petitions_search.rowid"},
+        order_by=["-search_rowid"],
     )
+
+
+def search_count(q: str, actor: Any) -> int | None:
+    """How many petitions in the actor's scope match `q`, from the index alone (SQLite), or None
+    where the index cannot answer it by itself (PostgreSQL: count through the queryset)."""
+    tokens = query_tokens(q, actor)
+    if not tokens or connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM petitions_search WHERE petitions_search MATCH %s", [_fts5_query(tokens)]
+        )
+        return cursor.fetchone()[0]

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .choices import CLOSED_STATUSES, Channel, Gender, PetitionStatus, ReferralKind
-from .search import segment
+from .search import scope_tokens, segment
 from .validators import id_number_check_char
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -659,7 +659,7 @@ class PetitionGenerator:
         batch.links.extend(
             (petition_id, person_id, collective, position) for position, (person_id, _) in enumerate(people)
         )
-        batch.search.append((petition_id, tokens))
+        batch.search.append((petition_id, f"{tokens} {' '.join(scope_tokens(unit.path))}"))
         if status not in CLOSED_STATUSES:
             batch.deadlines.append(self._deadline_row(petition_id, received, day, deadline))
         if people:

@@ -4,15 +4,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from xinfang.core.exceptions import NotFound
 from xinfang.organisation.selectors import scope_q
 
 from .choices import CLOSED_STATUSES, OPEN_STATUSES
 from .models import Category, Petition, Petitioner, PetitionPetitioner
-from .search import search_filter
+from .search import search_count, search_filter
 
 PETITION_SCOPE = {"unit_field": "unit", "path_field": "unit_path"}
 
@@ -122,9 +124,33 @@ def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
         qs = qs.filter(status__in=OPEN_STATUSES, current_deadline__lt=timezone.localdate())
     elif filters.overdue is False:
         qs = qs.exclude(status__in=OPEN_STATUSES, current_deadline__lt=timezone.localdate())
+    # Related rows are prefetched for the page, not joined: a join makes SQLite sort every
+    # matching row before it can return the first page.
+    qs = qs.prefetch_related("category", "problem_unit")
     if filters.q:
-        qs = search_filter(qs, filters.q)
-    return qs.select_related("category", "problem_unit").order_by("-received_at", "-id")
+        return search_filter(qs, filters.q, actor)
+    return qs.order_by("-received_at", "-id")
+
+
+def petition_count(*, actor: Any, filters: RegisterFilter, petitions: QuerySet[Petition]) -> int:
+    """The register's total. A plain search is counted by the full-text index alone."""
+    if filters.q and filters == RegisterFilter(q=filters.q):
+        counted = search_count(filters.q, actor)
+        if counted is not None:
+            return counted
+    return petitions.count()
+
+
+class CountedPaginator(Paginator):
+    """A Paginator whose total comes from `petition_count` instead of `object_list.count()`."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def petitioner_search(*, actor: Any, q: str, limit: int = 10) -> QuerySet[Petitioner]:

@@ -257,7 +257,11 @@ def petition_register(
     SearchDocument.objects.create(
         petition=petition,
         tokens=document_tokens(
-            number=petition.number, subject=petition.subject, content=petition.content, names=names
+            number=petition.number,
+            subject=petition.subject,
+            content=petition.content,
+            names=names,
+            unit_path=unit.path,
         ),
     )
     audit_record(

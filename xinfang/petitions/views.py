@@ -121,7 +121,8 @@ def register_view(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.to_filter()
     petitions = selectors.petition_list(actor=request.user, filters=filters)
-    page = Paginator(petitions, PAGE_SIZE).get_page(request.GET.get("page"))
+    total = selectors.petition_count(actor=request.user, filters=filters, petitions=petitions)
+    page = selectors.CountedPaginator(petitions, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     for petition in page.object_list:
         _decorate(petition)
     query = _filter_query(request)

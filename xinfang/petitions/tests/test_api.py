@@ -122,7 +122,7 @@ def test_list_query_count_does_not_grow_with_rows(api_client, clerk, django_asse
     for _ in range(30):
         register(clerk)
     api = api_client(clerk)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = api.get("/api/v1/petitions", page_size=30)
     assert len(response.json()["items"]) == 30
 

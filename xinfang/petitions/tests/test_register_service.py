@@ -196,3 +196,19 @@ def test_search_by_number(clerk):
     register(clerk)
     second = register(clerk)
     assert list(petition_list(actor=clerk, filters=RegisterFilter(q=second.number))) == [second]
+
+
+def test_search_count_from_the_index_respects_scope(clerk, leader, village_handler_clerk):
+    # given: two matching petitions at the township, one at its village
+    from xinfang.petitions.selectors import petition_count
+
+    register(clerk)
+    register(clerk)
+    register(village_handler_clerk)
+    register(clerk, subject="噪声扰民", content="工厂夜间噪声。", category="0902")
+    # when / then: the index count equals the queryset's, per scope
+    for actor, expected in ((leader, 3), (clerk, 3), (village_handler_clerk, 1)):
+        filters = RegisterFilter(q="拖欠工资")
+        petitions = petition_list(actor=actor, filters=filters)
+        assert petition_count(actor=actor, filters=filters, petitions=petitions) == expected
+        assert petitions.count() == expected
