@@ -19,12 +19,13 @@ from xinfang.core.exceptions import ApplicationError, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.selectors import units_visible_to
 
-from .choices import Channel, ReferralKind
+from .choices import Channel, PetitionStatus, ReferralKind
 from .selectors import category_tree
 from .services import PetitionerInput, PetitionInput, petition_register
 
 REQUIRED_COLUMNS = ("收到时间", "来源渠道", "信访人", "问题类别", "标题", "主要问题和诉求", "问题属地")
-OPTIONAL_COLUMNS = ("身份证号", "联系电话", "上级机关", "上级文号")
+OPTIONAL_COLUMNS = ("编号", "状态", "身份证号", "联系电话", "上级机关", "上级文号")
+STATUS_BY_LABEL = {label: value for value, label in PetitionStatus.choices}
 TEMPLATE_COLUMNS = (
     "收到时间",
     "来源渠道",
@@ -66,6 +67,8 @@ ERROR_COLUMNS = {
     "gender": "信访人",
     "referral_kind": "来源渠道",
     "referral_office": "上级机关",
+    "original_number": "编号",
+    "original_status": "状态",
 }
 
 
@@ -197,6 +200,8 @@ def _row_input(values: dict[str, str], raw_received: Any, lookups: _Lookups) -> 
         referral_kind=referral_kind,
         referral_office=values.get("上级机关", ""),
         referral_number=values.get("上级文号", ""),
+        original_number=values.get("编号", ""),
+        original_status=STATUS_BY_LABEL.get(values.get("状态", ""), values.get("状态", "")),
     )
 
 
@@ -291,7 +296,12 @@ def import_template_xlsx() -> bytes:
         ("问题属地", "必填。您权限范围内的单位代码或名称。"),
         ("上级机关", "上级转送、交办件必填。"),
         ("上级文号", "选填。"),
-        ("", "导入时重新编号，状态为“已登记”，首问责任人为导入人；编号、状态、当前期限等列会被忽略。"),
+        ("编号", "选填。历史台账的原编号，保留不变（不得与已有编号重复）；留空则由系统编号。"),
+        (
+            "状态",
+            "选填。如 已办结、已答复、办理中；留空为“已登记”。已办结、不予受理、不再受理、已转送的事项不再计算期限。",
+        ),
+        ("", "首问责任人为导入人；当前期限等其余列会被忽略。"),
     ):
         notes.append(list(line))
     notes.column_dimensions["A"].width = 16

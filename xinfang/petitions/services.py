@@ -12,11 +12,11 @@ from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
-from xinfang.deadlines.services import deadline_create
+from xinfang.deadlines.services import deadline_close, deadline_create
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
 
-from .choices import Channel, Gender, PetitionStatus, ReferralKind
+from .choices import CLOSED_STATUSES, Channel, Gender, PetitionStatus, ReferralKind
 from .models import Category, NumberSequence, Petition, Petitioner, PetitionPetitioner, SearchDocument
 from .search import document_tokens
 from .selectors import petitioners_visible_to, petitions_visible_to
@@ -65,6 +65,9 @@ class PetitionInput:
     referral_office: str = ""
     referral_number: str = ""
     referral_deadline: Any = None
+    # Historic ledgers only (导入): the ledger's own number and status are kept.
+    original_number: str = ""
+    original_status: str = ""
 
 
 def _validate_petitioner(p: PetitionerInput, prefix: str, errors: dict[str, str], *, anonymous: bool) -> None:
@@ -137,6 +140,13 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
             errors["referral_kind"] = "请注明是上级转送还是上级交办。"
         if not data.referral_office.strip():
             errors["referral_office"] = "请填写转送或交办的上级机关。"
+    if data.original_number:
+        if len(data.original_number) > 40:
+            errors["original_number"] = "编号不能超过 40 个字符。"
+        elif Petition.objects.filter(number=data.original_number).exists():
+            errors["original_number"] = f"编号 {data.original_number} 已存在，不能重复导入。"
+    if data.original_status and data.original_status not in PetitionStatus.values:
+        errors["original_status"] = "状态不在允许范围内。"
     if errors:
         raise ValidationFailed("登记信息有误，请按提示修改。", errors)
     resolved["anonymous"] = anonymous
@@ -154,6 +164,21 @@ def _next_number(unit: Unit, year: int) -> str:
             NumberSequence.objects.filter(unit=unit, year=year).update(last_value=F("last_value") + 1)
     value = NumberSequence.objects.filter(unit=unit, year=year).values_list("last_value", flat=True).get()
     return f"{unit.code}-{year}-{value:06d}"
+
+
+def _reserve_imported_number(number: str) -> None:
+    """A historic number in the system's own format (`{unit code}-{year}-{seq}`) moves that unit's
+    sequence past it, so that later registrations never collide with an imported ledger."""
+    code, _, rest = number.partition("-")
+    year, _, seq = rest.partition("-")
+    if not (year.isdigit() and seq.isdigit()):
+        return
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        return
+    sequence, _ = NumberSequence.objects.get_or_create(unit=unit, year=int(year))
+    if sequence.last_value < int(seq):
+        NumberSequence.objects.filter(pk=sequence.pk).update(last_value=int(seq))
 
 
 def _find_or_create_petitioner(p: PetitionerInput, *, actor: Any, unit: Unit, now: datetime) -> Petitioner:
@@ -211,8 +236,14 @@ def petition_register(
         previous = petitioners.get(found.pk, (found, False))[1]
         petitioners[found.pk] = (found, previous or is_representative)
     names = [p.name for p, _ in petitioners.values()]
+    if data.original_number:
+        _reserve_imported_number(data.original_number)
+        number = data.original_number
+    else:
+        number = _next_number(unit, timezone.localtime(now).year)
+    status = data.original_status or PetitionStatus.REGISTERED
     petition = Petition.objects.create(
-        number=_next_number(unit, timezone.localtime(now).year),
+        number=number,
         unit=unit,
         unit_path=unit.path,
         channel=data.channel,
@@ -224,7 +255,7 @@ def petition_register(
         complained_unit=resolved["complained_unit"],
         complained_party=data.complained_party.strip(),
         headcount=data.headcount or max(len(petitioners), 1),
-        status=PetitionStatus.REGISTERED,
+        status=status,
         registered_by=actor,
         created_at=now,
         repeat_of=resolved["repeat_of"],
@@ -252,8 +283,12 @@ def petition_register(
         unit=unit_name,
         actor=actor,
     )
-    petition.current_deadline = deadline.due_date
-    petition.save(update_fields=["current_deadline"])
+    if status in CLOSED_STATUSES:
+        # a finished matter from a historic ledger: nothing left to count down
+        deadline_close(deadline=deadline, actor=actor, at=now)
+    else:
+        petition.current_deadline = deadline.due_date
+        petition.save(update_fields=["current_deadline"])
     SearchDocument.objects.create(
         petition=petition,
         tokens=document_tokens(
@@ -272,6 +307,7 @@ def petition_register(
         request_meta=request_meta,
         channel=petition.channel,
         repeat_of=petition.repeat_of_id,
+        imported=bool(data.original_number or data.original_status),
     )
     return petition
 

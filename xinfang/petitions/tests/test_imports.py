@@ -9,9 +9,10 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from xinfang.core.exceptions import ValidationFailed
+from xinfang.deadlines.models import Deadline
 from xinfang.petitions.exports import register_xlsx
 from xinfang.petitions.imports import TEMPLATE_COLUMNS, register_import
-from xinfang.petitions.models import Petition, Petitioner
+from xinfang.petitions.models import NumberSequence, Petition, Petitioner
 
 from .factories import VALID_IDS, register
 
@@ -107,16 +108,36 @@ def test_import_refuses_a_file_that_is_not_xlsx(clerk):
         register_import(actor=clerk, content=b"not a workbook")
 
 
-def test_an_exported_register_imports_again_without_the_masked_numbers(clerk):
+def test_importing_an_exported_register_again_refuses_the_numbers_already_there(clerk):
     # given
     register(clerk)
     exported = register_xlsx(Petition.objects.all()).content
     # when
     result = register_import(actor=clerk, content=exported)
+    # then: nothing is recorded twice
+    assert (result.created, result.failed) == (0, 1)
+    assert "已存在，不能重复导入" in " ".join(result.rows[0].problems)
+    assert Petition.objects.count() == 1
+
+
+def test_historic_rows_keep_their_number_and_status_and_finished_ones_stop_counting(clerk):
+    # given: a 2025 ledger with one finished matter in the system's own number format
+    header = (*HEADER, "编号", "状态")
+    closed = (*GOOD, "341122101-2025-000040", "已办结")
+    still_open = (*GOOD_ANONYMOUS, "旧-2025-7", "办理中")
+    # when
+    result = register_import(actor=clerk, content=_xlsx([closed, still_open], header=header))
     # then
-    assert (result.created, result.failed) == (1, 0)
-    assert Petition.objects.count() == 2
-    assert Petitioner.objects.count() == 2  # the masked ID number was left out, so a new person
+    assert (result.created, result.failed) == (2, 0)
+    finished = Petition.objects.get(number="341122101-2025-000040")
+    assert finished.status == "closed"
+    assert finished.current_deadline is None
+    assert not Deadline.objects.get(owner_type="petitions.petition", owner_id=finished.pk).is_open
+    ongoing = Petition.objects.get(number="旧-2025-7")
+    assert ongoing.status == "handling"
+    assert ongoing.current_deadline is not None
+    # and the unit's 2025 sequence moved past the imported number
+    assert NumberSequence.objects.get(unit=clerk.unit, year=2025).last_value == 40
 
 
 def test_import_page_shows_the_result_table(client, clerk):
