@@ -133,7 +133,10 @@ def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
 
 
 def petition_count(*, actor: Any, filters: RegisterFilter, petitions: QuerySet[Petition]) -> int:
-    """The register's total. A plain search is counted by the full-text index alone."""
+    """The register's total. A plain search is counted by the full-text index alone, and the
+    unfiltered register by a range over the scope index."""
+    if filters == RegisterFilter():
+        return Petition.objects.filter(scope_q(actor, **PETITION_SCOPE, as_range=True)).count()
     if filters.q and filters == RegisterFilter(q=filters.q):
         counted = search_count(filters.q, actor)
         if counted is not None:

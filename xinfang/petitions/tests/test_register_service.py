@@ -212,3 +212,17 @@ def test_search_count_from_the_index_respects_scope(clerk, leader, village_handl
         petitions = petition_list(actor=actor, filters=filters)
         assert petition_count(actor=actor, filters=filters, petitions=petitions) == expected
         assert petitions.count() == expected
+
+
+def test_unfiltered_count_by_scope_range_equals_the_list(
+    clerk, leader, county_leader, village_handler_clerk, handler
+):
+    from xinfang.petitions.selectors import petition_count
+
+    register(clerk)
+    register(clerk)
+    register(village_handler_clerk)
+    for actor, expected in ((county_leader, 3), (leader, 3), (village_handler_clerk, 1), (handler, 2)):
+        petitions = petition_list(actor=actor, filters=RegisterFilter())
+        assert petition_count(actor=actor, filters=RegisterFilter(), petitions=petitions) == expected
+        assert petitions.count() == expected
