@@ -18,10 +18,17 @@ from xinfang.core.exceptions import PermissionDenied
 from .roles import Role
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CLERK: frozenset({"petitions.register", "petitions.view", "calendar.compute"}),
+    Role.CLERK: frozenset({"petitions.register", "petitions.accept", "petitions.view", "calendar.compute"}),
     Role.HANDLER: frozenset({"petitions.handle", "petitions.view", "calendar.compute"}),
     Role.LEADER: frozenset(
-        {"petitions.view", "petitions.approve", "stats.view", "calendar.compute", "units.view"}
+        {
+            "petitions.view",
+            "petitions.accept",
+            "petitions.approve",
+            "stats.view",
+            "calendar.compute",
+            "units.view",
+        }
     ),
     Role.PRINCIPAL: frozenset(
         {"petitions.view", "petitions.approve", "stats.view", "calendar.compute", "units.view"}

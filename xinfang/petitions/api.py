@@ -11,7 +11,7 @@ from xinfang.accounts.permissions import ensure_capability
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .choices import Channel, PetitionStatus
 from .models import Petition, Petitioner
 from .validators import mask_address, mask_id_number, mask_name, mask_phone
@@ -97,6 +97,7 @@ class PetitionOut(PetitionSummaryOut):
     referral_deadline: date | None
     petitioners: list[PetitionerOut]
     attachments: list[dict[str, Any]]
+    allowed_actions: list[str] = Field(default_factory=list)
 
 
 class PetitionPage(Schema):
@@ -258,7 +259,78 @@ def get_petition(request: HttpRequest, petition_id: int) -> dict[str, Any]:
     services.petition_personal_data_viewed(
         actor=request.user, petition=petition, request_meta=RequestMeta.from_request(request)
     )
-    return _detail(petition)
+    return {**_detail(petition), "allowed_actions": workflow.allowed_actions(petition, request.user)}
+
+
+class ActionIn(Schema):
+    note: str = ""
+    ground: str = ""
+
+
+class StatusOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    current_deadline: date | None
+    allowed_actions: list[str]
+
+
+class EventOut(Schema):
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    actor: str
+    note: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+@router.post(
+    "/petitions/{petition_id}/actions/{action}",
+    response={200: StatusOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def act_on_petition(request: HttpRequest, petition_id: int, action: str, payload: ActionIn) -> dict[str, Any]:
+    """办理操作（受理 accept、不予受理 reject、不再受理 decline_again）：非法顺序 409，角色不符 403，范围外 404。"""
+    petition = selectors.access_petition_by_id(request.user, petition_id)
+    petition = workflow.petition_transition(
+        petition=petition,
+        action=action,
+        actor=request.user,
+        note=payload.note,
+        request_meta=RequestMeta.from_request(request),
+        ground=payload.ground,
+    )
+    return {
+        "id": petition.pk,
+        "number": petition.number,
+        "status": petition.status,
+        "status_label": petition.get_status_display(),
+        "current_deadline": petition.current_deadline,
+        "allowed_actions": workflow.allowed_actions(petition, request.user),
+    }
+
+
+@router.get("/petitions/{petition_id}/timeline", response={200: list[EventOut], 404: ErrorOut})
+def get_petition_timeline(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
+    """信访件的办理过程（时间线）。"""
+    ensure_capability(request.user, "petitions.view")
+    petition = selectors.access_petition_by_id(request.user, petition_id)
+    labels = dict(workflow.Action.choices)
+    return [
+        {
+            "action": e.action,
+            "action_label": labels.get(e.action, e.action),
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": e.actor.full_name or e.actor.username,
+            "note": e.note,
+            "data": e.data,
+            "created_at": e.created_at,
+        }
+        for e in petition.events.select_related("actor")
+    ]
 
 
 class PetitionerPage(Schema):

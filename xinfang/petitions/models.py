@@ -181,3 +181,23 @@ class SearchDocument(models.Model):
 
     petition = models.OneToOneField(Petition, on_delete=models.CASCADE, primary_key=True, related_name="+")
     tokens = models.TextField()
+
+
+class PetitionEvent(models.Model):
+    """One step of a petition's timeline: written only by workflow.petition_transition."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=30)
+    from_status = models.CharField(max_length=20, choices=PetitionStatus.choices)
+    to_status = models.CharField(max_length=20, choices=PetitionStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["petition", "created_at"], name="petition_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.action}"
