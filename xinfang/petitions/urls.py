@@ -15,6 +15,7 @@ urlpatterns = [
     path("petitioners/<int:petitioner_id>/pick/", views.petitioner_pick_view, name="petitioner_pick"),
     path("<int:petition_id>/", views.petition_detail_view, name="detail"),
     path("<int:petition_id>/form.docx", views.print_form_view, name="print_form"),
+    path("<int:petition_id>/actions/<str:action>/", views.petition_action_view, name="action"),
     path(
         "<int:petition_id>/attachments/<int:attachment_id>/",
         views.attachment_download_view,

@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.accounts.permissions import capability_required, has_capability
 from xinfang.core.exceptions import ApplicationError, NotFound, ValidationFailed
 from xinfang.core.requests import RequestMeta
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .choices import CLOSED_STATUSES, PetitionStatus
 from .exports import ExportTooLarge, register_xlsx, registration_form_docx
 from .forms import (
@@ -309,8 +309,34 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
             "links": list(petition.petitioner_links.all()),
             "attachments": list(petition.attachments.all()),
             "repeats": repeats,
+            "actions": workflow.allowed_actions(petition, request.user),
+            "action_labels": dict(workflow.Action.choices),
+            "reject_grounds": workflow.RejectGround.choices,
+            "decline_grounds": workflow.DeclineGround.choices,
+            "events": list(petition.events.select_related("actor")),
         },
     )
+
+
+@require_POST
+@capability_required("petitions.view")
+def petition_action_view(request: HttpRequest, petition_id: int, action: str) -> HttpResponse:
+    """A button of the detail page: the same transition function as the API."""
+    petition = selectors.access_petition_by_id(request.user, petition_id)
+    try:
+        workflow.petition_transition(
+            petition=petition,
+            action=action,
+            actor=request.user,
+            note=request.POST.get("note", ""),
+            ground=request.POST.get("ground", ""),
+            request_meta=RequestMeta.from_request(request),
+        )
+    except ValidationFailed as exc:
+        messages.error(request, "；".join([exc.message, *exc.extra.values()]))
+    else:
+        messages.success(request, f"已{workflow.Action(action).label}：{petition.number}。")
+    return redirect("petitions:detail", petition_id=petition.pk)
 
 
 @require_GET

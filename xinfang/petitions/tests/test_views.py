@@ -418,7 +418,7 @@ def test_detail_query_count_is_pinned(client, clerk, django_assert_max_num_queri
     )
     client.force_login(clerk)
     # when
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("petitions:detail", args=[petition.pk]))
     # then
     assert response.status_code == 200

@@ -104,3 +104,25 @@ def test_api_action_answers_200_409_403_404(api_client, clerk, handler, village_
     assert detail["status"] == "accepted"
     timeline = api_client(clerk).get(f"/api/v1/petitions/{petition.pk}/timeline").json()
     assert [(e["action"], e["action_label"], e["actor"]) for e in timeline] == [("accept", "受理", "王接访")]
+
+
+def test_detail_page_shows_buttons_only_to_roles_that_may_act_and_the_timeline(client, clerk, handler):
+    petition = register(clerk)
+    client.force_login(handler)
+    assert "petition-actions" not in client.get(f"/petitions/{petition.pk}/").content.decode()
+    assert client.post(f"/petitions/{petition.pk}/actions/accept/").status_code == 403
+    client.force_login(clerk)
+    page = client.get(f"/petitions/{petition.pk}/").content.decode()
+    assert "petition-actions" in page
+    assert "属于人大、法院、检察院职权范围" in page
+    response = client.post(f"/petitions/{petition.pk}/actions/reject/", {"ground": ""})
+    assert response.status_code == 302
+    petition.refresh_from_db()
+    assert petition.status == "registered"
+    client.post(
+        f"/petitions/{petition.pk}/actions/reject/", {"ground": "other_authority", "note": "告知向法院反映"}
+    )
+    page = client.get(f"/petitions/{petition.pk}/").content.decode()
+    assert "不予受理" in page
+    assert "告知向法院反映" in page
+    assert "petition-actions" not in page
