@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -8,14 +8,15 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from xinfang.core.exceptions import ApplicationError
+from xinfang.core.exceptions import ApplicationError, PermissionDenied
 from xinfang.core.forms import apply_service_errors
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.selectors import units_visible_to
 
 from . import services
-from .forms import LoginForm, PasswordChangeForm, ResetPasswordForm, RolesForm, UserForm
+from .forms import LoginForm, PasswordChangeForm, PolicyForm, ResetPasswordForm, RolesForm, UserForm
 from .permissions import capability_required, has_capability
+from .policy import policy_update, security_policy
 from .selectors import access_user_by_id, token_list, user_list
 
 
@@ -72,8 +73,6 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             apply_service_errors(form, exc)
         else:
-            from django.contrib.auth import update_session_auth_hash
-
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改。")
             return redirect("core:home")
@@ -81,8 +80,6 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 
 def _can_see_users(request: HttpRequest) -> None:
-    from xinfang.core.exceptions import PermissionDenied
-
     if not (has_capability(request.user, "users.manage") or has_capability(request.user, "roles.manage")):
         raise PermissionDenied("您没有执行此操作的权限。")
 
@@ -239,9 +236,6 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @capability_required("security.manage")
 def policy_view(request: HttpRequest) -> HttpResponse:
-    from .forms import PolicyForm
-    from .policy import policy_update, security_policy
-
     form = PolicyForm(request.POST or None, initial=security_policy().__dict__)
     if request.method == "POST" and form.is_valid():
         try:
