@@ -40,12 +40,14 @@ worker: venv
 system-test-deps:
 	bash scripts/system_test_deps.sh
 
-## Lint, then the whole suite: unit, API and browser tests.
+## Lint, then the whole suite: unit and API tests, then the browser tests in a process of their own
+## (they drive a real server and Chromium; keeping them apart keeps one run's state out of the other).
 test: venv-test system-test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not browser"
+	$(VENV)/bin/pytest -m browser
 
 lint: venv-test
 	$(VENV)/bin/ruff check .

@@ -136,6 +136,8 @@ class Context:
     petition_ids: list[int] = field(default_factory=list)
     problem_unit: int | None = None
     petition_count: int = 0
+    pools: dict[str, list[int]] = field(default_factory=dict)
+    cache: dict[str, object] = field(default_factory=dict)
 
     def client(self, key: str) -> Client:
         if key not in self.clients:
@@ -202,7 +204,7 @@ def search_page(word: str) -> Callable[[Context], None]:
     return search
 
 
-def create_api(ctx: Context) -> None:
+def create_api(ctx: Context) -> int:
     payload = {
         "channel": "letter",
         "received_at": datetime.now(LOCAL).isoformat(timespec="seconds"),
@@ -221,7 +223,7 @@ def create_api(ctx: Context) -> None:
             }
         ],
     }
-    ctx.client("api:county-clerk").post_json("/api/v1/petitions", payload, expect=201)
+    return ctx.client("api:county-clerk").post_json("/api/v1/petitions", payload, expect=201)["id"]
 
 
 def register_page_unfiltered(ctx: Context) -> None:
@@ -236,7 +238,85 @@ def dashboard_page(ctx: Context) -> None:
     ctx.client("page:county-leader").get("/")
 
 
-# (name shown in the table, callable). Later issues append here: transitions, statistics …
+def dashboard_page_township(ctx: Context) -> None:
+    ctx.client("page:leader").get("/")
+
+
+def stats_overview_api(username: str) -> Callable[[Context], None]:
+    def overview(ctx: Context) -> None:
+        ctx.client(f"api:{username}").get("/api/v1/stats/overview")
+
+    return overview
+
+
+def stats_page(username: str, query: str = "") -> Callable[[Context], None]:
+    def page(ctx: Context) -> None:
+        ctx.client(f"page:{username}").get(f"/stats/{query}")
+
+    return page
+
+
+# --- transitions: each one moves a petition prepared (unmeasured) in the state it needs ---------
+
+CHAIN = ("accept", "assign", "submit_report", "approve_report", "answer")
+ACTORS = {
+    "accept": "api:county-clerk",
+    "assign": "api:county-clerk",
+    "submit_report": "api:village-handler",
+    "approve_report": "api:county-leader",
+    "answer": "api:village-handler",
+}
+
+
+def _village_and_handler(ctx: Context) -> tuple[int, int]:
+    if "village_handler" not in ctx.cache:
+        me = ctx.client("api:village-handler").get_json("/api/v1/auth/me")
+        ctx.cache["village_handler"] = (me["unit_id"], me["id"])
+    return ctx.cache["village_handler"]
+
+
+def _fields(ctx: Context, action: str) -> dict:
+    today = datetime.now(LOCAL).date().isoformat()
+    if action == "assign":
+        unit, handler = _village_and_handler(ctx)
+        return {"unit": unit, "handler": handler, "note": "请按期办结"}
+    if action == "submit_report":
+        return {"report": "经调查核实，已协调有关方面解决。"}
+    if action == "answer":
+        return {"outcome": "support", "text": "支持信访人的诉求。", "delivered_on": today}
+    return {"note": "受理"}
+
+
+def _move(ctx: Context, petition_id: int, action: str) -> None:
+    ctx.client(ACTORS[action]).post_json(
+        f"/api/v1/petitions/{petition_id}/actions/{action}", _fields(ctx, action)
+    )
+
+
+def transition(action: str) -> Callable[[Context], None]:
+    """Moves one prepared petition by `action` (timed); `prepare` makes the petitions beforehand by
+    registering them and taking every earlier step of the chain (untimed)."""
+
+    def operation(ctx: Context) -> None:
+        pool = ctx.pools.get(action) or []
+        if not pool:
+            raise Unavailable(f"no petition prepared for {action}")
+        _move(ctx, pool.pop(), action)
+
+    def prepare(ctx: Context, count: int) -> None:
+        ids = []
+        for _ in range(count):
+            created = create_api(ctx)
+            for earlier in CHAIN[: CHAIN.index(action)]:
+                _move(ctx, created, earlier)
+            ids.append(created)
+        ctx.pools[action] = ids
+
+    operation.prepare = prepare  # type: ignore[attr-defined]
+    return operation
+
+
+# (name shown in the table, callable). Later issues append here.
 OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
     ("登记簿 API `?category=02&status=open&page_size=20`", register_api),
@@ -251,6 +331,23 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     # township leader's share (城关镇, about 8.5 % of the petitions).
     ("登记簿页面（无筛选）`/petitions/`", register_page_unfiltered),
     ("登记簿 API（乡镇 `leader`）`?category=02&status=open`", register_api_township),
+    # Handling (issue 5): one transition each, with its notice (.docx) where the step writes one.
+    ("受理 `POST …/actions/accept`（含受理告知单）", transition("accept")),
+    ("交办 `POST …/actions/assign`（含交办通知单）", transition("assign")),
+    ("提交办结报告 `…/actions/submit_report`（含办结报告）", transition("submit_report")),
+    ("审核通过 `…/actions/approve_report`", transition("approve_report")),
+    ("答复 `…/actions/answer`（含处理意见书）", transition("answer")),
+    # Statistics (issue 7): the leaders' dashboard, its API and the statistics page, read from the
+    # summary tables (`manage.py stats_rebuild` once on a database seeded before they existed).
+    ("首页（工作台，乡镇 `leader`）`/`", dashboard_page_township),
+    ("统计概览 API `/api/v1/stats/overview`（县 `county-leader`）", stats_overview_api("county-leader")),
+    ("统计概览 API `/api/v1/stats/overview`（乡镇 `leader`）", stats_overview_api("leader")),
+    ("统计页面 `/stats/`（县 `county-leader`，本年）", stats_page("county-leader")),
+    ("统计页面 `/stats/`（乡镇 `leader`，本年）", stats_page("leader")),
+    (
+        "统计页面 `/stats/?category=02&channel=visit`（县，筛选类别和渠道）",
+        stats_page("county-leader", "?category=02&channel=visit"),
+    ),
 ]
 
 
@@ -276,6 +373,9 @@ class Result:
 def measure(ctx: Context, name: str, operation: Callable[[Context], None], runs: int, warmup: int) -> Result:
     result = Result(name)
     try:
+        prepare = getattr(operation, "prepare", None)
+        if prepare is not None:
+            prepare(ctx, runs + warmup)
         for _ in range(warmup):
             operation(ctx)
         for _ in range(runs):

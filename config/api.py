@@ -94,13 +94,21 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 def register_routers() -> None:
     from xinfang.accounts.api import router as accounts_router
     from xinfang.deadlines.api import router as deadlines_router
+    from xinfang.documents.api import router as documents_router
+    from xinfang.notifications.api import router as notifications_router
     from xinfang.organisation.api import router as organisation_router
     from xinfang.petitions.api import router as petitions_router
+    from xinfang.stats.api import router as stats_router
+    from xinfang.supervision.api import router as supervision_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/units", organisation_router)
     api.add_router("/calendar", deadlines_router)
     api.add_router("/", petitions_router)
+    api.add_router("/", documents_router)
+    api.add_router("/", notifications_router)
+    api.add_router("/", supervision_router)
+    api.add_router("/stats", stats_router)
 
 
 register_routers()

@@ -9,6 +9,10 @@ urlpatterns = [
     path("calendar/", include("xinfang.deadlines.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("petitions/", include("xinfang.petitions.urls")),
+    path("documents/", include("xinfang.documents.urls")),
+    path("notifications/", include("xinfang.notifications.urls")),
+    path("supervision/", include("xinfang.supervision.urls")),
+    path("stats/", include("xinfang.stats.urls")),
     path("", include("xinfang.core.urls")),
 ]
 

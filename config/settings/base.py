@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "xinfang.accounts",
     "xinfang.deadlines",
     "xinfang.petitions",
+    "xinfang.documents",
+    "xinfang.notifications",
+    "xinfang.supervision",
+    "xinfang.stats",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +179,21 @@ else:
             "filename": str(DATA_DIR / "huey.sqlite3"),
         }
     )
+
+# Notifications (消息通知). Besides the in-app inbox, each new notification goes to one outbound
+# channel: "log" (one log line, the default), "smtp" (an e-mail to the user's address) or "none".
+XINFANG_NOTIFY_CHANNEL = os.environ.get("XINFANG_NOTIFY_CHANNEL", "log").strip().lower()
+# Prefix of the links in e-mails, e.g. https://xinfang.county.gov (links are paths without it).
+XINFANG_NOTIFY_SITE_URL = os.environ.get("XINFANG_NOTIFY_SITE_URL", "").rstrip("/")
+# The deadline alert sweep (临期提醒) warns this many working days before a deadline.
+XINFANG_ALERT_WORKING_DAYS = int(os.environ.get("XINFANG_ALERT_WORKING_DAYS", "3"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 LOGGING = {
     "version": 1,

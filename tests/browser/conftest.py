@@ -41,7 +41,18 @@ def server_url(tmp_path_factory):
     gunicorn = Path(python).with_name("gunicorn")
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(
-        [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        # threads, as `make run` serves: with plain sync workers an idle connection that Chromium
+        # keeps open (four signed-in users at once) can hold a worker until it times out
+        [
+            str(gunicorn),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+        ],  # fmt: skip
         cwd=ROOT,
         env=env,
         stdout=log,

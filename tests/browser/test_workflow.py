@@ -45,12 +45,14 @@ def test_clerk_accepts_a_petition_and_the_timeline_shows_it(page, server_url, lo
     page.wait_for_url(f"{server_url}/")
     page.goto(f"{server_url}/petitions/{petition['id']}/")
     actions = page.locator("[data-testid=petition-actions]")
-    actions.locator("input[name=note]").first.fill("电话中当场受理，告知 60 日内办结")
-    actions.locator("button:has-text('受理')").first.click()
+    actions.locator("[data-testid=open-accept]").click()
+    actions.locator("#accept-note").fill("电话中当场受理，告知 60 日内办结")
+    actions.locator("[data-testid=submit-accept]").click()
     page.wait_for_url(re.compile(rf".*/petitions/{petition['id']}/$"))
     # then
     timeline = page.inner_text("[data-testid=petition-timeline]")
     assert "已受理" in timeline
     assert "电话中当场受理" in timeline
-    assert page.locator("[data-testid=petition-actions]").count() == 0
+    assert page.locator("[data-testid=open-accept]").count() == 0
+    assert page.locator("[data-testid=open-assign]").count() == 1  # the next step: 交办
     screenshot(page, "20-petition-accepted-timeline")

@@ -25,13 +25,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "petitions.view",
             "petitions.accept",
             "petitions.approve",
+            "petitions.review",
             "stats.view",
             "calendar.compute",
             "units.view",
         }
     ),
     Role.PRINCIPAL: frozenset(
-        {"petitions.view", "petitions.approve", "stats.view", "calendar.compute", "units.view"}
+        {
+            "petitions.view",
+            "petitions.approve",
+            "petitions.review",
+            "stats.view",
+            "calendar.compute",
+            "units.view",
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {"petitions.view", "supervision.manage", "stats.view", "calendar.compute", "units.view"}
@@ -40,7 +48,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.INFORMANT: frozenset({"incidents.report", "calendar.compute"}),
     Role.DUTY: frozenset({"duty.log", "petitions.register", "petitions.view", "calendar.compute"}),
     Role.SYSADMIN: frozenset(
-        {"users.manage", "units.manage", "units.view", "calendar.manage", "calendar.compute"}
+        {
+            "users.manage",
+            "units.manage",
+            "units.view",
+            "calendar.manage",
+            "calendar.compute",
+            "rules.manage",
+            "templates.manage",
+        }
     ),
     Role.SECADMIN: frozenset({"roles.manage", "security.manage", "users.unlock"}),
     Role.AUDITOR: frozenset({"audit.view_log", "audit.archive"}),

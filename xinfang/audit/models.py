@@ -37,10 +37,14 @@ class AuditEvent(models.IntegerChoices):
     # 4xx organisation
     UNIT_CREATED = 401, "新建单位"
     UNIT_CHANGED = 402, "修改单位"
+    # 6xx notifications
+    NOTIFICATIONS_SENT = 601, "发送消息通知"
     # 8xx personal data and files
     PERSONAL_DATA_VIEWED = 801, "查看个人信息"
     EXPORT = 802, "导出"
     DOWNLOAD = 803, "下载"
+    DOCUMENT_GENERATED = 804, "生成文书"
+    TEMPLATE_CHANGED = 805, "更换文书模板"
     # 9xx the audit log itself
     AUDIT_ARCHIVED = 901, "归档审计日志"
     AUDIT_EXPORTED = 902, "导出审计日志"

@@ -13,6 +13,8 @@ from xinfang.accounts.models import User
 from xinfang.accounts.roles import Role
 from xinfang.accounts.services import user_create, user_set_roles
 from xinfang.core.exceptions import ApplicationError
+from xinfang.deadlines.models import DeadlineRuleSetting
+from xinfang.deadlines.services import rule_setting_save
 from xinfang.organisation.models import Unit, UnitType
 from xinfang.organisation.services import unit_create
 
@@ -70,6 +72,13 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     ("village2-handler", "褚村干部", "341122101202", Role.HANDLER),
 )
 
+# Internal targets (内部时限) set by the demo sysadmin: (unit type, rule, amount, unit, note)
+DEMO_RULE_SETTINGS: tuple[tuple[str, str, int, str, str], ...] = (
+    (UnitType.HOSPITAL, "handling", 7, "working_days", "院内规定：一般事项 7 个工作日内答复"),
+    (UnitType.HOSPITAL, "handling_important", 15, "working_days", "院内规定：重要事项 15 个工作日内答复"),
+    (UnitType.STREET, "handling", 7, "working_days", "街道初次信访事项 5–7 个工作日内办结"),
+)
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -111,4 +120,16 @@ def demo_load(*, password: str | None = None) -> DemoResult:
         )
         user_set_roles(actor=None, user=user, roles={role})
         users_created += 1
+    _demo_rule_settings()
     return DemoResult(units_created=units_created, users_created=users_created)
+
+
+def _demo_rule_settings() -> None:
+    """Sets only the targets that have no row yet, so an administrator's later change stays."""
+    existing = set(DeadlineRuleSetting.objects.values_list("unit_type", "rule"))
+    missing = [setting for setting in DEMO_RULE_SETTINGS if (setting[0], setting[1]) not in existing]
+    if not missing:
+        return
+    sysadmin = User.objects.get(username="sysadmin")
+    for unit_type, rule, amount, unit, note in missing:
+        rule_setting_save(actor=sysadmin, unit_type=unit_type, rule=rule, amount=amount, unit=unit, note=note)

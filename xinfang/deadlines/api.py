@@ -1,4 +1,5 @@
-"""期限计算 API: compute a time limit, list a year's holiday schedule. Read-only.
+"""期限计算 API: compute a time limit, list a year's holiday schedule, list the deadline rules.
+Read-only.
 
 `GET /deadline`: day units take `start=YYYY-MM-DD`; a full ISO datetime is also accepted and
 its Asia/Shanghai date is used (a received-at timestamp is what callers usually hold). Hours and
@@ -24,7 +25,7 @@ from .engine import (
     compute_deadline,
 )
 from .models import CalendarDay
-from .selectors import calendar_days_of_year, calendar_load, calendar_year_status
+from .selectors import calendar_days_of_year, calendar_load, calendar_year_status, rule_table
 from .services import MAX_YEAR, MIN_YEAR
 
 router = Router(tags=["期限计算"])
@@ -62,6 +63,24 @@ class CalendarYearOut(Schema):
     is_covered: bool
     warning: str | None
     days: list[CalendarDayOut]
+
+
+class RuleOverrideOut(Schema):
+    unit_type: str
+    unit_type_label: str
+    amount: int
+    unit: str
+    note: str
+
+
+class RuleOut(Schema):
+    rule: str
+    label: str
+    configurable: bool
+    start_label: str
+    law_amount: int
+    law_unit: str
+    overrides: list[RuleOverrideOut]
 
 
 class ErrorOut(Schema):
@@ -152,3 +171,31 @@ def list_calendar_days(request: HttpRequest, year: int | None = None) -> dict:
         for row in calendar_days_of_year(year)
     ]
     return {"year": year, "is_covered": status.is_covered, "warning": status.warning, "days": days}
+
+
+@router.get("/rules", response={200: list[RuleOut], 403: ErrorOut}, summary="期限规则及各单位类型的内部时限")
+def list_rules(request: HttpRequest) -> list[dict]:
+    """The law's value of every rule and the internal targets set for it ("" = 全部单位类型)."""
+    _require_compute(request)
+    return [
+        {
+            "rule": row.definition.code,
+            "label": row.definition.label,
+            "configurable": row.definition.configurable,
+            "start_label": row.definition.start_label,
+            "law_amount": row.definition.amount,
+            "law_unit": str(row.definition.unit),
+            "overrides": [
+                {
+                    "unit_type": cell.unit_type,
+                    "unit_type_label": cell.unit_type_label,
+                    "amount": cell.amount,
+                    "unit": cell.unit,
+                    "note": cell.note,
+                }
+                for cell in row.overrides
+                if cell is not None
+            ],
+        }
+        for row in rule_table().rows
+    ]

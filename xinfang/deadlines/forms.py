@@ -1,13 +1,17 @@
-"""Forms of the calculator and of the holiday table. They only collect input; services decide."""
+"""Forms of the calculator, the holiday table and the rule page. They only collect input; services
+decide."""
 
 from datetime import date, datetime
 
 from django import forms
 
 from xinfang.core.forms import BootstrapFormMixin
+from xinfang.organisation.models import UnitType
 
 from .engine import DAY_UNITS, LOCAL_TZ, MAX_EXTENSION_DAYS, UNIT_LABELS, Unit
-from .models import CalendarDay
+from .models import RULE_UNIT_CHOICES, CalendarDay
+from .rules import configurable_rules
+from .selectors import ALL_UNIT_TYPES_LABEL
 
 UNIT_FORM_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in Unit]
 
@@ -97,3 +101,45 @@ class CalendarYearMarkForm(forms.Form):
     is_complete = forms.TypedChoiceField(
         choices=[("1", "已完整录入"), ("0", "未完整录入")], coerce=lambda value: value == "1"
     )
+
+
+UNIT_TYPE_FORM_CHOICES = [("", ALL_UNIT_TYPES_LABEL), *UnitType.choices]
+
+
+class RuleSettingForm(BootstrapFormMixin, forms.Form):
+    """Collects an internal target; range and "not longer than the law" are the service's."""
+
+    unit_type = forms.ChoiceField(
+        label="单位类型",
+        choices=UNIT_TYPE_FORM_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": "请选择有效的单位类型。"},
+        help_text="选“全部单位类型”即为本系统默认；单独设置的单位类型优先。",
+    )
+    rule = forms.ChoiceField(
+        label="期限规则",
+        choices=[(rule.code, f"{rule.label}（法定 {rule.text}）") for rule in configurable_rules()],
+        error_messages={"required": "请选择期限规则。", "invalid_choice": "请选择有效的期限规则。"},
+    )
+    amount = forms.IntegerField(
+        label="内部时限",
+        error_messages={"required": "请填写内部时限。", "invalid": "内部时限须为整数。"},
+    )
+    unit = forms.ChoiceField(
+        label="单位",
+        choices=RULE_UNIT_CHOICES,
+        initial="working_days",
+        error_messages={"required": "请选择单位。", "invalid_choice": "单位须为自然日或工作日。"},
+    )
+    note = forms.CharField(
+        label="说明",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "说明不能超过 200 个字。"},
+        widget=forms.TextInput(attrs={"placeholder": "例如 院内规定一般事项 7 个工作日答复"}),
+    )
+
+
+class RuleSettingClearForm(forms.Form):
+    unit_type = forms.ChoiceField(choices=UNIT_TYPE_FORM_CHOICES, required=False)
+    rule = forms.CharField(max_length=60, error_messages={"required": "缺少期限规则。"})

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import models
 
 from .engine import UNIT_LABELS, Unit
@@ -113,3 +114,42 @@ class Deadline(models.Model):
     def due(self) -> date | datetime | None:
         """The due date (day units) or due time (hours and minutes), None while paused."""
         return self.due_at if self.unit in (Unit.HOURS, Unit.MINUTES) else self.due_date
+
+
+RULE_UNIT_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in (Unit.CALENDAR_DAYS, Unit.WORKING_DAYS)]
+
+
+class DeadlineRuleSetting(models.Model):
+    """An internal target (内部时限) that replaces the law's value of one rule of `rules.RULES`.
+
+    `unit_type` is a value of `organisation.UnitType`, or "" for every unit type (the
+    installation-wide default). Written only by `services.rule_setting_save` / `_clear`, which
+    refuse targets longer than the law; read through `selectors.rule_for`.
+    """
+
+    unit_type = models.CharField("单位类型", max_length=30, blank=True)
+    rule = models.CharField("期限规则", max_length=60)
+    amount = models.PositiveIntegerField("期限数值")
+    unit = models.CharField("期限单位", max_length=20, choices=RULE_UNIT_CHOICES)
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("修改时间")
+
+    class Meta:
+        verbose_name = "期限规则设置"
+        ordering = ["rule", "unit_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit_type", "rule"], name="deadline_rule_setting_unique"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=1), name="deadline_rule_setting_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit__in=[value for value, _ in RULE_UNIT_CHOICES]),
+                name="deadline_rule_setting_unit_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_type or '全部单位类型'} {self.rule} {self.amount}{self.get_unit_display()}"

@@ -1,15 +1,18 @@
-"""Reads of the holiday calendar and of stored deadlines."""
+"""Reads of the holiday calendar, of stored deadlines and of the deadline rules."""
 
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import Count, QuerySet
 
-from .engine import DAY_UNITS, Calendar
-from .models import CalendarDay, CalendarYear, Deadline
+from xinfang.organisation.models import UnitType
+
+from .engine import DAY_UNITS, UNIT_LABELS, Calendar
+from .models import CalendarDay, CalendarYear, Deadline, DeadlineRuleSetting
+from .rules import RULES, RuleDefinition, period_text
 
 _cache_lock = threading.Lock()
 _cached: tuple[tuple[object, ...], Calendar] | None = None
@@ -133,3 +136,132 @@ def deadlines_open_affected_by(dates: Iterable[date]) -> QuerySet[Deadline]:
 
 def deadlines_of_owner(*, owner_type: str, owner_id: int) -> QuerySet[Deadline]:
     return Deadline.objects.filter(owner_type=owner_type, owner_id=owner_id).order_by("pk")
+
+
+# --- deadline rules ---------------------------------------------------------------------------
+
+ALL_UNIT_TYPES_LABEL = "全部单位类型"
+
+
+def unit_type_label(unit_type: str) -> str:
+    if not unit_type:
+        return ALL_UNIT_TYPES_LABEL
+    return UnitType(unit_type).label if unit_type in UnitType.values else unit_type
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """The time limit that applies to one rule for one unit type, and where it comes from."""
+
+    rule: str
+    label: str
+    amount: int
+    unit: str
+    source: str  # "unit_type" | "installation" | "law"
+    source_label: str
+
+    @property
+    def unit_label(self) -> str:
+        return UNIT_LABELS[self.unit]
+
+    @property
+    def text(self) -> str:
+        return period_text(self.amount, self.unit)
+
+
+def _law_spec(definition: RuleDefinition) -> RuleSpec:
+    return RuleSpec(
+        rule=definition.code, label=definition.label, amount=definition.amount,
+        unit=str(definition.unit), source="law", source_label="法定时限",
+    )  # fmt: skip
+
+
+def rule_for(rule: str, unit_type: str) -> RuleSpec:
+    """The limit of `rule` for units of `unit_type`: that unit type's internal target if set,
+    else the installation-wide one (unit_type ""), else the law. One query; none for the rules
+    that cannot be changed. Raises KeyError for a rule code `rules.RULES` does not know."""
+    definition = RULES[rule]
+    if not definition.configurable:
+        return _law_spec(definition)
+    rows = {
+        row_unit_type: (amount, unit)
+        for row_unit_type, amount, unit in DeadlineRuleSetting.objects.filter(
+            rule=rule, unit_type__in={unit_type, ""}
+        ).values_list("unit_type", "amount", "unit")
+    }
+    if unit_type and unit_type in rows:
+        amount, unit = rows[unit_type]
+        source, source_label = "unit_type", f"{unit_type_label(unit_type)}内部时限"
+    elif "" in rows:
+        amount, unit = rows[""]
+        source, source_label = "installation", "本系统默认"
+    else:
+        return _law_spec(definition)
+    return RuleSpec(
+        rule=rule, label=definition.label, amount=amount, unit=unit, source=source,
+        source_label=source_label,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RuleOverride:
+    unit_type: str
+    unit_type_label: str
+    amount: int
+    unit: str
+    note: str
+    updated_by: str
+    updated_at: datetime
+
+    @property
+    def text(self) -> str:
+        return period_text(self.amount, self.unit)
+
+
+@dataclass(frozen=True)
+class RuleTableRow:
+    definition: RuleDefinition
+    overrides: list[RuleOverride | None]  # aligned with RuleTable.columns
+
+
+@dataclass(frozen=True)
+class RuleTable:
+    """Every rule × (the installation-wide default, then each unit type that has a setting)."""
+
+    columns: list[tuple[str, str]]  # (unit_type, label); the first is ("", "全部单位类型")
+    rows: list[RuleTableRow]
+
+    @property
+    def override_count(self) -> int:
+        return sum(cell is not None for row in self.rows for cell in row.overrides)
+
+
+def rule_table() -> RuleTable:
+    """One query. Settings of rules that cannot be changed (or that no longer exist) are left out:
+    `rule_for` ignores them too."""
+    settings_by_key: dict[tuple[str, str], RuleOverride] = {}
+    for row in DeadlineRuleSetting.objects.select_related("updated_by"):
+        definition = RULES.get(row.rule)
+        if definition is None or not definition.configurable:
+            continue
+        settings_by_key[(row.rule, row.unit_type)] = RuleOverride(
+            unit_type=row.unit_type,
+            unit_type_label=unit_type_label(row.unit_type),
+            amount=row.amount,
+            unit=row.unit,
+            note=row.note,
+            updated_by=str(row.updated_by),
+            updated_at=row.updated_at,
+        )
+    used = {unit_type for _, unit_type in settings_by_key if unit_type}
+    order = list(UnitType.values)
+    unit_types = sorted(used, key=lambda value: (order.index(value) if value in order else len(order), value))
+    columns = [("", ALL_UNIT_TYPES_LABEL), *((value, unit_type_label(value)) for value in unit_types)]
+    rows = [
+        RuleTableRow(
+            definition=definition,
+            overrides=[settings_by_key.get((definition.code, unit_type)) for unit_type, _ in columns],
+        )
+        for definition in RULES.values()
+    ]
+    return RuleTable(columns=columns, rows=rows)

@@ -1,4 +1,4 @@
-"""Writes: the holiday calendar and stored deadlines.
+"""Writes: the holiday calendar, stored deadlines and the internal targets of the deadline rules.
 
 A calendar change is audited in its own transaction and, once committed, enqueues the task that
 recomputes the open deadlines whose counting window includes a changed day. Deadlines are
@@ -19,6 +19,7 @@ from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import Conflict, ValidationFailed
 from xinfang.core.requests import RequestMeta
+from xinfang.organisation.models import UnitType
 
 from .engine import (
     DAY_UNITS,
@@ -26,11 +27,20 @@ from .engine import (
     Calendar,
     DeadlineInputError,
     DeadlineResult,
+    Unit,
     compute_deadline,
 )
-from .models import CalendarDay, CalendarSource, CalendarYear, Deadline
+from .models import CalendarDay, CalendarSource, CalendarYear, Deadline, DeadlineRuleSetting
 from .package import package_days, package_years
-from .selectors import calendar_load, deadlines_open_affected_by
+from .rules import (
+    FIXED_REASONS,
+    RULE_UNITS,
+    RULES,
+    RuleDefinition,
+    period_text,
+    working_days_within,
+)
+from .selectors import calendar_load, deadlines_open_affected_by, unit_type_label
 from .signals import deadlines_changed
 
 logger = logging.getLogger(__name__)
@@ -39,6 +49,8 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 NAME_MAX_LENGTH = 60
 RECOMPUTE_BATCH = 500
 AUDIT_MAX_IDS = 1000
+RULE_MAX_AMOUNT = 365
+RULE_NOTE_MAX_LENGTH = 200
 
 
 # --- the holiday calendar ---------------------------------------------------------------------
@@ -541,3 +553,126 @@ def _recompute_batch(ids: list[int], calendar: Calendar, changed: list[int]) -> 
     if changed_rows:
         deadlines_changed.send(sender=Deadline, changed=changed_rows)
     return len(rows)
+
+
+# --- internal targets of the deadline rules ---------------------------------------------------
+
+
+def _rule_definition(rule: Any) -> RuleDefinition:
+    definition = RULES.get(rule) if isinstance(rule, str) else None
+    if definition is None:
+        raise ValidationFailed("请选择有效的期限规则。", {"rule": "请选择有效的期限规则。"})
+    if not definition.configurable:
+        reason = FIXED_REASONS.get(definition.code, f"{definition.label}是法定时限，不能修改。")
+        raise ValidationFailed(reason, {"rule": reason})
+    return definition
+
+
+def _longer_than_law(definition: RuleDefinition, amount: int, unit: str) -> tuple[str, str] | None:
+    """(field, message) when the target is longer than the law allows, else None."""
+    law = definition.text
+    if unit == definition.unit:
+        if amount > definition.amount:
+            return "amount", f"内部时限不能长于法定时限（{law}）。"
+        return None
+    if unit == Unit.WORKING_DAYS:
+        most = working_days_within(definition.amount)
+        if amount > most:
+            return "amount", f"内部时限不能长于法定时限（{law}，约合 {most} 个工作日）。"
+        return None
+    return "unit", f"法定时限按工作日计算（{law}），内部时限也须按工作日设置。"
+
+
+def _validate_rule_setting(*, unit_type: Any, rule: Any, amount: Any, unit: Any, note: str) -> RuleDefinition:
+    definition = _rule_definition(rule)
+    errors: dict[str, str] = {}
+    if not isinstance(unit_type, str) or (unit_type and unit_type not in UnitType.values):
+        errors["unit_type"] = "请选择有效的单位类型。"
+    amount_ok = not isinstance(amount, bool) and isinstance(amount, int) and 1 <= amount <= RULE_MAX_AMOUNT
+    if not amount_ok:
+        errors["amount"] = f"时限须为 1 到 {RULE_MAX_AMOUNT} 之间的整数。"
+    if unit not in RULE_UNITS:
+        errors["unit"] = "单位须为自然日或工作日。"
+    if amount_ok and "unit" not in errors:
+        longer = _longer_than_law(definition, amount, unit)
+        if longer is not None:
+            errors[longer[0]] = longer[1]
+    if len(note) > RULE_NOTE_MAX_LENGTH:
+        errors["note"] = f"说明不能超过 {RULE_NOTE_MAX_LENGTH} 个字。"
+    if len(errors) == 1:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    if errors:
+        raise ValidationFailed("期限规则设置有误，请修改后再提交。", errors)
+    return definition
+
+
+def _rule_snapshot(row: DeadlineRuleSetting | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"amount": row.amount, "unit": row.unit, "note": row.note}
+
+
+def _rule_target_label(definition_label: str, unit_type: str) -> str:
+    return f"{unit_type_label(unit_type)} {definition_label}"
+
+
+@transaction.atomic
+def rule_setting_save(
+    *,
+    actor: Any,
+    unit_type: str,
+    rule: str,
+    amount: int,
+    unit: str,
+    note: str = "",
+    request_meta: RequestMeta | None = None,
+) -> DeadlineRuleSetting:
+    """Sets the internal target of `rule` for `unit_type` ("" = every unit type).
+
+    The target may only be shorter than the law (or equal to it). It applies to deadlines that
+    start after the change; running deadlines keep what they were computed with. Saving the same
+    values again changes nothing and is not audited.
+    """
+    note = (note or "").strip()
+    definition = _validate_rule_setting(unit_type=unit_type, rule=rule, amount=amount, unit=unit, note=note)
+    row = DeadlineRuleSetting.objects.select_for_update().filter(unit_type=unit_type, rule=rule).first()
+    old = _rule_snapshot(row)
+    new = {"amount": amount, "unit": unit, "note": note}
+    if row is not None and old == new:
+        return row
+    if row is None:
+        row = DeadlineRuleSetting(unit_type=unit_type, rule=rule)
+    row.amount, row.unit, row.note = amount, unit, note
+    row.updated_by = actor
+    row.updated_at = timezone.now()
+    row.save()
+    audit_record(
+        actor=actor, event=AuditEvent.DEADLINE_RULE_CHANGED, target=row, request_meta=request_meta,
+        target_label=f"{_rule_target_label(definition.label, unit_type)} {period_text(amount, unit)}",
+        action="save", unit_type=unit_type, rule=rule, old=old, new=new,
+        law={"amount": definition.amount, "unit": str(definition.unit)},
+    )  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def rule_setting_clear(
+    *,
+    actor: Any,
+    unit_type: str,
+    rule: str,
+    request_meta: RequestMeta | None = None,
+) -> None:
+    """Removes the internal target: `rule` falls back to the installation-wide target (for a unit
+    type) or to the law."""
+    row = DeadlineRuleSetting.objects.select_for_update().filter(unit_type=unit_type, rule=rule).first()
+    if row is None:
+        raise ValidationFailed("该单位类型没有设置此期限规则，无需恢复。", {"rule": "没有此项设置。"})
+    definition = RULES.get(rule)
+    label = definition.label if definition else rule
+    audit_record(
+        actor=actor, event=AuditEvent.DEADLINE_RULE_CHANGED, target=row, request_meta=request_meta,
+        target_label=_rule_target_label(label, unit_type), action="clear", unit_type=unit_type,
+        rule=rule, old=_rule_snapshot(row), new=None,
+    )  # fmt: skip
+    row.delete()

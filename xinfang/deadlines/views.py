@@ -1,4 +1,5 @@
-"""Pages: the 期限计算器 (every business role) and the holiday table (system administrator)."""
+"""Pages: the 期限计算器 (every business role), the holiday table and the deadline rules (system
+administrator)."""
 
 from datetime import date
 from typing import Any
@@ -21,12 +22,19 @@ from .forms import (
     CalendarDayRemoveForm,
     CalendarYearMarkForm,
     DeadlineCalculatorForm,
+    RuleSettingClearForm,
+    RuleSettingForm,
 )
+from .rules import MAX_EXTENSION_DAYS, RULES, period_text
 from .selectors import (
+    RuleTable,
     calendar_days_of_year,
     calendar_known_years,
     calendar_load,
     calendar_year_status,
+    rule_for,
+    rule_table,
+    unit_type_label,
 )
 from .services import (
     MAX_YEAR,
@@ -34,6 +42,8 @@ from .services import (
     calendar_mark_year_complete,
     calendar_remove_day,
     calendar_set_day,
+    rule_setting_clear,
+    rule_setting_save,
 )
 
 ENGINE_FIELD_TO_FORM = {"start": "start_date", "amount": "amount", "unit": "unit"}
@@ -182,3 +192,82 @@ def holiday_year_mark(request: HttpRequest) -> HttpResponse:
         else:
             messages.warning(request, f"{year} 年已取消完整录入标记，期限将按推算规则计算。")
     return _back_to(year)
+
+
+# --- deadline rules (期限规则设置) ---------------------------------------------------------------
+
+
+def _rules_page(request: HttpRequest, form: RuleSettingForm | None = None, status: int = 200) -> HttpResponse:
+    table = rule_table()
+    if form is None:
+        form = RuleSettingForm(initial=_rule_form_initial(request, table))
+    context = {"table": table, "form": form, "max_extension_days": MAX_EXTENSION_DAYS}
+    return render(request, "deadlines/rules.html", context, status=status)
+
+
+def _rule_form_initial(request: HttpRequest, table: RuleTable) -> dict[str, Any]:
+    """`?unit_type=…&rule=…` (the 修改 links) fills the form with that setting."""
+    rule, unit_type = request.GET.get("rule", ""), request.GET.get("unit_type", "")
+    definition = RULES.get(rule)
+    if definition is None or not definition.configurable:
+        return {}
+    initial: dict[str, Any] = {"rule": rule, "unit_type": unit_type}
+    columns = [value for value, _ in table.columns]
+    row = next(row for row in table.rows if row.definition.code == rule)
+    if unit_type in columns and (override := row.overrides[columns.index(unit_type)]) is not None:
+        initial.update(amount=override.amount, unit=override.unit, note=override.note)
+    return initial
+
+
+@require_GET
+@capability_required("rules.manage")
+def rules(request: HttpRequest) -> HttpResponse:
+    return _rules_page(request)
+
+
+@require_POST
+@capability_required("rules.manage")
+def rule_save(request: HttpRequest) -> HttpResponse:
+    form = RuleSettingForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            rule_setting_save(
+                actor=request.user, unit_type=data["unit_type"], rule=data["rule"],
+                amount=data["amount"], unit=data["unit"], note=data["note"],
+                request_meta=RequestMeta.from_request(request),
+            )  # fmt: skip
+        except ValidationFailed as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"已保存：{unit_type_label(data['unit_type'])} {RULES[data['rule']].label} "
+                f"{period_text(data['amount'], data['unit'])}，此后新起算的期限按此计算。",
+            )
+            return redirect("deadlines:rules")
+    return _rules_page(request, form=form)
+
+
+@require_POST
+@capability_required("rules.manage")
+def rule_clear(request: HttpRequest) -> HttpResponse:
+    form = RuleSettingClearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作失败：单位类型或期限规则有误。")
+        return redirect("deadlines:rules")
+    unit_type, rule = form.cleaned_data["unit_type"], form.cleaned_data["rule"]
+    try:
+        rule_setting_clear(
+            actor=request.user, unit_type=unit_type, rule=rule,
+            request_meta=RequestMeta.from_request(request),
+        )  # fmt: skip
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+    else:
+        text = f"已删除{unit_type_label(unit_type)}的{RULES[rule].label if rule in RULES else rule}设置"
+        if rule in RULES:
+            spec = rule_for(rule, unit_type)
+            text += f"，现按{spec.source_label} {spec.text}计算"
+        messages.success(request, f"{text}。")
+    return redirect("deadlines:rules")

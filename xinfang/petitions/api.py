@@ -97,6 +97,21 @@ class PetitionOut(PetitionSummaryOut):
     referral_deadline: date | None
     petitioners: list[PetitionerOut]
     attachments: list[dict[str, Any]]
+    handling_unit: int | None
+    handling_unit_name: str
+    handler: str
+    owner_leader: str
+    accepted_at: datetime | None
+    assignment_due: date | None
+    answer_outcome: str
+    answer_delivered_on: date | None
+    window_ends: date | None
+    review_stage: int
+    review_unit_name: str
+    satisfaction: str
+    hearing_pending: bool
+    extension_requested_days: int
+    is_final: bool
     allowed_actions: list[str] = Field(default_factory=list)
 
 
@@ -167,7 +182,7 @@ def _detail(p: Petition) -> dict[str, Any]:
         "complained_unit": p.complained_unit_id,
         "complained_party": p.complained_party,
         "headcount": p.headcount,
-        "registered_by": p.registered_by.full_name or p.registered_by.username,
+        "registered_by": _name(p.registered_by),
         "created_at": p.created_at,
         "referral_kind": p.referral_kind,
         "referral_office": p.referral_office,
@@ -181,7 +196,26 @@ def _detail(p: Petition) -> dict[str, Any]:
             {"id": a.pk, "name": a.original_name, "size": a.size, "content_type": a.content_type}
             for a in p.attachments.all()
         ],
+        "handling_unit": p.handling_unit_id,
+        "handling_unit_name": p.handling_unit.name if p.handling_unit else "",
+        "handler": _name(p.handler),
+        "owner_leader": _name(p.owner_leader),
+        "accepted_at": p.accepted_at,
+        "assignment_due": p.assignment_due,
+        "answer_outcome": p.answer_outcome,
+        "answer_delivered_on": p.answer_delivered_on,
+        "window_ends": p.window_ends,
+        "review_stage": p.review_stage,
+        "review_unit_name": p.review_unit.name if p.review_unit else "",
+        "satisfaction": p.satisfaction,
+        "hearing_pending": p.hearing_pending,
+        "extension_requested_days": p.extension_requested_days,
+        "is_final": p.is_final,
     }
+
+
+def _name(user: Any) -> str:
+    return (user.full_name or user.username) if user is not None else ""
 
 
 def _people(items: list[PetitionerIn]) -> list[services.PetitionerInput]:
@@ -216,7 +250,9 @@ class RegisterQuery(Schema):
     received_from: date | None = None
     received_to: date | None = None
     overdue: bool | None = None
+    light: Literal["", "red", "yellow", "green"] = ""
     flags: str = ""
+    registered_unit: int | None = None
     page: int = Field(default=1, ge=1)
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
@@ -238,7 +274,9 @@ def list_petitions(request: HttpRequest, query: Query[RegisterQuery]) -> dict[st
         received_from=query.received_from,
         received_to=query.received_to,
         overdue=query.overdue,
+        light=query.light,
         flags=tuple(f for f in query.flags.split(",") if f),
+        registered_unit=query.registered_unit,
     )
     qs = selectors.petition_list(actor=request.user, filters=filters)
     start = (query.page - 1) * query.page_size
@@ -263,8 +301,33 @@ def get_petition(request: HttpRequest, petition_id: int) -> dict[str, Any]:
 
 
 class ActionIn(Schema):
+    """The fields of every action; each action reads the ones it needs (see the action list)."""
+
     note: str = ""
-    ground: str = ""
+    ground: str = Field("", description="reject / decline_again：法定理由代码")
+    original: int | None = Field(None, description="decline_again：原信访事项编号（id）")
+    unit: int | None = Field(None, description="transfer / assign：接收单位或承办单位 id")
+    handler: int | None = Field(None, description="assign：承办人（用户 id）")
+    co_units: list[int] = Field(default_factory=list, description="assign：协办单位 id（联合办案）")
+    deadline: date | None = Field(None, description="assign：交办期限")
+    reason: str = Field("", description="object / return_report / request_extension / request_review 的理由")
+    report: str = Field("", description="submit_report：办结报告")
+    checks: list[str] | None = Field(
+        None, description="approve_report：facts, characterisation, disposal, procedure（省略视为全部确认）"
+    )
+    outcome: str = Field(
+        "", description="answer / decide_review / decide_rereview：support, explain, not_support"
+    )
+    text: str = Field("", description="答复意见 / 领导批示内容")
+    delivered_on: date | None = Field(None, description="送达日期")
+    requested_on: date | None = Field(None, description="request_review / request_rereview：申请日期")
+    days: int | None = Field(None, description="request_extension：延期天数（累计不超过 30 日）")
+    held_at: datetime | None = Field(None, description="schedule_hearing：听证时间")
+    place: str = Field("", description="schedule_hearing：听证地点")
+    participants: str = Field("", description="schedule_hearing：参加人员")
+    record: str = Field("", description="finish_hearing：听证记录")
+    satisfaction: str = Field("", description="record_visit：satisfied, basically_satisfied, dissatisfied")
+    leader: int | None = Field(None, description="take_ownership：包案领导（用户 id，省略为本人）")
 
 
 class StatusOut(Schema):
@@ -292,15 +355,23 @@ class EventOut(Schema):
     response={200: StatusOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def act_on_petition(request: HttpRequest, petition_id: int, action: str, payload: ActionIn) -> dict[str, Any]:
-    """办理操作（受理 accept、不予受理 reject、不再受理 decline_again）：非法顺序 409，角色不符 403，范围外 404。"""
-    petition = selectors.access_petition_by_id(request.user, petition_id)
+    """办理操作：accept 受理、reject 不予受理、decline_again 不再受理、transfer 转送、assign 交办、
+    object 异议、submit_report 提交办结报告、approve_report 审核通过、return_report 退回重办、answer 答复、
+    request_extension 申请延期、approve_extension 批准延期、schedule_hearing 安排听证、finish_hearing 听证结束、
+    request_review 申请复查、decide_review 复查答复、request_rereview 申请复核、decide_rereview 复核答复、
+    record_visit 回访评价、close 办结、take_ownership 领导包案、instruct 领导批示。
+    非法顺序或超过期限 409，角色或单位不符 403，范围外 404，字段有误 422。"""
+    ensure_capability(request.user, "petitions.view")
+    fields = payload.dict(exclude={"note"}, exclude_none=True)
+    # The transition locks the row through the caller's scope itself (404 outside it), and the
+    # petition it returns carries what `allowed_actions` reads.
     petition = workflow.petition_transition(
-        petition=petition,
+        petition=Petition(pk=petition_id),
         action=action,
         actor=request.user,
         note=payload.note,
         request_meta=RequestMeta.from_request(request),
-        ground=payload.ground,
+        **fields,
     )
     return {
         "id": petition.pk,
@@ -317,14 +388,14 @@ def get_petition_timeline(request: HttpRequest, petition_id: int) -> list[dict[s
     """信访件的办理过程（时间线）。"""
     ensure_capability(request.user, "petitions.view")
     petition = selectors.access_petition_by_id(request.user, petition_id)
-    labels = dict(workflow.Action.choices)
+    labels = workflow.ACTION_LABELS
     return [
         {
             "action": e.action,
             "action_label": labels.get(e.action, e.action),
             "from_status": e.from_status,
             "to_status": e.to_status,
-            "actor": e.actor.full_name or e.actor.username,
+            "actor": _name(e.actor),
             "note": e.note,
             "data": e.data,
             "created_at": e.created_at,

@@ -11,8 +11,7 @@ class Channel(models.TextChoices):
 
 
 class PetitionStatus(models.TextChoices):
-    """The procedure's states (信访工作条例). Registration creates REGISTERED; the handling
-    issue adds the transitions."""
+    """The procedure's states (信访工作条例 arts. 17–36); workflow.TRANSITIONS moves between them."""
 
     REGISTERED = "registered", "已登记"
     ACCEPTED = "accepted", "已受理"
@@ -22,6 +21,7 @@ class PetitionStatus(models.TextChoices):
     ASSIGNED = "assigned", "已交办"
     HANDLING = "handling", "办理中"
     REPORT_PENDING = "report_pending", "待审核"
+    APPROVED = "approved", "待答复"
     ANSWERED = "answered", "已答复"
     REVIEW = "review", "复查中"
     REREVIEW = "rereview", "复核中"
@@ -32,7 +32,6 @@ CLOSED_STATUSES = frozenset(
     {
         PetitionStatus.NOT_ACCEPTED,
         PetitionStatus.DECLINED_AGAIN,
-        PetitionStatus.TRANSFERRED,
         PetitionStatus.CLOSED,
     }
 )
@@ -48,3 +47,17 @@ class Gender(models.TextChoices):
 class ReferralKind(models.TextChoices):
     TRANSFER = "transfer", "上级转送"
     ASSIGN = "assign", "上级交办"
+
+
+class Outcome(models.TextChoices):
+    """处理结果 of an answer, a review or a re-review (信访工作条例 art. 32)."""
+
+    SUPPORT = "support", "支持"
+    EXPLAIN = "explain", "解释"
+    NOT_SUPPORT = "not_support", "不予支持"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASICALLY_SATISFIED = "basically_satisfied", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"

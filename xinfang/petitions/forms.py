@@ -88,6 +88,18 @@ class RegisterFilterForm(BootstrapFormMixin, forms.Form):
         label="标记", required=False, choices=FILTER_FLAGS, widget=forms.CheckboxSelectMultiple
     )
     overdue = forms.BooleanField(label="已逾期", required=False)
+    # 登记单位: set by the links of the statistics pages, kept as a hidden field
+    registered_unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    light = forms.ChoiceField(
+        label="期限",
+        required=False,
+        choices=[
+            ("", "全部期限"),
+            ("red", "红灯：已逾期"),
+            ("yellow", "黄灯：3 个工作日内到期"),
+            ("green", "绿灯：正常"),
+        ],
+    )
 
     def __init__(self, *args: Any, actor: Any, categories: list[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,6 +137,8 @@ class RegisterFilterForm(BootstrapFormMixin, forms.Form):
             received_to=valid.get("received_to"),
             flags=tuple(valid.get("flags") or ()),
             overdue=True if valid.get("overdue") else None,
+            light=valid.get("light") or "",
+            registered_unit=valid.get("registered_unit"),
         )
 
 
@@ -140,6 +154,8 @@ def filter_summary(filters: RegisterFilter) -> dict[str, Any]:
         "received_to": filters.received_to.isoformat() if filters.received_to else None,
         "flags": list(filters.flags),
         "overdue": filters.overdue,
+        "light": filters.light,
+        "registered_unit": filters.registered_unit,
     }
     return {key: value for key, value in values.items() if value not in (None, "", [])}
 

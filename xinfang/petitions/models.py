@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import Channel, Gender, PetitionStatus, ReferralKind
+from .choices import Channel, Gender, Outcome, PetitionStatus, ReferralKind, Satisfaction
 
 
 class Category(models.Model):
@@ -52,6 +52,21 @@ class Petitioner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+UNROUTED = 32767
+
+
+def shared_depth(unit_path: str, handling_path: str) -> int:
+    """Depth of the deepest unit on both chains ("/1/4/" and "/1/4/17/" share /1/4/: depth 1)."""
+    if not handling_path:
+        return UNROUTED
+    common = 0
+    for a, b in zip(unit_path.strip("/").split("/"), handling_path.strip("/").split("/"), strict=False):
+        if a != b:
+            break
+        common += 1
+    return common - 1
 
 
 class Petition(models.Model):
@@ -109,20 +124,95 @@ class Petition(models.Model):
     referral_number = models.CharField("上级文号", max_length=60, blank=True)
     referral_deadline = models.DateField("上级要求办结时间", null=True, blank=True)
     petitioner_names = models.CharField(max_length=200, blank=True, editable=False)
+    # --- handling (办理); written only by workflow.petition_transition -------------------------
+    # 承办单位: the unit a matter was assigned (交办) or transferred (转送) to. Users of that unit,
+    # and above it, see the petition as well; `handling_path` copies its path for the scope filter.
+    handling_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name="承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handling_path = models.CharField(max_length=255, blank=True, default="", editable=False)
+    # Depth of the deepest unit above both the registering and the handling unit (UNROUTED when
+    # there is no handling unit). A user sees the petition through its handling unit only when
+    # their unit lies deeper than that, so the scope filter can skip the handling branch by
+    # index for everyone above it (the county sees everything through `unit_path` already).
+    handling_shared_depth = models.PositiveSmallIntegerField(default=UNROUTED, editable=False)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    co_units = models.ManyToManyField(
+        "organisation.Unit", verbose_name="协办单位（联合办案）", blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    routed_at = models.DateTimeField("转送/交办时间", null=True, blank=True)
+    assignment_due = models.DateField("交办期限", null=True, blank=True)
+    owner_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="包案领导",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    extension_requested_days = models.PositiveSmallIntegerField("申请延期天数", default=0)
+    hearing_pending = models.BooleanField("听证中", default=False)
+    # 0: the first answer (处理意见), 1: the review opinion (复查意见), 2: the re-review (复核意见)
+    review_stage = models.PositiveSmallIntegerField("答复层级", default=0)
+    answered_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name="答复单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answer_outcome = models.CharField("处理结果", max_length=20, choices=Outcome.choices, blank=True)
+    answer_delivered_on = models.DateField("送达日期", null=True, blank=True)
+    window_ends = models.DateField("申请复查（复核）截止日期", null=True, blank=True)
+    review_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name="复查（复核）机关",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    satisfaction = models.CharField("满意度", max_length=20, choices=Satisfaction.choices, blank=True)
+    is_final = models.BooleanField("已终结", default=False)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "信访事项"
         indexes = [
             models.Index(fields=["unit_path", "received_at"], name="petition_scope_received"),
-            # unit_path last: the scope test of a count is answered from the index itself
+            # scope columns last: the scope test of a count is answered from the index itself
             models.Index(
-                fields=["category", "status", "received_at", "unit_path"], name="petition_cat_status_scope"
+                fields=[
+                    "category",
+                    "status",
+                    "received_at",
+                    "unit_path",
+                    "handling_shared_depth",
+                    "handling_path",
+                ],
+                name="petition_cat_status_scope",
             ),
             models.Index(fields=["status", "received_at"], name="petition_status_received"),
             models.Index(fields=["status", "current_deadline"], name="petition_status_deadline"),
             models.Index(fields=["channel", "received_at"], name="petition_channel_received"),
             models.Index(fields=["received_at"], name="petition_received"),
             models.Index(fields=["problem_unit", "received_at"], name="petition_problem_unit"),
+            models.Index(fields=["handling_unit", "status"], name="petition_handling_unit"),
+            models.Index(fields=["handling_shared_depth", "handling_path"], name="petition_handling_scope"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(headcount__gte=1), name="petition_headcount_positive"),

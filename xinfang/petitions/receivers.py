@@ -5,6 +5,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from xinfang.deadlines.signals import deadlines_changed
+from xinfang.stats.services import stats_facts, stats_petition_changed
 
 from .models import Petition
 
@@ -15,4 +16,13 @@ OWNER_TYPE = "petitions.petition"
 def sync_current_deadline(sender: Any, changed: list, **kwargs: Any) -> None:
     for deadline in changed:
         if deadline.owner_type == OWNER_TYPE and deadline.is_open:
-            Petition.objects.filter(pk=deadline.owner_id).update(current_deadline=deadline.due_date)
+            petition = Petition.objects.filter(pk=deadline.owner_id).select_related("category").first()
+            if petition is None:
+                continue
+            stats_before = stats_facts(petition)  # stats: the summary tables' view before
+            due = deadline.due_date
+            if due is not None and petition.assignment_due is not None:
+                due = min(due, petition.assignment_due)  # the 交办 deadline written in the notice
+            Petition.objects.filter(pk=deadline.owner_id).update(current_deadline=due)
+            petition.current_deadline = due
+            stats_petition_changed(before=stats_before, petition=petition)  # stats: keep in step

@@ -48,6 +48,24 @@ def scope_tokens(unit_path: str) -> list[str]:
     return [f"xfo{ids[-1]}", *(f"xfu{i}" for i in ids)] if ids else []
 
 
+SCOPE_TOKEN = re.compile(r"^xf[ou]\d+$")
+
+
+def scope_tokens_of(unit_path: str, handling_path: str = "") -> list[str]:
+    """The scope words of a petition: its registering unit's and, once it is transferred or
+    assigned, its handling unit's, so that users of either see it in search."""
+    words = scope_tokens(unit_path)
+    if handling_path:
+        words += [word for word in scope_tokens(handling_path) if word not in words]
+    return words
+
+
+def rescope_tokens(tokens: str, unit_path: str, handling_path: str) -> str:
+    """`tokens` with its scope words replaced, after the handling unit changed."""
+    words = [word for word in tokens.split(" ") if word and not SCOPE_TOKEN.match(word)]
+    return " ".join([*words, *scope_tokens_of(unit_path, handling_path)])
+
+
 def scope_token_for(actor: Any) -> str | None:
     unit = getattr(actor, "unit", None)
     if unit is None:
@@ -55,8 +73,15 @@ def scope_token_for(actor: Any) -> str | None:
     return f"xfu{unit.pk}" if sees_subtree(actor) else f"xfo{unit.pk}"
 
 
-def document_tokens(*, number: str, subject: str, content: str, names: list[str], unit_path: str) -> str:
-    parts = [*segment(number), *segment(subject), *segment(content), *scope_tokens(unit_path)]
+def document_tokens(
+    *, number: str, subject: str, content: str, names: list[str], unit_path: str, handling_path: str = ""
+) -> str:
+    parts = [
+        *segment(number),
+        *segment(subject),
+        *segment(content),
+        *scope_tokens_of(unit_path, handling_path),
+    ]
     for name in names:
         parts.append(name)
         parts.extend(segment(name))

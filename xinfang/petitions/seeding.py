@@ -21,7 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .choices import CLOSED_STATUSES, Channel, Gender, PetitionStatus, ReferralKind
-from .search import scope_tokens, segment
+from .models import UNROUTED, shared_depth
+from .search import scope_tokens_of, segment
 from .validators import id_number_check_char
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -305,6 +306,13 @@ STATUS_BY_AGE: tuple[tuple[int, dict[str, float]], ...] = (
     (100_000, {S.CLOSED: 89, S.ANSWERED: 2, S.DECLINED_AGAIN: 1, S.NOT_ACCEPTED: 4, S.TRANSFERRED: 4}),
 )  # fmt: skip
 
+ROUTED_STATES = frozenset(
+    {S.TRANSFERRED, S.ASSIGNED, S.HANDLING, S.REPORT_PENDING, S.ANSWERED, S.REVIEW, S.REREVIEW, S.CLOSED}
+)
+ANSWERED_STATES = frozenset({S.ANSWERED, S.REVIEW, S.REREVIEW, S.CLOSED})
+OUTCOMES = ("support", "explain", "not_support")
+ROUTED_SHARE = 0.6
+
 # Shares of the whole (approximate): petitions whose person petitioned before (same category,
 # within the unit's recent register), how many of those are linked as 重复件, and flags.
 REPEAT_SHARE = 0.06
@@ -324,7 +332,9 @@ PETITION_FIELDS = (
     "category_id", "problem_unit_id", "complained_unit_id", "complained_party", "is_skip_level",
     "is_collective", "is_anonymous", "is_urgent", "is_litigation", "is_joint_letter", "headcount",
     "status", "current_deadline", "registered_by_id", "created_at", "repeat_of_id", "referral_kind",
-    "referral_office", "referral_number", "referral_deadline", "petitioner_names",
+    "referral_office", "referral_number", "referral_deadline", "petitioner_names", "handling_unit_id",
+    "handling_path", "handling_shared_depth", "extension_requested_days", "hearing_pending", "review_stage", "answer_outcome",
+    "satisfaction", "is_final",
 )  # fmt: skip
 PETITIONER_FIELDS = (
     "id", "name", "gender", "id_number", "phone", "address", "workplace", "unit_id", "unit_path",
@@ -414,6 +424,7 @@ class PlaceUnit:
     id: int
     township: str
     village: str  # "" for a township itself or a department (then township is "" too)
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -620,6 +631,7 @@ class PetitionGenerator:
         subject, content, tokens = self._texts(code, slots, number, [name for _, name in people])
         status = self._status((self.today - day).days)
         deadline = self._deadline(day)
+        handling = self._handling_unit(unit, place, status)
         referral = self._referral(day) if channel == Channel.REFERRAL else ("", "", "", None)
         complained_unit, complained_party = None, ""
         if rng.random() < 0.2:
@@ -654,16 +666,32 @@ class PetitionGenerator:
                 repeat_of,
                 *referral,
                 "、".join(name for _, name in people)[:200],
+                handling.id if handling else None,
+                handling.path if handling else "",
+                shared_depth(unit.path, handling.path) if handling else UNROUTED,
+                0,
+                False,
+                1 if status == S.REREVIEW else 0,
+                _choice(rng, OUTCOMES) if status in ANSWERED_STATES else "",
+                "",
+                False,
             )  # fmt: skip
         )
         batch.links.extend(
             (petition_id, person_id, collective, position) for position, (person_id, _) in enumerate(people)
         )
-        batch.search.append((petition_id, f"{tokens} {' '.join(scope_tokens(unit.path))}"))
+        scope = scope_tokens_of(unit.path, handling.path if handling else "")
+        batch.search.append((petition_id, f"{tokens} {' '.join(scope)}"))
         if status not in CLOSED_STATUSES:
             batch.deadlines.append(self._deadline_row(petition_id, received, day, deadline))
         if people:
             self._remember(unit, (petition_id, people, code, place, day))
+
+    def _handling_unit(self, unit: "RegisteringUnit", place: PlaceUnit, status: str) -> PlaceUnit | None:
+        """Most matters past acceptance went to the unit where the problem lies (交办 / 转送)."""
+        if status not in ROUTED_STATES or place.id == unit.id or not place.path.startswith(unit.path):
+            return None
+        return place if self.rng.random() < ROUTED_SHARE else None
 
     def _matter(
         self, unit: RegisteringUnit, day: date, *, anonymous: bool

@@ -9,7 +9,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from xinfang.accounts.permissions import sees_subtree
 from xinfang.core.exceptions import NotFound
+from xinfang.deadlines.engine import compute_deadline
+from xinfang.deadlines.selectors import calendar_load
 from xinfang.organisation.selectors import scope_q
 
 from .choices import CLOSED_STATUSES, OPEN_STATUSES
@@ -17,10 +20,24 @@ from .models import Category, Petition, Petitioner, PetitionPetitioner
 from .search import search_count, search_filter
 
 PETITION_SCOPE = {"unit_field": "unit", "path_field": "unit_path"}
+HANDLING_SCOPE = {"unit_field": "handling_unit", "path_field": "handling_path"}
+
+
+def petition_scope_q(actor: Any, *, as_range: bool = False) -> Q:
+    """A petition is in scope through the unit that registered it or the unit it was transferred
+    or assigned to (承办单位)."""
+    through_handling = scope_q(actor, **HANDLING_SCOPE, as_range=as_range)
+    unit = getattr(actor, "unit", None)
+    if unit is not None and sees_subtree(actor):
+        # only units below the shared part of the two chains gain anything from the handling
+        # unit; for everyone above it the registering unit's path already decides
+        # (as equalities, so that an index on (depth, path) seeks the path range for each depth)
+        through_handling &= Q(handling_shared_depth__in=range(unit.depth))
+    return scope_q(actor, **PETITION_SCOPE, as_range=as_range) | through_handling
 
 
 def petitions_visible_to(actor: Any) -> QuerySet[Petition]:
-    return Petition.objects.filter(scope_q(actor, **PETITION_SCOPE))
+    return Petition.objects.filter(petition_scope_q(actor))
 
 
 def petitioners_visible_to(actor: Any) -> QuerySet[Petitioner]:
@@ -40,12 +57,18 @@ def access_petition_by_id(actor: Any, petition_id: Any) -> Petition:
                 "complained_unit",
                 "registered_by",
                 "repeat_of",
+                "handling_unit",
+                "handler",
+                "owner_leader",
+                "answered_unit__parent",
+                "review_unit",
             )
             .prefetch_related(
                 Prefetch(
                     "petitioner_links", queryset=PetitionPetitioner.objects.select_related("petitioner")
                 ),
                 "attachments",
+                "co_units",
             )
             .get(pk=int(petition_id))
         )
@@ -71,6 +94,8 @@ class RegisterFilter:
     received_to: date | None = None
     flags: tuple[str, ...] = ()
     overdue: bool | None = None
+    light: str = ""  # "red" overdue, "yellow" 3 working days or less left, "green" more
+    registered_unit: int | None = None  # 登记单位, including the units below it (statistics links)
 
 
 FLAG_FIELDS = {
@@ -86,6 +111,32 @@ FLAG_FIELDS = {
 
 def _day_start(d: date) -> datetime:
     return timezone.make_aware(datetime.combine(d, time.min))
+
+
+LIGHTS = {"red": "已逾期", "yellow": "临期（3 个工作日内）", "green": "正常"}
+WARNING_WORKING_DAYS = 3
+
+
+def warning_boundary(today: date) -> date:
+    """The last due date that shows yellow today: the third working day after today, by the
+    calendar engine (so a deadline after a long holiday is not flagged too early)."""
+    result = compute_deadline(
+        start=today, amount=WARNING_WORKING_DAYS, unit="working_days", calendar=calendar_load()
+    )
+    assert result.due_date is not None
+    return result.due_date
+
+
+def deadline_light(petition: Petition, *, today: date | None = None, boundary: date | None = None) -> str:
+    """red / yellow / green for an open petition with a deadline, else ""."""
+    if petition.current_deadline is None or petition.status not in OPEN_STATUSES:
+        return ""
+    today = today or timezone.localdate()
+    if petition.current_deadline < today:
+        return "red"
+    if petition.current_deadline <= (boundary or warning_boundary(today)):
+        return "yellow"
+    return "green"
 
 
 def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
@@ -111,6 +162,11 @@ def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
 
         path = Unit.objects.filter(pk=filters.unit).values_list("path", flat=True).first() or "-"
         qs = qs.filter(problem_unit__path__startswith=path)
+    if filters.registered_unit:
+        from xinfang.organisation.models import Unit
+
+        path = Unit.objects.filter(pk=filters.registered_unit).values_list("path", flat=True).first() or "-"
+        qs = qs.filter(unit_path__startswith=path)
     if filters.received_from:
         qs = qs.filter(received_at__gte=_day_start(filters.received_from))
     if filters.received_to:
@@ -120,6 +176,15 @@ def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
             qs = qs.filter(repeat_of__isnull=False)
         elif flag in FLAG_FIELDS:
             qs = qs.filter(**{FLAG_FIELDS[flag]: True})
+    if filters.light in LIGHTS:
+        today = timezone.localdate()
+        qs = qs.filter(status__in=OPEN_STATUSES, current_deadline__isnull=False)
+        if filters.light == "red":
+            qs = qs.filter(current_deadline__lt=today)
+        elif filters.light == "yellow":
+            qs = qs.filter(current_deadline__gte=today, current_deadline__lte=warning_boundary(today))
+        else:
+            qs = qs.filter(current_deadline__gt=warning_boundary(today))
     if filters.overdue is True:
         qs = qs.filter(status__in=OPEN_STATUSES, current_deadline__lt=timezone.localdate())
     elif filters.overdue is False:
@@ -136,7 +201,7 @@ def petition_count(*, actor: Any, filters: RegisterFilter, petitions: QuerySet[P
     """The register's total. A plain search is counted by the full-text index alone, and the
     unfiltered register by a range over the scope index."""
     if filters == RegisterFilter():
-        return Petition.objects.filter(scope_q(actor, **PETITION_SCOPE, as_range=True)).count()
+        return Petition.objects.filter(petition_scope_q(actor, as_range=True)).count()
     if filters.q and filters == RegisterFilter(q=filters.q):
         counted = search_count(filters.q, actor)
         if counted is not None:

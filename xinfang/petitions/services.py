@@ -12,9 +12,11 @@ from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
+from xinfang.deadlines.selectors import rule_for
 from xinfang.deadlines.services import deadline_close, deadline_create
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
+from xinfang.stats.services import stats_petition_changed
 
 from .choices import CLOSED_STATUSES, Channel, Gender, PetitionStatus, ReferralKind
 from .models import Category, NumberSequence, Petition, Petitioner, PetitionPetitioner, SearchDocument
@@ -31,7 +33,6 @@ FLAGS = {
     "joint_letter": "is_joint_letter",
 }
 MAX_REPRESENTATIVES = 5
-ACCEPTANCE_RULE = ("acceptance", 15, "calendar_days")  # 信访工作条例 art. 22: decide within 15 days
 
 
 @dataclass
@@ -273,14 +274,15 @@ def petition_register(
         for i, (person, is_representative) in enumerate(petitioners.values())
     ]
     PetitionPetitioner.objects.bulk_create(links)
-    rule, amount, unit_name = ACCEPTANCE_RULE
+    # 信访工作条例 art. 22: decide acceptance within 15 days of receipt, or the unit type's target
+    spec = rule_for("acceptance", unit.unit_type)
     deadline = deadline_create(
         owner_type="petitions.petition",
         owner_id=petition.pk,
-        rule=rule,
+        rule="acceptance",
         start=data.received_at,
-        amount=amount,
-        unit=unit_name,
+        amount=spec.amount,
+        unit=spec.unit,
         actor=actor,
     )
     if status in CLOSED_STATUSES:
@@ -289,6 +291,7 @@ def petition_register(
     else:
         petition.current_deadline = deadline.due_date
         petition.save(update_fields=["current_deadline"])
+    stats_petition_changed(before=None, petition=petition)  # stats: count it in the summary tables
     SearchDocument.objects.create(
         petition=petition,
         tokens=document_tokens(

@@ -19,10 +19,13 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.accounts.permissions import capability_required, has_capability
-from xinfang.core.exceptions import ApplicationError, NotFound, ValidationFailed
+from xinfang.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
 from xinfang.core.requests import RequestMeta
+from xinfang.documents.selectors import documents_of
 
+from . import action_forms as action_forms_module
 from . import selectors, services, workflow
+from .action_forms import action_forms
 from .choices import CLOSED_STATUSES, PetitionStatus
 from .exports import ExportTooLarge, register_xlsx, registration_form_docx
 from .forms import (
@@ -72,26 +75,28 @@ class DeadlineLight:
     text: str
 
 
-def deadline_light(petition: Petition) -> DeadlineLight | None:
+LIGHT_COLOURS = {"red": "danger", "yellow": "warning", "green": "success"}
+
+
+def deadline_light(petition: Petition, boundary: Any = None) -> DeadlineLight | None:
+    """The traffic light (红 逾期 / 黄 3 个工作日内到期 / 绿) and its text."""
     if petition.current_deadline is None:
         return None
     if petition.status in CLOSED_STATUSES:
         return DeadlineLight("secondary", "已办结")
+    light = selectors.deadline_light(petition, boundary=boundary)
     days_left = (petition.current_deadline - timezone.localdate()).days
-    if days_left < 0:
+    if light == "red":
         return DeadlineLight("danger", f"逾期 {-days_left} 天")
-    if days_left == 0:
-        return DeadlineLight("warning", "今日到期")
-    if days_left <= 3:
-        return DeadlineLight("warning", f"剩 {days_left} 天")
-    return DeadlineLight("success", f"剩 {days_left} 天")
+    text = "今日到期" if days_left == 0 else f"剩 {days_left} 天"
+    return DeadlineLight(LIGHT_COLOURS[light], text)
 
 
-def _decorate(petition: Petition) -> Petition:
+def _decorate(petition: Petition, boundary: Any = None) -> Petition:
     """Row extras computed from the row itself: masked names, status badge and deadline light."""
     petition.masked_names = "、".join(mask_name(n) for n in petition.petitioner_names.split("、") if n)  # type: ignore[attr-defined]
     petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")  # type: ignore[attr-defined]
-    petition.light = deadline_light(petition)  # type: ignore[attr-defined]
+    petition.light = deadline_light(petition, boundary)  # type: ignore[attr-defined]
     petition.flag_labels = [label for attr, label in FLAG_LABELS if getattr(petition, attr)]  # type: ignore[attr-defined]
     if petition.repeat_of_id:
         petition.flag_labels.append("重复")  # type: ignore[attr-defined]
@@ -123,8 +128,9 @@ def register_view(request: HttpRequest) -> HttpResponse:
     petitions = selectors.petition_list(actor=request.user, filters=filters)
     total = selectors.petition_count(actor=request.user, filters=filters, petitions=petitions)
     page = selectors.CountedPaginator(petitions, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
+    boundary = selectors.warning_boundary(timezone.localdate())
     for petition in page.object_list:
-        _decorate(petition)
+        _decorate(petition, boundary)
     query = _filter_query(request)
     context = {
         "form": form,
@@ -301,6 +307,16 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
         .only("pk", "number", "received_at", "subject")
         .order_by("received_at")[:20]
     )
+    actions = workflow.allowed_actions(petition, request.user)
+    documents = list(documents_of(petition_id=petition.pk))
+    by_event: dict[int, list[Any]] = {}
+    for document in documents:
+        by_event.setdefault(document.event_id, []).append(document)
+    events = list(petition.events.select_related("actor"))
+    labels = workflow.ACTION_LABELS
+    for event in events:
+        event.label = labels.get(event.action, event.action)  # type: ignore[attr-defined]
+        event.documents = by_event.get(event.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "petitions/petition_detail.html",
@@ -309,11 +325,11 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
             "links": list(petition.petitioner_links.all()),
             "attachments": list(petition.attachments.all()),
             "repeats": repeats,
-            "actions": workflow.allowed_actions(petition, request.user),
-            "action_labels": dict(workflow.Action.choices),
-            "reject_grounds": workflow.RejectGround.choices,
-            "decline_grounds": workflow.DeclineGround.choices,
-            "events": list(petition.events.select_related("actor")),
+            "action_forms": action_forms(actions, petition, request.user),
+            "events": events,
+            "instructions": [e for e in events if e.action == workflow.Action.INSTRUCT],
+            "documents": documents,
+            "co_units": list(petition.co_units.all()),
         },
     )
 
@@ -323,19 +339,26 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
 def petition_action_view(request: HttpRequest, petition_id: int, action: str) -> HttpResponse:
     """A button of the detail page: the same transition function as the API."""
     petition = selectors.access_petition_by_id(request.user, petition_id)
+    if action not in action_forms_module.FORMS:
+        raise NotFound()
     try:
         workflow.petition_transition(
             petition=petition,
             action=action,
             actor=request.user,
             note=request.POST.get("note", ""),
-            ground=request.POST.get("ground", ""),
             request_meta=RequestMeta.from_request(request),
+            **action_forms_module.fields_from_post(action, request.POST),
         )
-    except ValidationFailed as exc:
-        messages.error(request, "；".join([exc.message, *exc.extra.values()]))
+    except (ValidationFailed, Conflict) as exc:
+        details = (
+            [str(v) for v in (exc.extra or {}).values() if isinstance(v, str)]
+            if isinstance(exc, ValidationFailed)
+            else []
+        )
+        messages.error(request, "；".join([exc.message, *details]))
     else:
-        messages.success(request, f"已{workflow.Action(action).label}：{petition.number}。")
+        messages.success(request, f"已{workflow.ACTION_LABELS[action]}：{petition.number}。")
     return redirect("petitions:detail", petition_id=petition.pk)
 
 
@@ -350,8 +373,9 @@ def petitioner_detail_view(request: HttpRequest, petitioner_id: int) -> HttpResp
         "problem_unit"
     )
     page = Paginator(petitions, PAGE_SIZE).get_page(request.GET.get("page"))
+    boundary = selectors.warning_boundary(timezone.localdate())
     for petition in page.object_list:
-        _decorate(petition)
+        _decorate(petition, boundary)
     return render(
         request,
         "petitions/petitioner_detail.html",

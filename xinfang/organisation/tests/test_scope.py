@@ -57,8 +57,8 @@ def test_village_user_cannot_open_another_village_page(client, village_handler, 
 
 
 def test_leader_unit_list_page_is_scoped_and_paginated(client, leader, django_assert_max_num_queries):
-    client.force_login(leader)
-    with django_assert_max_num_queries(10):
+    client.force_login(leader)  # (+1: the inbox badge)
+    with django_assert_max_num_queries(11):
         response = client.get("/units/")
     body = response.content.decode()
     assert response.status_code == 200

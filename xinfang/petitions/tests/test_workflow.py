@@ -82,9 +82,11 @@ def test_roles_the_rules_do_not_name_cannot_decide_acceptance(demo, clerk, usern
 
 def test_allowed_actions_follow_state_and_role(clerk, handler):
     petition = register(clerk)
-    assert allowed_actions(petition, clerk) == ["accept", "reject", "decline_again"]
+    assert allowed_actions(petition, clerk) == ["accept", "reject", "decline_again", "transfer", "assign"]
     assert allowed_actions(petition, handler) == []
-    petition = petition_transition(petition=petition, action="decline_again", actor=clerk, ground="finalised")
+    petition = petition_transition(
+        petition=petition, action="decline_again", actor=clerk, ground="window_passed"
+    )
     assert allowed_actions(petition, clerk) == []
 
 
@@ -96,7 +98,7 @@ def test_api_action_answers_200_409_403_404(api_client, clerk, handler, village_
     accepted = api_client(clerk).post(url, {"note": "受理"})
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "accepted"
-    assert accepted.json()["allowed_actions"] == []
+    assert accepted.json()["allowed_actions"] == ["assign", "schedule_hearing"]
     again = api_client(clerk).post(url, {})
     assert again.status_code == 409
     assert "不能执行“受理”" in again.json()["message"]

@@ -54,6 +54,7 @@ from xinfang.petitions.models import (
     SearchDocument,
 )
 from xinfang.petitions.seeding import Adapters, Batch, DayDeadline, PlaceUnit, RegisteringUnit
+from xinfang.stats.services import stats_rebuild
 
 SEARCH_TABLE = "petitions_search"
 SEARCH_TRIGGER = "petitions_search_ai"
@@ -163,6 +164,9 @@ class Loader:
         finally:
             if tuned:
                 _pragmas(SQLITE_NORMAL_PRAGMAS)
+        started = time.monotonic()
+        tallies = stats_rebuild(actor=None)  # stats: summary tables of what was just loaded
+        self.write(f"统计汇总表：{tallies.monthly_rows:,} 行，用时 {time.monotonic() - started:.1f} 秒。")
         self._finish(loaded)
         return loaded
 
@@ -183,7 +187,7 @@ class Loader:
         for code, name, kind in seeding.TOWNSHIPS:
             township = self._unit(by_code, code, name, kind, county)
             places = (
-                PlaceUnit(id=township.pk, township=name, village=""),
+                PlaceUnit(id=township.pk, township=name, village="", path=township.path),
                 *self._villages(by_code, township),
             )
             all_places.extend(places)
@@ -195,7 +199,7 @@ class Loader:
         for code, name, categories in seeding.DEPARTMENTS:
             department = self._unit(by_code, code, name, UnitType.DEPARTMENT, county)
             complained.append(department.pk)
-            place = (PlaceUnit(id=department.pk, township="", village=""),)
+            place = (PlaceUnit(id=department.pk, township="", village="", path=department.path),)
             weight = share * seeding.DEPARTMENT_WEIGHTS.get(code, 1.0)
             units.append(self._registering(department, place, weight, categories))
         units.append(self._registering(county, tuple(all_places), seeding.COUNTY_SHARE))
@@ -229,7 +233,7 @@ class Loader:
                 children.append(self._unit(by_code, code, next(fresh), unit_type, township))
         children.sort(key=lambda u: u.code)
         return [
-            PlaceUnit(id=u.pk, township=township.name, village=u.name)
+            PlaceUnit(id=u.pk, township=township.name, village=u.name, path=u.path)
             for u in children[: seeding.VILLAGES_PER_TOWNSHIP]
         ]
 

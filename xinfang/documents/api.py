@@ -1,0 +1,70 @@
+"""REST API of notices: a petition's notices and the download of one (audited)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from ninja import Router, Schema
+
+from xinfang.accounts.permissions import ensure_capability
+from xinfang.core.requests import RequestMeta
+
+from . import selectors, services
+from .models import Document
+
+router = Router(tags=["文书"])
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    number: str
+    original_name: str
+    size: int
+    created_at: datetime
+    created_by: str
+    download_url: str
+
+
+class ErrorOut(Schema):
+    message: str
+    errors: dict[str, str] | None = None
+
+
+def _document(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "kind": document.kind,
+        "kind_label": document.get_kind_display(),
+        "number": document.number,
+        "original_name": document.original_name,
+        "size": document.size,
+        "created_at": document.created_at,
+        "created_by": document.created_by.full_name or document.created_by.username,
+        "download_url": reverse("api:download_document", kwargs={"document_id": document.pk}),
+    }
+
+
+@router.get(
+    "/petitions/{petition_id}/documents", response={200: list[DocumentOut], 403: ErrorOut, 404: ErrorOut}
+)
+def list_petition_documents(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
+    """信访件的文书（按生成时间先后）。"""
+    ensure_capability(request.user, "petitions.view")
+    return [
+        _document(d) for d in selectors.documents_for_petition(actor=request.user, petition_id=petition_id)
+    ]
+
+
+@router.get("/documents/{document_id}/download", response={404: ErrorOut})
+def download_document(request: HttpRequest, document_id: int) -> FileResponse:
+    """下载文书（Word 文件），记入审计日志。"""
+    document = selectors.access_document_by_id(request.user, document_id)
+    handle = services.document_file_open(
+        actor=request.user, document=document, mode="download", request_meta=RequestMeta.from_request(request)
+    )
+    return FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=DOCX)

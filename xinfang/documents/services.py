@@ -1,0 +1,529 @@
+"""Writes of written notices (文书): generation, template replacement and reset, audited reads.
+
+Templates are Jinja inside Word (docxtpl). They are rendered in Jinja's sandbox with autoescape
+(petition text may hold `<` or `&`, which would break the XML) and with undefined names, even
+chained ones, rendering as empty text, so a key the caller did not pass leaves a blank.
+"""
+
+import hashlib
+import io
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from jinja2 import ChainableUndefined, Template, TemplateError, TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from xinfang.audit.models import AuditEvent
+from xinfang.audit.services import audit_record
+from xinfang.core.exceptions import ApplicationError, ValidationFailed
+from xinfang.core.requests import RequestMeta
+from xinfang.organisation.models import Unit
+
+from .defaults import default_template_bytes
+from .models import NUMBER_ABBREVIATIONS, Document, DocumentKind, DocumentSequence, DocumentTemplate
+
+TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
+ANONYMOUS_PETITIONER = "匿名信访人"
+
+COMMON_PLACEHOLDERS: list[tuple[str, str]] = [
+    ("unit_name", "发文单位名称"),
+    ("number", "文号，如 城关镇信受〔2026〕1号"),
+    ("date_cn", "发文日期，如 2026年11月23日"),
+    ("petition_number", "信访件编号"),
+    ("petitioner_names", "信访人姓名（匿名时为“匿名信访人”）"),
+    ("subject", "信访事项标题"),
+    ("content", "反映的主要问题和诉求"),
+    ("received_date_cn", "收到信访事项的日期"),
+    ("channel_label", "来源渠道，如 来信、来访"),
+    ("category_name", "问题类别"),
+]
+
+SPECIFIC_PLACEHOLDERS: dict[str, list[tuple[str, str]]] = {
+    DocumentKind.ACCEPTANCE_NOTICE: [("handling_deadline_cn", "办结期限")],
+    DocumentKind.REJECTION_NOTICE: [("ground_label", "不予受理的理由"), ("note", "补充说明")],
+    DocumentKind.DECLINE_NOTICE: [("ground_label", "不再受理的理由"), ("note", "补充说明")],
+    DocumentKind.TRANSFER_NOTICE: [
+        ("to_unit", "接收转送的单位"),
+        ("deadline_cn", "告知受理情况的期限"),
+        ("note", "其他要求"),
+    ],
+    DocumentKind.ASSIGNMENT_NOTICE: [
+        ("to_unit", "承办单位"),
+        ("handler_name", "承办人"),
+        ("deadline_cn", "报送办结报告的期限"),
+        ("note", "交办要求"),
+    ],
+    DocumentKind.EXTENSION_NOTICE: [
+        ("days", "延长的天数"),
+        ("reason", "延期理由"),
+        ("new_deadline_cn", "延长后的办结期限"),
+    ],
+    DocumentKind.HANDLING_OPINION: [
+        ("outcome_label", "处理结果：支持、解释或不予支持"),
+        ("text", "处理意见正文"),
+        ("delivered_on_cn", "送达日期"),
+        ("review_window_cn", "请求复查的截止日期"),
+        ("review_unit", "复查机关"),
+    ],
+    DocumentKind.REVIEW_OPINION: [
+        ("outcome_label", "复查结果"),
+        ("text", "复查意见正文"),
+        ("rereview_window_cn", "请求复核的截止日期"),
+        ("rereview_unit", "复核机关"),
+    ],
+    DocumentKind.REREVIEW_OPINION: [("outcome_label", "复核结果"), ("text", "复核意见正文")],
+    DocumentKind.CLOSURE_REPORT: [
+        ("report", "办理情况及结果"),
+        ("handler_name", "承办人"),
+        ("handling_unit", "承办单位"),
+    ],
+    DocumentKind.HEARING_NOTICE: [
+        ("hearing_at_cn", "听证时间"),
+        ("place", "听证地点"),
+        ("participants", "参加人员"),
+        ("note", "其他事项"),
+    ],
+    DocumentKind.SUPERVISION_NOTICE: [
+        ("to_unit", "被督办单位"),
+        ("trigger_label", "督办事由"),
+        ("method_label", "督办方式"),
+        ("deadline_cn", "报送办理情况的期限"),
+        ("note", "督办要求"),
+    ],
+}
+
+# What a template may use, per kind: the common keys, then the kind's own (the admin page lists these).
+PLACEHOLDERS: dict[str, list[tuple[str, str]]] = {
+    kind: COMMON_PLACEHOLDERS + SPECIFIC_PLACEHOLDERS[kind] for kind in DocumentKind.values
+}
+
+SAMPLE_VALUES: dict[str, Any] = {
+    "unit_name": "城关镇",
+    "number": "城关镇信受〔2026〕1号",
+    "date_cn": "2026年11月23日",
+    "petition_number": "341122101-2026-000001",
+    "petitioner_names": "张三",
+    "subject": "反映拖欠工资问题",
+    "content": "某建筑公司拖欠农民工工资三个月，要求尽快支付。",
+    "received_date_cn": "2026年11月1日",
+    "channel_label": "来信",
+    "category_name": "劳动社保/拖欠工资",
+    "days": 30,
+}
+
+# Jinja's messages for the mistakes people make in Word, said in Chinese; others are shown as is.
+SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
+    ("unexpected end of template", "模板在结尾处意外结束，可能缺少 {% endif %} 或 {% endfor %}"),
+    ("unexpected '}'", "多了一个“}”，占位符应写作 {{ 名称 }}"),
+    ("unexpected char", "占位符中有不允许的字符，占位符应写作 {{ 名称 }}，名称只能用英文字母、数字和下划线"),
+    ("expected token 'end of print statement'", "占位符没有正确结束，应写作 {{ 名称 }}"),
+    ("unknown tag", "未知的模板标签"),
+    ("no filter named", "未知的过滤器"),
+)
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_PARAGRAPH_START = re.compile(r"<w:p([ >])")
+_PARAGRAPH_RESTORE = re.compile(r"\n<w:p([ >])")
+_XML_TAG = re.compile(r"<[^>]+>")
+
+
+class TemplateProblem(ValidationFailed):
+    """An uploaded or stored template that cannot be used; the message says why, in Chinese."""
+
+
+def date_cn(day: date) -> str:
+    """A date as written in official documents: 2026年11月23日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _jinja_environment() -> SandboxedEnvironment:
+    """The sandbox keeps an uploaded template from reaching Python internals."""
+    return SandboxedEnvironment(autoescape=True, undefined=ChainableUndefined)
+
+
+def _clean(value: Any) -> Any:
+    """Strings lose the control characters XML forbids; Windows line ends become line breaks."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value
+
+
+@dataclass(frozen=True)
+class _PreparedTemplate:
+    """A template taken apart once: the zip's members, and the Jinja templates compiled from the
+    parts that hold text (body, headers, footers) after docxtpl's own clean-up of Word's runs."""
+
+    members: tuple[tuple[str, bytes], ...]
+    parts: dict[str, tuple[Template, str]]  # member name → (compiled template, encoding)
+
+
+_RENDERED_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+_ENCODING = re.compile(rb'^<\?xml[^?]+\bencoding="([^"]+)"', re.IGNORECASE)
+_PREPARED: dict[str, _PreparedTemplate] = {}
+_PREPARED_MAX = 64
+
+
+def _prepare(template: bytes, digest: str) -> _PreparedTemplate:
+    prepared = _PREPARED.get(digest)
+    if prepared is not None:
+        return prepared
+    from docxtpl import DocxTemplate
+
+    helper = DocxTemplate(io.BytesIO(template))  # only its string functions are used
+    environment = _jinja_environment()
+    members, parts = [], {}
+    with zipfile.ZipFile(io.BytesIO(template)) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            members.append((name, data))
+            if _RENDERED_PARTS.match(name):
+                found = _ENCODING.match(data)
+                encoding = found.group(1).decode() if found else "utf-8"
+                xml = _PARAGRAPH_START.sub(r"\n<w:p\1", helper.patch_xml(data.decode(encoding)))
+                parts[name] = (environment.from_string(xml), encoding)
+    prepared = _PreparedTemplate(tuple(members), parts)
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    _PREPARED[digest] = prepared
+    return prepared
+
+
+def render_docx(template: bytes, context: dict[str, Any], *, digest: str | None = None) -> bytes:
+    """Renders .docx template bytes with `context`. Raises jinja2.TemplateError on a bad template.
+
+    Does what docxtpl's `render` does to the text of the body, headers and footers (its run
+    clean-up, Jinja in a sandbox, its line-break handling) on the XML strings of a template
+    prepared once per content hash, and writes the other members of the package unchanged:
+    a notice costs a few milliseconds instead of a full parse and re-serialisation of the
+    package. (docxtpl's table-column and picture fixes are not applied: notices use neither.)
+    """
+    from docxtpl import DocxTemplate
+
+    prepared = _prepare(template, digest or hashlib.sha256(template).hexdigest())
+    values = {k: _clean(v) for k, v in context.items()}
+    helper = DocxTemplate(io.BytesIO(b""))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, data in prepared.members:
+            if name in prepared.parts:
+                compiled, encoding = prepared.parts[name]
+                xml = _PARAGRAPH_RESTORE.sub(r"<w:p\1", compiled.render(values))
+                xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+                data = helper.resolve_listing(xml).encode(encoding)
+            archive.writestr(name, data)
+    return output.getvalue()
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+def template_current(kind: str) -> tuple[bytes, DocumentTemplate | None]:
+    """The bytes of the template that generation uses now, and its row (None for the default)."""
+    row = DocumentTemplate.objects.filter(kind=kind).first()
+    if row is None:
+        return default_template_bytes(kind), None
+    try:
+        with row.file.open("rb") as handle:
+            return handle.read(), row
+    except OSError:
+        raise ApplicationError(
+            f"“{DocumentKind(kind).label}”的模板文件缺失，请系统管理员重新上传或恢复默认模板。"
+        ) from None
+
+
+def _template_parts_xml(content: bytes) -> list[str]:
+    """The body, headers and footers as docxtpl hands them to Jinja, one paragraph per line."""
+    from docxtpl import DocxTemplate
+
+    document = DocxTemplate(io.BytesIO(content))
+    document.init_docx()
+    parts = [document.get_xml()]
+    for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+        parts.extend(document.get_part_xml(part) for _, part in document.get_headers_footers(uri))
+    return [_PARAGRAPH_START.sub(r"\n<w:p\1", document.patch_xml(xml)) for xml in parts]
+
+
+def _syntax_message(error: TemplateSyntaxError, xml: str) -> str:
+    lines = xml.splitlines()
+    paragraph = (error.lineno or 1) - 1  # line 1 holds what comes before the first paragraph
+    text = _XML_TAG.sub("", lines[error.lineno - 1]) if error.lineno and error.lineno <= len(lines) else ""
+    text = text.strip()
+    snippet = f"“{text[:40]}{'…' if len(text) > 40 else ''}”" if text else ""
+    reason = str(error.message or "")
+    for needle, hint in SYNTAX_HINTS:
+        if needle.lower() in reason.lower():
+            reason = f"{hint}（{reason}）"
+            break
+    where = f"第 {paragraph} 段" if paragraph >= 1 else "开头"
+    return f"模板语法错误：{where}{snippet}：{reason}"
+
+
+def template_problem(*, kind: str, name: str, content: bytes) -> str | None:
+    """None when the file can serve as `kind`'s template, else the reason in Chinese.
+
+    Checks, in order: the extension, the size, that it is a zip holding word/document.xml,
+    that Jinja can parse it, that it uses only the kind's placeholders, and that it renders
+    with a sample context.
+    """
+    if not name.lower().endswith(".docx"):
+        return "只能上传 Word 文档（.docx 格式）；.doc 文件请先用 Word 另存为 .docx。"
+    if len(content) > TEMPLATE_MAX_BYTES:
+        return f"模板文件不能超过 5 MB（当前 {len(content) / 1024 / 1024:.1f} MB）。"
+    if not content:
+        return "上传的是空文件。"
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if "word/document.xml" not in archive.namelist():
+                return "文件中没有 word/document.xml，不是有效的 Word 文档。"
+    except zipfile.BadZipFile:
+        return "文件不是有效的 Word 文档（无法按 .docx 格式解压），请用 Word 另存为 .docx 后重新上传。"
+    try:
+        parts = _template_parts_xml(content)
+    except Exception:  # noqa: BLE001 - python-docx raises many kinds of error for a damaged package
+        return "Word 文档已损坏或格式不受支持，请用 Word 另存为 .docx 后重新上传。"
+    environment = _jinja_environment()
+    allowed = {placeholder for placeholder, _ in PLACEHOLDERS[kind]}
+    unknown: set[str] = set()
+    for xml in parts:
+        try:
+            unknown |= meta.find_undeclared_variables(environment.parse(xml)) - allowed
+        except TemplateSyntaxError as error:  # TemplateAssertionError (unknown filter) included
+            return _syntax_message(error, xml)
+    if unknown:
+        names = "、".join(f"{{{{ {n} }}}}" for n in sorted(unknown))
+        return f"模板中有本文书不提供的占位符：{names}。可用的占位符见模板管理页面。"
+    try:
+        render_docx(content, _sample_context(kind))
+    except TemplateError as error:
+        return f"模板无法生成文书：{error.message or error}"
+    except Exception:  # noqa: BLE001 - a package python-docx cannot write back
+        return "Word 文档已损坏或格式不受支持，请用 Word 另存为 .docx 后重新上传。"
+    return None
+
+
+def _sample_context(kind: str) -> dict[str, Any]:
+    return {name: SAMPLE_VALUES.get(name, f"（{label}）") for name, label in PLACEHOLDERS[kind]}
+
+
+def _ensure_kind(kind: str) -> str:
+    if kind not in DocumentKind.values:
+        raise ValidationFailed("未知的文书种类。", {"kind": f"文书种类“{kind}”不存在。"})
+    return kind
+
+
+def _delete_file_after_commit(storage: Any, name: str) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def template_replace(
+    *, kind: str, upload: Any, actor: Any, request_meta: RequestMeta | None = None
+) -> DocumentTemplate:
+    """Makes an uploaded .docx the template of `kind`, after `template_problem` found none.
+
+    The previous upload's file is removed once the change commits; documents already issued
+    keep their own files and record the SHA-256 of the template they came from.
+    """
+    _ensure_kind(kind)
+    name = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    if getattr(upload, "size", 0) > TEMPLATE_MAX_BYTES:
+        problem = f"模板文件不能超过 5 MB（当前 {upload.size / 1024 / 1024:.1f} MB）。"
+        raise TemplateProblem(problem, {"file": problem})
+    upload.seek(0)
+    content = upload.read()
+    if problem := template_problem(kind=kind, name=name, content=content):
+        raise TemplateProblem(problem, {"file": problem})
+    row = DocumentTemplate.objects.select_for_update().filter(kind=kind).first()
+    if row is None:
+        old_sha256, old_file = hashlib.sha256(default_template_bytes(kind)).hexdigest(), ""
+        row = DocumentTemplate(kind=kind)
+    else:
+        old_sha256, old_file = row.sha256, row.file.name
+    row.original_name = name
+    row.sha256 = hashlib.sha256(content).hexdigest()
+    row.uploaded_by = actor
+    row.uploaded_at = timezone.now()
+    row.file.save(f"{kind}-{uuid.uuid4().hex}.docx", ContentFile(content), save=False)
+    row.save()
+    if old_file:
+        _delete_file_after_commit(row.file.storage, old_file)
+    audit_record(
+        actor=actor,
+        event=AuditEvent.TEMPLATE_CHANGED,
+        target=row,
+        target_label=DocumentKind(kind).label,
+        request_meta=request_meta,
+        kind=kind,
+        action="replace",
+        file=name,
+        old_sha256=old_sha256,
+        new_sha256=row.sha256,
+    )
+    return row
+
+
+@transaction.atomic
+def template_reset(*, kind: str, actor: Any, request_meta: RequestMeta | None = None) -> None:
+    """Goes back to the built-in template of `kind`; a no-op (not audited) when already there."""
+    _ensure_kind(kind)
+    row = DocumentTemplate.objects.select_for_update().filter(kind=kind).first()
+    if row is None:
+        return
+    old_sha256 = row.sha256
+    storage, old_file = row.file.storage, row.file.name
+    row.delete()
+    _delete_file_after_commit(storage, old_file)
+    audit_record(
+        actor=actor,
+        event=AuditEvent.TEMPLATE_CHANGED,
+        target_type="documents.documenttemplate",
+        target_id=kind,
+        target_label=DocumentKind(kind).label,
+        request_meta=request_meta,
+        kind=kind,
+        action="reset",
+        old_sha256=old_sha256,
+        new_sha256=hashlib.sha256(default_template_bytes(kind)).hexdigest(),
+    )
+
+
+# --- generation ----------------------------------------------------------------------------------
+
+
+def _next_sequence(unit: Unit, kind: str, year: int) -> int:
+    """Gap-free per unit, kind and year: the row is locked until the caller's transaction ends,
+    so the increment commits or rolls back with the document."""
+    sequence = DocumentSequence.objects.select_for_update().filter(unit=unit, kind=kind, year=year).first()
+    if sequence is None:
+        try:
+            with transaction.atomic():
+                sequence = DocumentSequence.objects.create(unit=unit, kind=kind, year=year, last_value=0)
+        except IntegrityError:  # another transaction created it first
+            sequence = DocumentSequence.objects.select_for_update().get(unit=unit, kind=kind, year=year)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value
+
+
+def document_number(*, unit: Unit, kind: str, year: int, value: int) -> str:
+    return f"{unit.name}信{NUMBER_ABBREVIATIONS[kind]}〔{year}〕{value}号"
+
+
+def _common_context(*, unit: Unit, number: str, petition: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "unit_name": unit.name,
+        "number": number,
+        "date_cn": date_cn(timezone.localdate()),
+    }
+    if petition is not None:
+        names = "" if petition.is_anonymous else petition.petitioner_names
+        context.update(
+            petition_number=petition.number,
+            petitioner_names=names or ANONYMOUS_PETITIONER,
+            subject=petition.subject,
+            content=petition.content,
+            received_date_cn=date_cn(timezone.localdate(petition.received_at)),
+            channel_label=petition.get_channel_display(),
+            category_name=str(petition.category),
+        )
+    return context
+
+
+@transaction.atomic
+def document_generate(
+    *,
+    kind: str,
+    unit: Unit,
+    actor: Any,
+    petition: Any = None,
+    context: dict[str, Any] | None = None,
+    event_id: int | None = None,
+    request_meta: RequestMeta | None = None,
+) -> Document:
+    """Numbers, renders, stores and records one notice, inside the caller's transaction.
+
+    The context is the common one (unit, number, date, the petition's particulars) updated with
+    the caller's `context`, whose keys win. If the transaction rolls back after the file was
+    written, the file stays on disk without a row; the number is not used up.
+    """
+    _ensure_kind(kind)
+    template, _ = template_current(kind)
+    template_digest = hashlib.sha256(template).hexdigest()
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    number = document_number(unit=unit, kind=kind, year=year, value=_next_sequence(unit, kind, year))
+    full_context = _common_context(unit=unit, number=number, petition=petition) | dict(context or {})
+    try:
+        content = render_docx(template, full_context, digest=template_digest)
+    except TemplateError as error:
+        raise ApplicationError(
+            f"“{DocumentKind(kind).label}”模板无法生成文书（{error.message or error}），"
+            "请系统管理员检查或恢复默认模板。"
+        ) from None
+    document = Document(
+        kind=kind,
+        number=number,
+        petition=petition,
+        unit=unit,
+        unit_path=unit.path,
+        original_name=f"{DocumentKind(kind).label}-{number}.docx"[:200],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        template_sha256=template_digest,
+        event_id=event_id,
+        created_by=actor,
+        created_at=now,
+    )
+    document.file.save(f"{uuid.uuid4().hex}.docx", ContentFile(content), save=False)
+    document.save()
+    audit_record(
+        actor=actor,
+        event=AuditEvent.DOCUMENT_GENERATED,
+        target=document,
+        target_label=number,
+        request_meta=request_meta,
+        kind=kind,
+        number=number,
+        petition=petition.number if petition is not None else "",
+        sha256=document.sha256,
+    )
+    return document
+
+
+def document_downloaded(
+    *, actor: Any, document: Document, mode: str = "download", request_meta: RequestMeta | None = None
+) -> None:
+    """Every download and preview of a notice is audited (notices carry personal data)."""
+    audit_record(
+        actor=actor,
+        event=AuditEvent.DOWNLOAD,
+        target=document,
+        target_label=document.number,
+        request_meta=request_meta,
+        mode=mode,
+        kind=document.kind,
+        number=document.number,
+        petition=document.petition.number if document.petition_id else "",
+    )
+
+
+def document_file_open(
+    *, actor: Any, document: Document, mode: str = "download", request_meta: RequestMeta | None = None
+) -> IO[bytes]:
+    """The stored file of a notice the caller may see (see selectors.access_document_by_id),
+    opened for reading; the read is audited only once the file is known to exist."""
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise ApplicationError("文书文件缺失，请联系系统管理员。") from None
+    document_downloaded(actor=actor, document=document, mode=mode, request_meta=request_meta)
+    return handle

@@ -1,0 +1,247 @@
+"""Generation of notices (numbering, rendering, audit) and the replacement of templates."""
+
+import hashlib
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from xinfang.audit.models import AuditEntry, AuditEvent
+from xinfang.documents.defaults import LAYOUTS, _build, default_template_bytes
+from xinfang.documents.models import Document, DocumentKind, DocumentTemplate
+from xinfang.documents.services import (
+    PLACEHOLDERS,
+    TemplateProblem,
+    template_replace,
+    template_reset,
+)
+from xinfang.petitions.tests.factories import register
+
+from .helpers import MARKER_KEYS, MARKERS, docx_bytes, generate, text_of, upload
+
+VILLAGE = "341122101201"
+
+
+@pytest.mark.parametrize("kind", DocumentKind.values)
+def test_every_default_template_renders_with_its_placeholders_filled(clerk, kind):
+    # given
+    petition = register(clerk, subject="反映拖欠工资问题")
+    year = timezone.localdate().year
+    # when
+    document = generate(clerk, petition, kind)
+    # then
+    text = text_of(document)
+    assert "城关镇" in text
+    assert document.number in text
+    assert str(MARKERS[kind][MARKER_KEYS[kind]]) in text
+    assert "反映拖欠工资问题" in text
+    assert "信访工作条例" in text
+    assert "{{" not in text
+    assert "{%" not in text
+    assert document.number.startswith("城关镇信")
+    assert document.number.endswith(f"〔{year}〕1号")
+    assert document.original_name == f"{DocumentKind(kind).label}-{document.number}.docx"
+    assert document.template_sha256 == hashlib.sha256(default_template_bytes(kind)).hexdigest()
+
+
+def test_number_follows_the_official_format(clerk):
+    petition = register(clerk)
+    document = generate(clerk, petition)
+    assert document.number == f"城关镇信受〔{timezone.localdate().year}〕1号"
+
+
+def test_numbers_are_sequential_per_unit_kind_and_year(clerk, unit_by_code):
+    # given
+    petition = register(clerk)
+    # when
+    first = generate(clerk, petition)
+    second = generate(clerk, petition)
+    rejection = generate(clerk, petition, DocumentKind.REJECTION_NOTICE)
+    elsewhere = generate(clerk, petition, unit=unit_by_code(VILLAGE))
+    # then
+    year = timezone.localdate().year
+    assert first.number == f"城关镇信受〔{year}〕1号"
+    assert second.number == f"城关镇信受〔{year}〕2号"
+    assert rejection.number == f"城关镇信不受〔{year}〕1号"
+    assert elsewhere.number == f"东风村信受〔{year}〕1号"
+
+
+def test_a_rolled_back_generation_leaves_no_gap_in_the_numbers(clerk):
+    # given
+    petition = register(clerk)
+
+    # when
+    def failing_transition() -> None:
+        with transaction.atomic():
+            generate(clerk, petition)
+            raise RuntimeError("the caller's transition failed")
+
+    with pytest.raises(RuntimeError):
+        failing_transition()
+    document = generate(clerk, petition)
+    # then
+    assert document.number.endswith("〕1号")
+    assert Document.objects.count() == 1
+
+
+def test_generation_is_audited_with_kind_number_and_petition(clerk):
+    petition = register(clerk)
+    document = generate(clerk, petition, event_id=42)
+    entry = AuditEntry.objects.get(event=AuditEvent.DOCUMENT_GENERATED)
+    assert entry.actor == clerk
+    assert entry.target_id == str(document.pk)
+    assert entry.extra_data["kind"] == "acceptance_notice"
+    assert entry.extra_data["number"] == document.number
+    assert entry.extra_data["petition"] == petition.number
+    assert document.event_id == 42
+    assert document.unit_path == petition.unit.path
+
+
+def test_stored_file_matches_recorded_size_and_sha256(clerk):
+    document = generate(clerk, register(clerk))
+    with document.file.open("rb") as handle:
+        content = handle.read()
+    assert document.file.name.startswith(f"documents/{timezone.now():%Y}/")
+    assert document.size == len(content)
+    assert document.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_anonymous_petition_is_addressed_to_an_anonymous_petitioner(clerk):
+    petition = register(clerk, anonymous=True, petitioners=[])
+    text = text_of(generate(clerk, petition))
+    assert "匿名信访人：" in text
+
+
+def test_a_missing_kind_specific_key_renders_empty(clerk):
+    text = text_of(generate(clerk, register(clerk), context={}))
+    assert "将在前办结" in text
+
+
+def test_caller_context_wins_and_xml_special_characters_survive(clerk):
+    petition = register(clerk, subject="A<B & C 的问题")
+    text = text_of(
+        generate(clerk, petition, context={"unit_name": "城关镇人民政府", "handling_deadline_cn": "x"})
+    )
+    assert "城关镇人民政府信访事项受理告知单" in text
+    assert "“A<B & C 的问题”" in text
+
+
+def test_multi_line_text_keeps_its_line_breaks(clerk):
+    petition = register(clerk)
+    text = text_of(
+        generate(clerk, petition, DocumentKind.CLOSURE_REPORT, context={"report": "第一点\r\n第二点"})
+    )
+    assert "第一点\n第二点" in text
+
+
+def test_a_notice_without_petition_uses_the_common_keys_only(clerk):
+    document = generate(clerk, None, DocumentKind.SUPERVISION_NOTICE)
+    assert document.petition is None
+    assert "城关镇信访事项督查督办通知单" in text_of(document)
+
+
+def test_default_templates_are_deterministic():
+    for kind in DocumentKind.values:
+        assert _build(LAYOUTS[kind]) == default_template_bytes(kind)
+
+
+def test_placeholders_list_common_and_specific_keys():
+    assert [name for name, _ in PLACEHOLDERS["acceptance_notice"]][:3] == ["unit_name", "number", "date_cn"]
+    assert ("handling_deadline_cn", "办结期限") in PLACEHOLDERS["acceptance_notice"]
+    assert set(PLACEHOLDERS) == set(DocumentKind.values)
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+def test_an_uploaded_template_is_used_by_the_next_generation(clerk, sysadmin):
+    # given
+    content = docx_bytes("自定义模板 {{ number }}", "致{{ petitioner_names }}")
+    # when
+    row = template_replace(kind="acceptance_notice", upload=upload(content), actor=sysadmin)
+    document = generate(clerk, register(clerk))
+    # then
+    text = text_of(document)
+    assert f"自定义模板 {document.number}" in text
+    assert "致张三" in text
+    assert document.template_sha256 == hashlib.sha256(content).hexdigest() == row.sha256
+    entry = AuditEntry.objects.get(event=AuditEvent.TEMPLATE_CHANGED)
+    assert (
+        entry.extra_data["old_sha256"]
+        == hashlib.sha256(default_template_bytes("acceptance_notice")).hexdigest()
+    )
+    assert entry.extra_data["new_sha256"] == row.sha256
+
+
+def test_replacing_again_keeps_one_row_and_audits_the_previous_upload(sysadmin):
+    first = template_replace(
+        kind="closure_report", upload=upload(docx_bytes("一 {{ number }}")), actor=sysadmin
+    )
+    old_sha256 = first.sha256
+    second = template_replace(
+        kind="closure_report", upload=upload(docx_bytes("二 {{ number }}")), actor=sysadmin
+    )
+    assert DocumentTemplate.objects.count() == 1
+    latest = AuditEntry.objects.filter(event=AuditEvent.TEMPLATE_CHANGED).order_by("-id").first()
+    assert latest.extra_data["old_sha256"] == old_sha256
+    assert latest.extra_data["new_sha256"] == second.sha256
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("模板.docx", b"this is not a zip", "文件不是有效的 Word 文档"),
+        ("模板.doc", b"whatever", "只能上传 Word 文档（.docx 格式）"),
+        ("模板.docx", docx_bytes("标题", "第二段", "自定义 {{ number }"), "模板语法错误：第 3 段"),
+        ("模板.docx", docx_bytes("{% if note %}未结束"), "模板语法错误"),
+        ("模板.docx", docx_bytes("{{ secret_key }}"), "{{ secret_key }}"),
+    ],
+)
+def test_a_bad_upload_is_refused_in_chinese_and_changes_nothing(sysadmin, name, content, message):
+    # when
+    with pytest.raises(TemplateProblem) as refused:
+        template_replace(kind="acceptance_notice", upload=upload(content, name), actor=sysadmin)
+    # then
+    assert message in refused.value.message
+    assert refused.value.extra["file"] == refused.value.message
+    assert not DocumentTemplate.objects.exists()
+    assert not AuditEntry.objects.filter(event=AuditEvent.TEMPLATE_CHANGED).exists()
+
+
+def test_a_zip_without_word_document_is_refused(sysadmin):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(TemplateProblem, match="word/document.xml"):
+        template_replace(kind="acceptance_notice", upload=upload(buffer.getvalue()), actor=sysadmin)
+
+
+def test_an_upload_over_five_megabytes_is_refused(sysadmin):
+    with pytest.raises(TemplateProblem, match="不能超过 5 MB"):
+        template_replace(
+            kind="acceptance_notice", upload=upload(b"0" * (5 * 1024 * 1024 + 1)), actor=sysadmin
+        )
+
+
+def test_reset_goes_back_to_the_default_and_is_audited(clerk, sysadmin):
+    # given
+    template_replace(
+        kind="acceptance_notice", upload=upload(docx_bytes("自定义模板 {{ number }}")), actor=sysadmin
+    )
+    # when
+    template_reset(kind="acceptance_notice", actor=sysadmin)
+    document = generate(clerk, register(clerk))
+    # then
+    assert not DocumentTemplate.objects.exists()
+    assert "自定义模板" not in text_of(document)
+    assert "信访事项受理告知单" in text_of(document)
+    entries = AuditEntry.objects.filter(event=AuditEvent.TEMPLATE_CHANGED).order_by("id")
+    assert [e.extra_data["action"] for e in entries] == ["replace", "reset"]
+
+
+def test_reset_of_a_default_template_does_nothing(sysadmin):
+    template_reset(kind="hearing_notice", actor=sysadmin)
+    assert not AuditEntry.objects.filter(event=AuditEvent.TEMPLATE_CHANGED).exists()

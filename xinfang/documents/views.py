@@ -1,0 +1,125 @@
+"""Pages: a notice's download and preview (audited), and the template administration (系统管理员)."""
+
+import io
+import re
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from xinfang.accounts.permissions import capability_required
+from xinfang.core.exceptions import NotFound, ValidationFailed
+from xinfang.core.requests import RequestMeta
+
+from . import selectors, services
+from .forms import TemplateUploadForm
+from .models import DocumentKind
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Mammoth escapes text and attributes but passes hyperlink targets through as written.
+_UNSAFE_HREF = re.compile(r'href="(?!https?:|mailto:|#)[^"]*"', re.IGNORECASE)
+
+
+def _docx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def document_download_view(request: HttpRequest, document_id: int) -> FileResponse:
+    document = selectors.access_document_by_id(request.user, document_id)
+    handle = services.document_file_open(
+        actor=request.user, document=document, mode="download", request_meta=RequestMeta.from_request(request)
+    )
+    return FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=DOCX)
+
+
+def docx_to_html(content: bytes) -> str:
+    """The notice's text as HTML for the preview. Bytes, not a file on disk, go to mammoth, so
+    that an image linked (not embedded) in a template cannot pull in a file from the server."""
+    import mammoth
+
+    result = mammoth.convert_to_html(io.BytesIO(content))
+    return _UNSAFE_HREF.sub('href="#"', result.value)
+
+
+@require_GET
+@login_required
+def document_preview_view(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.access_document_by_id(request.user, document_id)
+    with services.document_file_open(
+        actor=request.user, document=document, mode="preview", request_meta=RequestMeta.from_request(request)
+    ) as handle:
+        html = docx_to_html(handle.read())
+    return render(request, "documents/preview.html", {"document": document, "preview_html": html})
+
+
+# --- template administration ---------------------------------------------------------------------
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in DocumentKind.values:
+        raise NotFound()
+    return kind
+
+
+def _templates_page(request: HttpRequest, *, kind: str = "", error: str = "") -> HttpResponse:
+    """The page; after a refused upload, with the reason (status 422, nothing was changed)."""
+    context = {
+        "rows": selectors.template_rows(),
+        "error": {"label": DocumentKind(kind).label, "message": error} if error else None,
+        "max_megabytes": services.TEMPLATE_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "documents/templates.html", context, status=422 if error else 200)
+
+
+@require_GET
+@capability_required("templates.manage")
+def templates_view(request: HttpRequest) -> HttpResponse:
+    return _templates_page(request)
+
+
+@require_GET
+@capability_required("templates.manage")
+def template_download_view(request: HttpRequest, kind: str) -> HttpResponse:
+    content, row = services.template_current(_kind_or_404(kind))
+    filename = row.original_name if row else f"{DocumentKind(kind).label}-默认模板.docx"
+    return _docx_response(content, filename)
+
+
+@require_POST
+@capability_required("templates.manage")
+def template_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
+    _kind_or_404(kind)
+    form = TemplateUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _templates_page(request, kind=kind, error="；".join(form.errors.get("file", ["请选择文件。"])))
+    try:
+        services.template_replace(
+            kind=kind,
+            upload=form.cleaned_data["file"],
+            actor=request.user,
+            request_meta=RequestMeta.from_request(request),
+        )
+    except ValidationFailed as error:
+        return _templates_page(request, kind=kind, error=error.message)
+    messages.success(request, f"已更换“{DocumentKind(kind).label}”的模板，此后生成的文书使用新模板。")
+    return redirect("documents:templates")
+
+
+@require_POST
+@capability_required("templates.manage")
+def template_reset_view(request: HttpRequest, kind: str) -> HttpResponse:
+    services.template_reset(
+        kind=_kind_or_404(kind), actor=request.user, request_meta=RequestMeta.from_request(request)
+    )
+    messages.success(request, f"“{DocumentKind(kind).label}”已恢复为默认模板。")
+    return redirect("documents:templates")

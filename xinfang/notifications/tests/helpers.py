@@ -1,0 +1,89 @@
+"""Petitions at each step of the procedure, moved there through the real transition function,
+and placed near or past their deadline with a queryset update (the clock is not the subject)."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from xinfang.accounts.models import User
+from xinfang.deadlines.models import Deadline
+from xinfang.notifications.models import Notification
+from xinfang.petitions.models import Petition
+from xinfang.petitions.tests.factories import register
+from xinfang.petitions.workflow import OWNER_TYPE, petition_transition
+
+VILLAGE = "341122101201"
+
+
+def user(username: str) -> User:
+    return User.objects.select_related("unit").get(username=username)
+
+
+def act(petition: Petition, action: str, username: str, **fields) -> Petition:
+    return petition_transition(petition=petition, action=action, actor=user(username), **fields)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def place(petition: Petition, due: date, *, assignment_due: bool = False) -> Petition:
+    """Moves the current deadline (and the 交办 deadline with it) to `due`."""
+    fields = {"current_deadline": due}
+    if assignment_due:
+        fields["assignment_due"] = due
+    Petition.objects.filter(pk=petition.pk).update(**fields)
+    petition.refresh_from_db()
+    return petition
+
+
+def registered() -> Petition:
+    return register(user("clerk"))
+
+
+def accepted() -> Petition:
+    return act(registered(), "accept", "clerk")
+
+
+def assigned(*, deadline: date | None = None) -> Petition:
+    from xinfang.organisation.models import Unit
+
+    village = Unit.objects.get(code=VILLAGE)
+    fields = {"unit": village.pk, "handler": user("village-handler").pk}
+    if deadline is not None:
+        fields["deadline"] = deadline.isoformat()
+    return act(accepted(), "assign", "clerk", **fields)
+
+
+def answered() -> Petition:
+    petition = act(assigned(), "submit_report", "village-handler", report="经核查，已协调解决。")
+    petition = act(petition, "approve_report", "leader")
+    return act(petition, "answer", "village-handler", outcome="support", text="支持。", delivered_on=today())
+
+
+def in_review() -> Petition:
+    return act(answered(), "request_review", "clerk", requested_on=today(), reason="不服处理意见")
+
+
+def in_rereview() -> Petition:
+    petition = act(
+        in_review(), "decide_review", "principal", outcome="explain", text="维持。", delivered_on=today()
+    )
+    return act(petition, "request_rereview", "county-clerk", requested_on=today(), reason="不服复查意见")
+
+
+def open_clock(petition: Petition) -> Deadline:
+    return Deadline.objects.get(owner_type=OWNER_TYPE, owner_id=petition.pk, is_open=True)
+
+
+def move_clock_start_back(petition: Petition, days: int) -> None:
+    """Starts the open clock `days` earlier, as if the matter had been accepted then."""
+    clock = open_clock(petition)
+    Deadline.objects.filter(pk=clock.pk).update(
+        start=clock.start - timedelta(days=days), start_date=clock.start_date - timedelta(days=days)
+    )
+
+
+def notified(**filters) -> set[tuple[str, str]]:
+    """(username, dedupe key) of the notifications there are."""
+    return set(Notification.objects.filter(**filters).values_list("recipient__username", "dedupe_key"))

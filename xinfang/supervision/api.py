@@ -1,0 +1,252 @@
+"""REST API of supervision (督查督办): list in scope, open on a petition, the later steps.
+
+Every write is a step of the petition's transition function, exactly as on the petition page:
+404 outside scope, 403 for a role or unit the rules do not name, 409 for a supervision or petition
+in the wrong state, 422 for bad fields (with per-field Chinese messages).
+"""
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from xinfang.accounts.permissions import ensure_capability
+from xinfang.core.exceptions import NotFound, ValidationFailed
+from xinfang.core.requests import RequestMeta
+from xinfang.petitions.models import Petition
+from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.workflow import petition_transition
+
+from .choices import SupervisionKind, SupervisionStatus
+from .models import Supervision
+from .selectors import (
+    ROW_RELATED,
+    SupervisionFilter,
+    access_supervision_by_id,
+    five_package_progress,
+    is_overdue,
+    supervision_list,
+)
+
+router = Router(tags=["督查督办"])
+
+MAX_PAGE_SIZE = 100
+FOLLOW_UP_ACTIONS = (
+    "confirm_supervision",
+    "answer_supervision",
+    "close_supervision",
+    "delist_supervision",
+    "log_supervision",
+)
+
+
+class ErrorOut(Schema):
+    message: str
+    errors: dict[str, str] | None = None
+
+
+class PackageOut(Schema):
+    code: str
+    label: str
+    done: bool
+    done_on: str | None
+
+
+class SupervisionOut(Schema):
+    id: int
+    petition: int
+    petition_number: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    trigger: str
+    trigger_label: str
+    method: str
+    method_label: str
+    deadline: date
+    is_overdue: bool
+    level: int
+    supervising_unit: int
+    supervising_unit_name: str
+    responsible_unit: int
+    responsible_unit_name: str
+    supervisor: str
+    case_leader: str
+    responsible_person: str
+    five_packages: list[PackageOut]
+    note: str
+    report: str
+    answered_at: datetime | None
+    closed_at: datetime | None
+    delisted_at: datetime | None
+    escalated_from: int | None
+    created_at: datetime
+
+
+class SupervisionPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[SupervisionOut]
+
+
+def _name(user: Any) -> str:
+    return (user.full_name or user.username) if user is not None else ""
+
+
+def _out(s: Supervision) -> dict[str, Any]:
+    """A row as the API shows it; needs `petition` and the ROW_RELATED objects loaded."""
+    return {
+        "id": s.pk,
+        "petition": s.petition_id,
+        "petition_number": s.petition.number,
+        "kind": s.kind,
+        "kind_label": s.get_kind_display(),
+        "status": s.status,
+        "status_label": s.get_status_display(),
+        "trigger": s.trigger,
+        "trigger_label": s.get_trigger_display(),
+        "method": s.method,
+        "method_label": s.get_method_display(),
+        "deadline": s.deadline,
+        "is_overdue": is_overdue(s),
+        "level": s.level,
+        "supervising_unit": s.supervising_unit_id,
+        "supervising_unit_name": s.supervising_unit.name,
+        "responsible_unit": s.responsible_unit_id,
+        "responsible_unit_name": s.responsible_unit.name,
+        "supervisor": _name(s.supervisor),
+        "case_leader": _name(s.case_leader),
+        "responsible_person": _name(s.responsible_person),
+        "five_packages": [asdict(p) for p in five_package_progress(s)]
+        if s.kind == SupervisionKind.LISTED
+        else [],
+        "note": s.note,
+        "report": s.report,
+        "answered_at": s.answered_at,
+        "closed_at": s.closed_at,
+        "delisted_at": s.delisted_at,
+        "escalated_from": s.escalated_from_id,
+        "created_at": s.created_at,
+    }
+
+
+class SupervisionQuery(Schema):
+    status: str = ""
+    kind: str = ""
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
+
+
+@router.get("/supervisions", response={200: SupervisionPage, 422: ErrorOut})
+def list_supervisions(request: HttpRequest, query: Query[SupervisionQuery]) -> dict[str, Any]:
+    """督办事项列表：调用者权限范围内的信访事项的督办，按发起时间倒序分页。
+    status：proposed 待确认、open 督办中、answered 已报告、closed 已办结、escalated 已升级；
+    kind：normal 督办、listed 挂牌督办。"""
+    ensure_capability(request.user, "petitions.view")
+    if query.status and query.status not in SupervisionStatus.values:
+        raise ValidationFailed(
+            "状态取值无效。", {"status": "状态须为 " + "、".join(SupervisionStatus.values)}
+        )
+    if query.kind and query.kind not in SupervisionKind.values:
+        raise ValidationFailed("督办类型取值无效。", {"kind": "督办类型须为 normal 或 listed。"})
+    qs = supervision_list(actor=request.user, filters=SupervisionFilter(status=query.status, kind=query.kind))
+    start = (query.page - 1) * query.page_size
+    return {
+        "count": qs.count(),
+        "page": query.page,
+        "page_size": query.page_size,
+        "items": [_out(s) for s in qs[start : start + query.page_size]],
+    }
+
+
+class SupervisionIn(Schema):
+    """督办 (kind=normal) or 挂牌督办 (kind=listed, with all of 六定)."""
+
+    kind: Literal["normal", "listed"] = "normal"
+    trigger: str = Field(
+        "", description="督办事由：deadline_missed, not_reported, procedure, shirking, not_executed, other"
+    )
+    method: str = Field("", description="督办方式：phone, letter, visit, talk（挂牌督办可省略，默认 letter）")
+    deadline: date | None = Field(None, description="督办：办理时限（省略为 5 个工作日后）")
+    responsible_unit: int | None = Field(None, description="责任单位 id（督办可省略，默认本件承办单位）")
+    note: str = Field("", description="督办要求")
+    case_leader: int | str | None = Field(None, description="挂牌督办：案件领导（用户 id 或用户名）")
+    responsible_person: int | str | None = Field(None, description="挂牌督办：责任人（用户 id 或用户名）")
+    supervising_unit: int | None = Field(None, description="挂牌督办：督办单位 id")
+    supervisor: int | str | None = Field(None, description="挂牌督办：督办人（用户 id 或用户名）")
+    time_limit: date | None = Field(None, description="挂牌督办：办理时限")
+    packages: list[str] = Field(default_factory=list, description="挂牌督办：已落实的五包事项代码")
+
+
+@router.post(
+    "/petitions/{petition_id}/supervisions",
+    response={201: SupervisionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def create_supervision(request: HttpRequest, petition_id: int, payload: SupervisionIn) -> Status:
+    """对信访事项督办（生成督查督办通知单并通知责任单位）；kind=listed 为挂牌督办（仅领导）。"""
+    ensure_capability(request.user, "petitions.view")
+    action = "list_supervision" if payload.kind == SupervisionKind.LISTED else "supervise"
+    petition = petition_transition(
+        petition=Petition(pk=petition_id),
+        action=action,
+        actor=request.user,
+        note=payload.note,
+        request_meta=RequestMeta.from_request(request),
+        **payload.dict(exclude={"kind", "note"}, exclude_none=True),
+    )
+    return Status(201, _out(petition._supervision_opened))  # type: ignore[attr-defined]
+
+
+@router.get("/petitions/{petition_id}/supervisions", response={200: list[SupervisionOut], 404: ErrorOut})
+def list_petition_supervisions(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
+    """信访事项的全部督办事项（新的在前）；权限范围外回答 404。"""
+    ensure_capability(request.user, "petitions.view")
+    if not petitions_visible_to(request.user).filter(pk=petition_id).exists():
+        raise NotFound()
+    rows = (
+        Supervision.objects.filter(petition_id=petition_id)
+        .select_related("petition", *ROW_RELATED)
+        .order_by("-id")
+    )
+    return [_out(s) for s in rows]
+
+
+class SupervisionActionIn(Schema):
+    note: str = ""
+    report: str = Field("", description="answer_supervision：办结报告")
+    text: str = Field("", description="log_supervision：进展情况")
+    reason: str = Field("", description="delist_supervision：摘牌理由")
+    method: str = Field("", description="confirm_supervision：督办方式")
+    deadline: date | None = Field(None, description="confirm_supervision：办理时限")
+    packages: list[str] = Field(default_factory=list, description="log_supervision：已落实的五包事项代码")
+
+
+@router.post(
+    "/supervisions/{supervision_id}/actions/{action}",
+    response={200: SupervisionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def act_on_supervision(
+    request: HttpRequest, supervision_id: int, action: str, payload: SupervisionActionIn
+) -> dict[str, Any]:
+    """督办事项的后续操作：confirm_supervision 确认督办、answer_supervision 报告办理情况、
+    close_supervision 督办办结、delist_supervision 摘牌（领导）、log_supervision 记录进展。"""
+    ensure_capability(request.user, "petitions.view")
+    supervision = access_supervision_by_id(request.user, supervision_id)
+    if action not in FOLLOW_UP_ACTIONS:
+        raise ValidationFailed(
+            f"未知的督办操作：{action}。", {"action": "须为 " + "、".join(FOLLOW_UP_ACTIONS)}
+        )
+    petition_transition(
+        petition=supervision.petition,
+        action=action,
+        actor=request.user,
+        note=payload.note,
+        request_meta=RequestMeta.from_request(request),
+        supervision=supervision.pk,
+        **payload.dict(exclude={"note"}, exclude_none=True),
+    )
+    return _out(access_supervision_by_id(request.user, supervision_id))

@@ -1,0 +1,59 @@
+"""Helpers the supervision actions and the daily jobs share."""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+
+from xinfang.accounts.models import User
+from xinfang.accounts.roles import Role
+from xinfang.deadlines.engine import compute_deadline
+from xinfang.deadlines.selectors import calendar_load
+from xinfang.notifications.services import notify
+from xinfang.petitions.models import Petition
+
+from ..choices import SupervisionStatus
+
+ST = SupervisionStatus
+TEXT_MAX = 5000
+# The time the supervised unit gets to report when the supervisor sets none (by the calendar engine).
+REPORT_WORKING_DAYS = 5
+PROPOSAL_BATCH = 1000
+RESPONSIBLE_ROLES = (Role.HANDLER, Role.LEADER, Role.PRINCIPAL)
+SUPERVISOR_CAPABILITIES = ("supervision.manage", "petitions.accept", "petitions.approve")
+TARGET_TYPE = "supervision.supervision"
+
+
+def report_deadline(start: date) -> date:
+    """`REPORT_WORKING_DAYS` working days after `start`, by the calendar engine."""
+    result = compute_deadline(
+        start=start, amount=REPORT_WORKING_DAYS, unit="working_days", calendar=calendar_load()
+    )
+    assert result.due_date is not None
+    return result.due_date
+
+
+def date_cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def person_name(user: Any) -> str:
+    return (user.full_name or user.username) if user is not None else ""
+
+
+def notify_users(
+    *, recipients: Iterable[User], kind: str, title: str, body: str, petition: Petition, dedupe_key: str
+) -> None:
+    """Notifies each user once (None entries skipped) with a link to the petition page."""
+    unique = list({user.pk: user for user in recipients if user is not None}.values())
+    if unique:
+        notify(
+            recipients=unique,
+            kind=kind,
+            title=title,
+            body=body,
+            petition=petition,
+            link=reverse("petitions:detail", args=[petition.pk]),
+            dedupe_key=dedupe_key,
+        )

@@ -1,0 +1,204 @@
+"""The daily jobs of supervision: escalation of overdue supervisions and proposals for overdue
+petitions. They run without an actor, are idempotent, and write one audit entry per run."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from xinfang.audit.models import AuditEvent
+from xinfang.audit.services import audit_record
+from xinfang.organisation.models import Unit
+from xinfang.petitions.choices import CLOSED_STATUSES, OPEN_STATUSES
+from xinfang.petitions.models import Petition
+
+from ..choices import ACTIVE_STATUSES, RUNNING_STATUSES, Method, SupervisionKind, Trigger
+from ..models import Supervision, SupervisionLog
+from ..selectors import unit_leaders
+from .common import PROPOSAL_BATCH, ST, TARGET_TYPE, notify_users, report_deadline
+
+
+@dataclass(frozen=True)
+class EscalationReport:
+    escalated: int
+    at_top: int  # overdue, but the supervising unit has no unit above it
+    closed_with_petition: int = 0  # ended because their petition was closed
+
+
+@transaction.atomic
+def supervision_escalate_overdue(*, actor: Any, today: date | None = None) -> EscalationReport:
+    """逾期升级: an open supervision past its time limit becomes 已升级 and the unit above its
+    supervising unit supervises anew (one level up). Idempotent: an escalated one is not open.
+
+    Supervisions of petitions closed in the meantime (办结, 不予受理, 不再受理) end first: a
+    closed matter takes no further step (the procedure's rule), so nothing could answer them."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    closed = _close_with_petition(now)
+    overdue = list(
+        Supervision.objects.select_for_update(of=("self",))
+        .select_related("supervising_unit__parent", "responsible_unit", "petition")
+        .filter(status=ST.OPEN, deadline__lt=today)
+        .order_by("pk")
+    )
+    escalated: list[Supervision] = []
+    at_top = 0
+    deadline = report_deadline(today) if overdue else today
+    for old in overdue:
+        parent = old.supervising_unit.parent
+        if parent is None:
+            at_top += 1
+            continue
+        escalated.append(_escalate(old, parent, deadline=deadline, now=now))
+    leaders = unit_leaders([s.supervising_unit_id for s in escalated])
+    for new in escalated:
+        notify_users(
+            recipients=leaders.get(new.supervising_unit_id, []),
+            kind="escalation",
+            title=f"督办升级：{new.petition.number}",
+            body=(
+                f"{new.responsible_unit.name}未在期限内报告“{new.petition.subject}”的办理情况，"
+                f"已升级由{new.supervising_unit.name}督办（第 {new.level} 级）。"
+            ),
+            petition=new.petition,
+            dedupe_key=f"supervision-{new.pk}-escalated",
+        )
+    audit_record(
+        actor=actor,
+        event=AuditEvent.RECORD_CHANGED,
+        target_type=TARGET_TYPE,
+        target_label="督办逾期升级",
+        action="supervision_escalate",
+        today=today,
+        escalated=len(escalated),
+        at_top=at_top,
+        closed_with_petition=closed,
+    )
+    return EscalationReport(escalated=len(escalated), at_top=at_top, closed_with_petition=closed)
+
+
+def _close_with_petition(now: Any) -> int:
+    ended = list(
+        Supervision.objects.select_for_update(of=("self",))
+        .filter(status__in=ACTIVE_STATUSES | RUNNING_STATUSES, petition__status__in=CLOSED_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    if ended:
+        Supervision.objects.filter(pk__in=ended).update(status=ST.CLOSED, closed_at=now)
+        SupervisionLog.objects.bulk_create(
+            [
+                SupervisionLog(supervision_id=pk, at=now, text="信访事项已终结办理，督办随之结束。")
+                for pk in ended
+            ]
+        )
+    return len(ended)
+
+
+def _escalate(old: Supervision, parent: Unit, *, deadline: date, now: Any) -> Supervision:
+    old.status = ST.ESCALATED
+    old.save(update_fields=["status"])
+    new = Supervision.objects.create(
+        petition=old.petition,
+        kind=old.kind,
+        status=ST.OPEN,
+        trigger=Trigger.NOT_REPORTED,
+        method=old.method,
+        deadline=deadline,
+        supervising_unit=parent,
+        responsible_unit=old.responsible_unit,
+        unit_path=old.unit_path,
+        level=old.level + 1,
+        case_leader=old.case_leader,
+        responsible_person=old.responsible_person,
+        five_packages=old.five_packages,
+        note=f"原督办（{old.supervising_unit.name}，期限 {old.deadline:%Y-%m-%d}）逾期未报告，升级督办。",
+        escalated_from=old,
+        created_at=now,
+    )
+    SupervisionLog.objects.bulk_create(
+        [
+            SupervisionLog(
+                supervision=old, at=now, text=f"逾期未报告，已升级由{parent.name}督办（第 {new.level} 级）。"
+            ),
+            SupervisionLog(
+                supervision=new, at=now, text=f"由{old.supervising_unit.name}督办逾期未报告升级而来。"
+            ),
+        ]
+    )
+    return new
+
+
+def supervision_propose_overdue(
+    *, actor: Any, today: date | None = None, batch_size: int = PROPOSAL_BATCH
+) -> int:
+    """逾期提议: every open petition past its current deadline that has no proposed or open
+    supervision gets a proposed one (无正当理由超期未办结) for the office to confirm.
+
+    Built for a million petitions: the overdue ids come from the (status, current_deadline)
+    index alone, then each batch of ids is read as value rows, without those already
+    supervised, and inserted in one statement. Idempotent; the partial unique constraint keeps
+    two overlapping runs from proposing twice. Returns the number proposed.
+    """
+    today = today or timezone.localdate()
+    ids = sorted(
+        Petition.objects.filter(status__in=OPEN_STATUSES, current_deadline__lt=today).values_list(
+            "pk", flat=True
+        )
+    )
+    proposed = 0
+    if ids:
+        parents = dict(Unit.objects.values_list("pk", "parent_id"))
+        deadline = report_deadline(today)
+        now = timezone.now()
+        supervised = Supervision.objects.filter(petition_id=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+        for start in range(0, len(ids), batch_size):
+            rows = (
+                Petition.objects.filter(pk__in=ids[start : start + batch_size])
+                .filter(~Exists(supervised))
+                .values("pk", "unit_id", "unit_path", "handling_unit_id", "handling_path", "current_deadline")
+            )
+            batch = [_proposal(row, parents, deadline=deadline, now=now) for row in rows]
+            with transaction.atomic():
+                Supervision.objects.bulk_create(batch, ignore_conflicts=True)
+            proposed += len(batch)
+    audit_record(
+        actor=actor,
+        event=AuditEvent.RECORD_CREATED,
+        target_type=TARGET_TYPE,
+        target_label="逾期督办提议",
+        action="supervision_propose",
+        today=today,
+        overdue=len(ids),
+        proposed=proposed,
+    )
+    return proposed
+
+
+def _proposal(
+    row: dict[str, Any], parents: dict[int, int | None], *, deadline: date, now: Any
+) -> Supervision:
+    """A routed matter is supervised by the office that routed it; a matter still at its
+    registering unit by the unit above (or itself, at the top)."""
+    handling = row["handling_unit_id"]
+    if handling is not None and handling != row["unit_id"]:
+        supervising, responsible, path = row["unit_id"], handling, row["handling_path"]
+    else:
+        responsible, path = row["unit_id"], row["unit_path"]
+        supervising = parents.get(responsible) or responsible
+    return Supervision(
+        petition_id=row["pk"],
+        kind=SupervisionKind.NORMAL,
+        status=ST.PROPOSED,
+        trigger=Trigger.DEADLINE_MISSED,
+        method=Method.LETTER,
+        deadline=deadline,
+        supervising_unit_id=supervising,
+        responsible_unit_id=responsible,
+        unit_path=path,
+        five_packages={},
+        note=f"当前期限 {row['current_deadline']:%Y-%m-%d} 已过，系统提议督办，待确认。",
+        created_at=now,
+    )
