@@ -43,3 +43,37 @@ def docx_text(path) -> str:
     for section in document.sections:
         parts.extend(p.text for p in section.header.paragraphs)
     return "\n".join(parts)
+
+
+def field_errors(form) -> str:
+    errors = form.locator(".invalid-feedback, .text-danger.small, .form-text.text-danger")
+    return " | ".join(errors.nth(i).inner_text().strip() for i in range(errors.count()))
+
+
+def open_action(page, action: str):
+    """Opens the collapsed form of a handling action and returns it once it is fully open.
+
+    Bootstrap animates the opening (class `collapsing`, overflow hidden, growing height) for
+    0.35 s; a click on the submit button while it is still clipped can land on the container and
+    submit nothing, so wait for the end state (`collapse show`) as a person waits to see the form."""
+    opener = page.locator(f"[data-testid=open-{action}]")
+    assert opener.count() == 1, f"没有“{action}”按钮；页面提示：{alerts(page)}"
+    opener.click()
+    page.locator(f"form#action-{action}.collapse.show").wait_for(state="visible")
+    return page.locator(f"[data-testid=form-{action}]")
+
+
+def act(page, action: str, fill=None) -> None:
+    """Opens the action's form, lets `fill` fill it, submits it and checks the success flash."""
+    form = open_action(page, action)
+    if fill is not None:
+        fill(form)
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        form.locator(f"[data-testid=submit-{action}]").click()
+    page.locator("[data-testid=petition-timeline]").wait_for()
+    success = page.locator(".alert-success")
+    detail = (
+        f"页面提示：{alerts(page)}；字段提示：{field_errors(page.locator(f'[data-testid=form-{action}]'))}"
+    )
+    assert success.count() == 1, f"“{action}”未成功；{detail}"
+    assert success.inner_text().strip().startswith("已"), f"“{action}”的提示有误；{detail}"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import alerts, docx_text, open_petition, server_today, session
+from tests.browser.helpers import act, alerts, docx_text, open_petition, server_today, session
 
 pytestmark = pytest.mark.browser
 
@@ -42,20 +42,8 @@ EXPECTED_LABELS = [
 
 
 def _act(page, action: str, status: str, fill=None) -> None:
-    """Opens the action's form, lets `fill` fill it, submits and checks the flash and the status."""
-    opener = page.locator(f"[data-testid=open-{action}]")
-    assert opener.count() == 1, f"没有“{action}”按钮；页面提示：{alerts(page)}"
-    opener.click()
-    form = page.locator(f"[data-testid=form-{action}]")
-    form.wait_for(state="visible")
-    if fill is not None:
-        fill(form)
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        form.locator(f"[data-testid=submit-{action}]").click()
-    page.locator("[data-testid=petition-timeline]").wait_for()
-    success = page.locator(".alert-success")
-    assert success.count() == 1, f"“{action}”未成功；页面提示：{alerts(page)}"
-    assert success.inner_text().strip().startswith("已"), f"“{action}”的提示有误：{alerts(page)}"
+    """Performs the action through its form and checks the status it leads to."""
+    act(page, action, fill)
     assert _status(page) == status, (
         f"“{action}”后状态为“{_status(page)}”，应为“{status}”；提示：{alerts(page)}"
     )

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.helpers import TIMEOUT, alerts, docx_text, open_petition, server_today, session
+from tests.browser.helpers import TIMEOUT, act, alerts, docx_text, open_petition, server_today, session
 
 pytestmark = pytest.mark.browser
 
@@ -17,31 +17,6 @@ TOWNSHIP = "城关镇"
 VILLAGE = "东风村"
 CHARTS = ("chart-trend", "chart-channels", "chart-categories")
 REPORT_TEXT = "已由包案领导入户走访，补偿款已足额发放，信访人表示满意。"
-
-
-def _field_errors(form) -> str:
-    errors = form.locator(".invalid-feedback, .text-danger.small, .form-text.text-danger")
-    return " | ".join(errors.nth(i).inner_text().strip() for i in range(errors.count()))
-
-
-def _act(page, action: str, fill=None) -> None:
-    """Opens the action's form, lets `fill` fill it, submits and checks the success flash."""
-    opener = page.locator(f"[data-testid=open-{action}]")
-    assert opener.count() == 1, f"没有“{action}”按钮；页面提示：{alerts(page)}"
-    opener.click()
-    form = page.locator(f"[data-testid=form-{action}]")
-    form.wait_for(state="visible")
-    if fill is not None:
-        fill(form)
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        form.locator(f"[data-testid=submit-{action}]").click()
-    page.locator("[data-testid=petition-timeline]").wait_for()
-    success = page.locator(".alert-success")
-    detail = (
-        f"页面提示：{alerts(page)}；字段提示：{_field_errors(page.locator(f'[data-testid=form-{action}]'))}"
-    )
-    assert success.count() == 1, f"“{action}”未成功；{detail}"
-    assert success.inner_text().strip().startswith("已"), f"“{action}”的提示有误；{detail}"
 
 
 def _option_value(select, text: str, *, exact: bool = False) -> str:
@@ -77,7 +52,7 @@ def test_listed_supervision_notifies_the_village_which_answers(browser, server_u
         petition_path = urlparse(petition_url).path
         number = clerk.inner_text("[data-testid=petition-number]").strip()
 
-        _act(clerk, "accept")
+        act(clerk, "accept")
 
         def assign(form):
             unit = form.locator("#assign-unit")
@@ -85,7 +60,7 @@ def test_listed_supervision_notifies_the_village_which_answers(browser, server_u
             handler = form.locator("#assign-handler")
             handler.select_option(_option_value(handler, VILLAGE))
 
-        _act(clerk, "assign", assign)
+        act(clerk, "assign", assign)
         # the clerk may not list: only leaders
         assert clerk.locator("[data-testid=open-list_supervision]").count() == 0, "接访员不应看到“挂牌督办”"
 
@@ -109,7 +84,7 @@ def test_listed_supervision_notifies_the_village_which_answers(browser, server_u
             form.locator("#list_supervision-packages-know_situation").check()
             form.locator("#list_supervision-note").fill("请包案领导一周内入户走访，落实补偿款兑付。")
 
-        _act(leader, "list_supervision", list_it)
+        act(leader, "list_supervision", list_it)
         card = leader.locator("[data-testid=petition-supervisions]")
         assert card.count() == 1, "信访件页面没有督查督办卡片"
         card_text = card.inner_text()
@@ -154,7 +129,7 @@ def test_listed_supervision_notifies_the_village_which_answers(browser, server_u
         village.locator("[data-testid=petition-timeline]").wait_for()
         assert urlparse(village.url).path == petition_path, f"消息应打开 {petition_path}，实为 {village.url}"
 
-        _act(
+        act(
             village,
             "answer_supervision",
             lambda form: form.locator("#answer_supervision-report").fill(REPORT_TEXT),

@@ -4,6 +4,8 @@ import urllib.request
 
 import pytest
 
+from tests.browser.helpers import open_action
+
 pytestmark = pytest.mark.browser
 
 
@@ -44,10 +46,9 @@ def test_clerk_accepts_a_petition_and_the_timeline_shows_it(page, server_url, lo
     login(page, "clerk")
     page.wait_for_url(f"{server_url}/")
     page.goto(f"{server_url}/petitions/{petition['id']}/")
-    actions = page.locator("[data-testid=petition-actions]")
-    actions.locator("[data-testid=open-accept]").click()
-    actions.locator("#accept-note").fill("电话中当场受理，告知 60 日内办结")
-    actions.locator("[data-testid=submit-accept]").click()
+    form = open_action(page, "accept")
+    form.locator("#accept-note").fill("电话中当场受理，告知 60 日内办结")
+    form.locator("[data-testid=submit-accept]").click()
     page.wait_for_url(re.compile(rf".*/petitions/{petition['id']}/$"))
     # then
     timeline = page.inner_text("[data-testid=petition-timeline]")

@@ -74,6 +74,12 @@ ACTIONS: tuple[tuple[str, str, Step, Callable[[Change], None]], ...] = (
         services.confirm_supervision,
     ),
     (
+        "dismiss_supervision",
+        "不予督办",
+        Step(OPEN_STATES, None, OFFICE_CAPS, Party.OFFICE, _having({ST.PROPOSED}, "没有待确认的督办提议。")),
+        services.dismiss_supervision,
+    ),
+    (
         "answer_supervision",
         "报告督办办理情况",
         Step(OPEN_STATES, None, HANDLING_CAPS, Party.CHAIN, _having({ST.OPEN}, "没有督办中的事项。")),
@@ -166,6 +172,13 @@ FORMS: dict[str, ActionForm] = {
             Input("deadline", "办理时限", "date", required=False, help="不填则为 5 个工作日后"),
             NOTE,
         ),
+    ),
+    "dismiss_supervision": ActionForm(
+        "不予督办",
+        "不予督办",
+        "btn-outline-secondary",
+        (SUPERVISION, Input("reason", "不予督办理由", "textarea", help="如超期有正当理由，请写明")),
+        hint="本次逾期不再提议督办；本件以后的期限再逾期时，系统仍会提议。",
     ),
     "answer_supervision": ActionForm(
         "报告督办事项办理情况",

@@ -35,6 +35,7 @@ router = Router(tags=["督查督办"])
 MAX_PAGE_SIZE = 100
 FOLLOW_UP_ACTIONS = (
     "confirm_supervision",
+    "dismiss_supervision",
     "answer_supervision",
     "close_supervision",
     "delist_supervision",
@@ -219,7 +220,7 @@ class SupervisionActionIn(Schema):
     note: str = ""
     report: str = Field("", description="answer_supervision：办结报告")
     text: str = Field("", description="log_supervision：进展情况")
-    reason: str = Field("", description="delist_supervision：摘牌理由")
+    reason: str = Field("", description="delist_supervision：摘牌理由；dismiss_supervision：不予督办理由")
     method: str = Field("", description="confirm_supervision：督办方式")
     deadline: date | None = Field(None, description="confirm_supervision：办理时限")
     packages: list[str] = Field(default_factory=list, description="log_supervision：已落实的五包事项代码")
@@ -232,7 +233,8 @@ class SupervisionActionIn(Schema):
 def act_on_supervision(
     request: HttpRequest, supervision_id: int, action: str, payload: SupervisionActionIn
 ) -> dict[str, Any]:
-    """督办事项的后续操作：confirm_supervision 确认督办、answer_supervision 报告办理情况、
+    """督办事项的后续操作：confirm_supervision 确认督办、dismiss_supervision 不予督办、
+    answer_supervision 报告办理情况、
     close_supervision 督办办结、delist_supervision 摘牌（领导）、log_supervision 记录进展。"""
     ensure_capability(request.user, "petitions.view")
     supervision = access_supervision_by_id(request.user, supervision_id)

@@ -14,6 +14,7 @@ class SupervisionStatus(models.TextChoices):
     ANSWERED = "answered", "已报告"
     CLOSED = "closed", "已办结"
     ESCALATED = "escalated", "已升级"
+    DISMISSED = "dismissed", "不予督办"  # a proposal the office declined (正当理由), with its reason
 
 
 class Trigger(models.TextChoices):

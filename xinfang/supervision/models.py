@@ -72,6 +72,9 @@ class Supervision(models.Model):
         related_name="+",
     )
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    # a proposal: the petition's deadline it found passed; a dismissed proposal (不予督办) keeps the
+    # daily job from proposing the same lateness again, a later deadline may be proposed anew
+    overdue_since = models.DateField("提议所依据的期限", null=True, blank=True)
     delisted_at = models.DateTimeField("摘牌时间", null=True, blank=True)
     escalated_from = models.OneToOneField(
         "self",

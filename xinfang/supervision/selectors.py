@@ -1,5 +1,6 @@
 """Reads of supervisions. A supervision is visible exactly when its petition is."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,9 +148,14 @@ def is_overdue(supervision: Supervision) -> bool:
 
 def unit_leaders(unit_ids: list[int]) -> dict[int, list[User]]:
     """The active leaders (分管领导, 主要领导) of each unit, in one query."""
-    leaders: dict[int, list[User]] = {}
+    return staff_by_unit(unit_ids, tuple(LEADER_ROLES))
+
+
+def staff_by_unit(unit_ids: Iterable[int], roles: tuple[str, ...]) -> dict[int, list[User]]:
+    """The active users holding any of `roles` in each unit, each once, in one query."""
+    staff: dict[int, list[User]] = {}
     assignments = (
-        RoleAssignment.objects.filter(role__in=LEADER_ROLES, user__unit_id__in=unit_ids, user__is_active=True)
+        RoleAssignment.objects.filter(role__in=roles, user__unit_id__in=list(unit_ids), user__is_active=True)
         .select_related("user")
         .order_by("user__username")
     )
@@ -158,8 +164,8 @@ def unit_leaders(unit_ids: list[int]) -> dict[int, list[User]]:
         if assignment.user_id in seen:
             continue
         seen.add(assignment.user_id)
-        leaders.setdefault(assignment.user.unit_id, []).append(assignment.user)
-    return leaders
+        staff.setdefault(assignment.user.unit_id, []).append(assignment.user)
+    return staff
 
 
 def unit_staff(unit_id: int, roles: tuple[str, ...]) -> list[User]:

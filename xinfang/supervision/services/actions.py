@@ -201,6 +201,27 @@ def confirm_supervision(change: Change) -> None:
     _opened(change, supervision)
 
 
+def dismiss_supervision(change: Change) -> None:
+    """不予督办: the office declines a proposal, stating why (e.g. the delay has a 正当理由). The
+    daily job does not propose the same lateness again; a later deadline passing is proposed anew."""
+    supervision = _pick(change, {ST.PROPOSED}, "不予督办")
+    _ensure_at_or_above(
+        change.actor, supervision.supervising_unit.path, "只有督办单位或其上级单位可以决定不予督办。"
+    )
+    form = ActionFields(change.fields)
+    reason = form.text("reason", "不予督办理由")
+    form.check("请填写不予督办的理由。")
+    supervision.status = ST.DISMISSED
+    supervision.supervisor = change.actor
+    supervision.closed_at = change.now
+    supervision.save(update_fields=["status", "supervisor", "closed_at"])
+    SupervisionLog.objects.create(
+        supervision=supervision, actor=change.actor, at=change.now, text=f"不予督办：{reason}"
+    )
+    change.data.update(supervision=supervision.pk, unit_name=supervision.responsible_unit.name, reason=reason)
+    petition_supervisions_forget(change.petition)
+
+
 def answer_supervision(change: Change) -> None:
     """报告办理情况: the supervised unit (or one above it) sends its 办结报告."""
     supervision = _pick(change, {ST.OPEN}, "报告办理情况")

@@ -21,6 +21,8 @@ TEXT_MAX = 5000
 REPORT_WORKING_DAYS = 5
 PROPOSAL_BATCH = 1000
 RESPONSIBLE_ROLES = (Role.HANDLER, Role.LEADER, Role.PRINCIPAL)
+# who is told that the daily job proposed supervisions: those who confirm or dismiss them
+PROPOSAL_ROLES = (Role.SUPERVISOR, Role.CLERK)
 SUPERVISOR_CAPABILITIES = ("supervision.manage", "petitions.accept", "petitions.approve")
 TARGET_TYPE = "supervision.supervision"
 

@@ -7,18 +7,21 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
+from xinfang.notifications.choices import NotificationKind
+from xinfang.notifications.services import notify
 from xinfang.organisation.models import Unit
 from xinfang.petitions.choices import CLOSED_STATUSES, OPEN_STATUSES
 from xinfang.petitions.models import Petition
 
 from ..choices import ACTIVE_STATUSES, RUNNING_STATUSES, Method, SupervisionKind, Trigger
 from ..models import Supervision, SupervisionLog
-from ..selectors import unit_leaders
-from .common import PROPOSAL_BATCH, ST, TARGET_TYPE, notify_users, report_deadline
+from ..selectors import staff_by_unit, unit_leaders
+from .common import PROPOSAL_BATCH, PROPOSAL_ROLES, ST, TARGET_TYPE, notify_users, report_deadline
 
 
 @dataclass(frozen=True)
@@ -149,21 +152,30 @@ def supervision_propose_overdue(
         )
     )
     proposed = 0
+    by_unit: dict[int, int] = {}
     if ids:
         parents = dict(Unit.objects.values_list("pk", "parent_id"))
         deadline = report_deadline(today)
         now = timezone.now()
         supervised = Supervision.objects.filter(petition_id=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+        # 不予督办: the office found this lateness justified; a new deadline passing is new lateness
+        dismissed = Supervision.objects.filter(
+            petition_id=OuterRef("pk"), status=ST.DISMISSED, overdue_since=OuterRef("current_deadline")
+        )
         for start in range(0, len(ids), batch_size):
             rows = (
                 Petition.objects.filter(pk__in=ids[start : start + batch_size])
-                .filter(~Exists(supervised))
+                .filter(~Exists(supervised), ~Exists(dismissed))
                 .values("pk", "unit_id", "unit_path", "handling_unit_id", "handling_path", "current_deadline")
             )
             batch = [_proposal(row, parents, deadline=deadline, now=now) for row in rows]
             with transaction.atomic():
                 Supervision.objects.bulk_create(batch, ignore_conflicts=True)
             proposed += len(batch)
+            for proposal in batch:
+                unit = proposal.supervising_unit_id
+                by_unit[unit] = by_unit.get(unit, 0) + 1
+    _notify_proposals(by_unit, today=today)
     audit_record(
         actor=actor,
         event=AuditEvent.RECORD_CREATED,
@@ -175,6 +187,23 @@ def supervision_propose_overdue(
         proposed=proposed,
     )
     return proposed
+
+
+def _notify_proposals(by_unit: dict[int, int], *, today: date) -> None:
+    """One notice per supervising unit and run to its supervisors and front desk (who confirm or
+    dismiss): how many proposals wait, with a link to the 待确认 tab; once per unit and day."""
+    staff = staff_by_unit(by_unit, PROPOSAL_ROLES)
+    link = reverse("supervision:list") + "?tab=proposed"
+    for unit_id, count in by_unit.items():
+        if staff.get(unit_id):
+            notify(
+                recipients=staff[unit_id],
+                kind=NotificationKind.SUPERVISION,
+                title=f"逾期督办提议：{count} 件待确认",
+                body=f"{count} 件信访事项已超过期限，系统提议督办，请逐件确认督办或决定不予督办。",
+                link=link,
+                dedupe_key=f"supervision-proposals:{unit_id}:{today.isoformat()}",
+            )
 
 
 def _proposal(
@@ -199,6 +228,7 @@ def _proposal(
         responsible_unit_id=responsible,
         unit_path=path,
         five_packages={},
+        overdue_since=row["current_deadline"],
         note=f"当前期限 {row['current_deadline']:%Y-%m-%d} 已过，系统提议督办，待确认。",
         created_at=now,
     )

@@ -394,6 +394,38 @@ def test_the_office_confirms_a_proposal_and_the_notice_goes_out(assigned, act, u
     assert Document.objects.filter(petition=assigned, kind="supervision_notice", event_id=event.pk).exists()
 
 
+def test_the_office_may_dismiss_a_proposal_with_a_reason(assigned, act, user):
+    # given: the daily job's proposal
+    Petition.objects.filter(pk=assigned.pk).update(current_deadline=timezone.localdate() - timedelta(days=1))
+    supervision_propose_overdue(actor=None)
+    offered = allowed_actions(Petition.objects.get(pk=assigned.pk), user("clerk"))
+    assert {"confirm_supervision", "dismiss_supervision"} <= set(offered)
+    # then: the reason is required, the handler may not, nothing was written on a refusal
+    with pytest.raises(ValidationFailed) as refused:
+        act(assigned, "dismiss_supervision", "clerk", reason=" ")
+    assert refused.value.extra == {"reason": "请填写不予督办理由。"}
+    with pytest.raises(PermissionDenied):
+        act(assigned, "dismiss_supervision", "village-handler", reason="超期有正当理由")
+    assert Supervision.objects.get(petition=assigned).status == "proposed"
+    # when
+    act(assigned, "dismiss_supervision", "clerk", reason="已申请延期，正在审批")
+    # then
+    proposal = Supervision.objects.get(petition=assigned)
+    assert (proposal.status, proposal.supervisor, proposal.closed_at is not None) == (
+        "dismissed",
+        user("clerk"),
+        True,
+    )
+    event = PetitionEvent.objects.filter(petition=assigned).latest("id")
+    assert (event.action, event.data["reason"]) == ("dismiss_supervision", "已申请延期，正在审批")
+    assert AuditEntry.objects.filter(
+        event=AuditEvent.STATE_TRANSITION, extra_data__action="dismiss_supervision"
+    )
+    assert not Document.objects.filter(petition=assigned, kind="supervision_notice").exists()
+    with pytest.raises(Conflict, match="没有待确认的督办提议"):
+        act(assigned, "dismiss_supervision", "clerk", reason="再次")
+
+
 def test_steps_are_offered_only_when_a_supervision_allows_them(assigned, act, user):
     def offered(username):
         petition = Petition.objects.select_related("answered_unit__parent", "review_unit").get(pk=assigned.pk)

@@ -6,8 +6,10 @@ import pytest
 from django.utils import timezone
 
 from xinfang.documents.models import Document
+from xinfang.petitions.models import Petition
 from xinfang.petitions.tests.factories import register
 from xinfang.supervision.models import Supervision
+from xinfang.supervision.services import supervision_propose_overdue
 
 from .conftest import EAST_WIND, TOWNSHIP
 
@@ -125,6 +127,22 @@ def test_the_follow_up_steps_run_through_the_transition_function(assigned, as_us
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed"
     assert unknown.status_code == 422
+
+
+def test_a_proposal_is_dismissed_through_the_api_with_its_reason(assigned, as_user):
+    # given
+    Petition.objects.filter(pk=assigned.pk).update(current_deadline=timezone.localdate() - timedelta(days=1))
+    supervision_propose_overdue(actor=None)
+    url = f"/api/v1/supervisions/{Supervision.objects.get(petition=assigned).pk}/actions/dismiss_supervision"
+    # when
+    missing = as_user("clerk").post(url, {})
+    dismissed = as_user("clerk").post(url, {"reason": "已批准延期，超期有正当理由"})
+    # then
+    assert missing.status_code == 422
+    assert missing.json()["errors"] == {"reason": "请填写不予督办理由。"}
+    assert dismissed.status_code == 200, dismissed.content.decode()
+    assert dismissed.json()["status"] == "dismissed"
+    assert dismissed.json()["status_label"] == "不予督办"
 
 
 def test_a_leader_lists_through_the_api_and_the_clerk_may_not(assigned, as_user, user, unit_by_code):

@@ -226,3 +226,38 @@ def test_supervisions_of_a_closed_matter_end_with_the_daily_job(clerk, act, user
     assert report.closed_with_petition == 1
     assert _runs("supervision_escalate").last().extra_data["closed_with_petition"] == 1
     assert supervision_escalate_overdue(actor=None).closed_with_petition == 0
+
+
+def test_the_office_is_told_once_how_many_proposals_wait(matters, user):
+    # given
+    today = _later_than_every_deadline()
+    # when: two runs on the same day
+    supervision_propose_overdue(actor=None, today=today)
+    supervision_propose_overdue(actor=None, today=today)
+    # then: the township's supervisor and clerk about the routed one, the county's clerk about
+    # the unrouted one; each once, with a link to the 待确认 tab
+    notices = Notification.objects.filter(dedupe_key__startswith="supervision-proposals:")
+    by_user = {n.recipient.username: n for n in notices.select_related("recipient")}
+    assert set(by_user) == {"supervisor", "clerk", "county-clerk"}
+    assert by_user["supervisor"].title == "逾期督办提议：1 件待确认"
+    assert by_user["supervisor"].link == "/supervision/?tab=proposed"
+    assert by_user["county-clerk"].petition is None
+    assert "village-handler" not in by_user
+
+
+def test_a_dismissed_proposal_is_not_proposed_again_until_a_new_deadline_passes(matters, act):
+    # given: the county dismisses the proposal on the township's unrouted matter
+    today = _later_than_every_deadline()
+    supervision_propose_overdue(actor=None, today=today)
+    petition = matters["registered"]
+    act(petition, "dismiss_supervision", "county-clerk", reason="信访人住院，待出院后约谈，超期有正当理由")
+    dismissed = Supervision.objects.get(petition=petition)
+    assert (dismissed.status, dismissed.supervisor.username) == ("dismissed", "county-clerk")
+    assert SupervisionLog.objects.filter(supervision=dismissed, text__contains="正当理由").exists()
+    # when: the job runs again with the same deadline passed
+    assert supervision_propose_overdue(actor=None, today=today + timedelta(days=1)) == 0
+    # then: a later deadline that passes again is new lateness
+    later = petition.current_deadline + timedelta(days=10)
+    Petition.objects.filter(pk=petition.pk).update(current_deadline=later)
+    assert supervision_propose_overdue(actor=None, today=later + timedelta(days=1)) == 1
+    assert Supervision.objects.get(petition=petition, status="proposed").overdue_since == later
