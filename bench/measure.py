@@ -242,6 +242,13 @@ def dashboard_page_township(ctx: Context) -> None:
     ctx.client("page:leader").get("/")
 
 
+def work_queue_page(username: str) -> Callable[[Context], None]:
+    def home(ctx: Context) -> None:
+        ctx.client(f"page:{username}").get("/")
+
+    return home
+
+
 def stats_overview_api(username: str) -> Callable[[Context], None]:
     def overview(ctx: Context) -> None:
         ctx.client(f"api:{username}").get("/api/v1/stats/overview")
@@ -348,6 +355,10 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
         "统计页面 `/stats/?category=02&channel=visit`（县，筛选类别和渠道）",
         stats_page("county-leader", "?category=02&channel=visit"),
     ),
+    # The front desk's and a handler's home: their work queue, by deadline.
+    ("首页（工作队列，乡镇接访员 `clerk`）`/`", work_queue_page("clerk")),
+    ("首页（工作队列，县接访员 `county-clerk`）`/`", work_queue_page("county-clerk")),
+    ("首页（工作队列，承办人 `village-handler`）`/`", work_queue_page("village-handler")),
 ]
 
 

@@ -2,8 +2,15 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from .choices import Channel, Gender, Outcome, PetitionStatus, ReferralKind, Satisfaction
+
+# The unit whose office a matter waits for (the front desk's work queue): the unit handling it,
+# or before it is routed the unit that registered it. It heads the index `petition_office_queue`;
+# a query must use this very expression for SQLite and PostgreSQL to use that index.
+OFFICE_UNIT = Coalesce("handling_unit", "unit")
 
 
 class Category(models.Model):
@@ -213,6 +220,24 @@ class Petition(models.Model):
             models.Index(fields=["problem_unit", "received_at"], name="petition_problem_unit"),
             models.Index(fields=["handling_unit", "status"], name="petition_handling_unit"),
             models.Index(fields=["handling_shared_depth", "handling_path"], name="petition_handling_scope"),
+            # the work queue: filter and order in the index, so a page sorts entries, not rows;
+            # the two columns of the expression at the end make it covering for SQLite
+            models.Index(
+                OFFICE_UNIT,
+                F("status"),
+                F("current_deadline"),
+                F("received_at"),
+                F("handling_unit"),
+                F("unit"),
+                name="petition_office_queue",
+            ),
+            # a handler's queue; partial, because most petitions have no handler and SQLite's
+            # statistics, which cannot tell NULLs apart, would otherwise judge the index useless
+            models.Index(
+                fields=["handler", "status", "current_deadline", "received_at"],
+                condition=models.Q(handler__isnull=False),
+                name="petition_handler_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(headcount__gte=1), name="petition_headcount_positive"),

@@ -6,8 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from xinfang.accounts.models import User
+from xinfang.core.selectors import work_queue_petitions, work_queue_q
 from xinfang.petitions.tests.factories import register
 from xinfang.petitions.workflow import petition_transition
 
@@ -108,6 +111,21 @@ def test_clerk_queue_is_paginated_in_the_database(client, clerk, unit_by_code, d
     assert "下一页" in first
     assert second.count('data-testid="queue-row"') == 2
     assert "上一页" in second
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+@pytest.mark.parametrize(
+    ("username", "index"), [("clerk", "petition_office_queue"), ("village-handler", "petition_handler_queue")]
+)
+def test_a_work_queue_reads_its_page_from_a_covering_index(demo, username, index):
+    # a front desk or handler with thousands of open matters must sort index entries, not petitions
+    actor = User.objects.get(username=username)
+    ids = work_queue_petitions(work_queue_q(actor)).values_list("pk", flat=True)[:16]
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert f"USING COVERING INDEX {index}" in plan, plan
 
 
 def test_handler_home_lists_what_is_assigned_to_them(client, clerk, village_handler, unit_by_code):

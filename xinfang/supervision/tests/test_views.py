@@ -7,10 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.tests.factories import register
 from xinfang.supervision.models import Supervision
 from xinfang.supervision.selectors import supervisions_visible_to
+from xinfang.supervision.services import supervision_propose_overdue
 
 from .conftest import EAST_WIND, TOWNSHIP
 
@@ -150,6 +152,25 @@ def test_the_petition_pages_supervise_form_goes_through_the_transition(client, a
     assert "已督办" in html
     assert 'data-testid="supervision-' in html
     assert 'data-testid="event-supervise"' in html
+
+
+def test_the_office_dismisses_a_proposal_from_the_petition_page(client, assigned, user):
+    # given: the daily job proposed a supervision of the overdue matter
+    Petition.objects.filter(pk=assigned.pk).update(current_deadline=timezone.localdate() - timedelta(days=1))
+    supervision_propose_overdue(actor=None)
+    client.force_login(user("clerk"))
+    page = client.get(reverse("petitions:detail", args=[assigned.pk])).content.decode()
+    assert 'data-testid="open-dismiss_supervision"' in page
+    url = reverse("petitions:action", args=[assigned.pk, "dismiss_supervision"])
+    # when
+    refused = client.post(url, {"reason": ""}, follow=True).content.decode()
+    done = client.post(url, {"reason": "已批准延期，超期有正当理由"}, follow=True).content.decode()
+    # then
+    assert "请填写不予督办理由" in refused
+    assert "已不予督办" in done
+    assert 'data-testid="event-dismiss_supervision"' in done
+    assert "超期有正当理由" in done
+    assert 'data-testid="open-dismiss_supervision"' not in done
 
 
 def test_a_supervision_is_visible_exactly_when_its_petition_is(supervised, clerk, act, user, unit_by_code):
