@@ -98,7 +98,7 @@ def _pick(
 # --- notifications ------------------------------------------------------------------------------
 
 
-def _notify_opened(supervision: Supervision, petition: Petition) -> None:
+def _notify_opened(supervision: Supervision, petition: Petition, actor: Any) -> None:
     recipients = unit_staff(supervision.responsible_unit_id, RESPONSIBLE_ROLES)
     recipients += [supervision.case_leader, supervision.responsible_person]
     notify_users(
@@ -111,6 +111,7 @@ def _notify_opened(supervision: Supervision, petition: Petition) -> None:
         ),
         petition=petition,
         dedupe_key=f"supervision-{supervision.pk}-opened",
+        actor=actor,
     )
 
 
@@ -149,7 +150,7 @@ def _opened(change: Change, supervision: Supervision) -> None:
             },
         )
     )
-    _notify_opened(supervision, p)
+    _notify_opened(supervision, p, change.actor)
     petition_supervisions_forget(p)
     p._supervision_opened = supervision  # type: ignore[attr-defined]  # read by the API
 
@@ -244,6 +245,7 @@ def answer_supervision(change: Change) -> None:
         body=f"{supervision.responsible_unit.name}已报告办理情况，请审核办结。",
         petition=change.petition,
         dedupe_key=f"supervision-{supervision.pk}-answered",
+        actor=change.actor,
     )
     petition_supervisions_forget(change.petition)
 

@@ -45,10 +45,19 @@ def person_name(user: Any) -> str:
 
 
 def notify_users(
-    *, recipients: Iterable[User], kind: str, title: str, body: str, petition: Petition, dedupe_key: str
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str,
+    petition: Petition,
+    dedupe_key: str,
+    actor: Any = None,
 ) -> None:
-    """Notifies each user once (None entries skipped) with a link to the petition page."""
-    unique = list({user.pk: user for user in recipients if user is not None}.values())
+    """Notifies each user once (None entries skipped) with a link to the petition page; not the
+    `actor`, who needs no message about their own act."""
+    skip = getattr(actor, "pk", None)
+    unique = list({user.pk: user for user in recipients if user is not None and user.pk != skip}.values())
     if unique:
         notify(
             recipients=unique,

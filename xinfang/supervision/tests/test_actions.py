@@ -304,6 +304,10 @@ def test_a_leader_lists_the_matter_with_six_fixed_and_five_packages(assigned, ac
     assert event.action == "list_supervision"
     assert event.data["leader_name"] == "张分管"
     assert Document.objects.filter(petition=assigned, kind="supervision_notice", event_id=event.pk).exists()
+    # the case leader and the responsible person are told, the leader who listed it is not
+    told = set(Notification.objects.filter(kind="supervision").values_list("recipient__username", flat=True))
+    assert "village-handler" in told
+    assert "leader" not in told
     # and a second listing of the same matter is refused
     with pytest.raises(Conflict, match="已挂牌督办"):
         act(assigned, "list_supervision", "leader", **fields)
