@@ -35,6 +35,11 @@ class ErrorOut(Schema):
     errors: dict[str, str] | None = None
 
 
+def _creator(document: Document) -> str:
+    user = document.created_by
+    return (user.full_name or user.username) if user is not None else "系统"
+
+
 def _document(document: Document) -> dict[str, Any]:
     return {
         "id": document.pk,
@@ -44,7 +49,7 @@ def _document(document: Document) -> dict[str, Any]:
         "original_name": document.original_name,
         "size": document.size,
         "created_at": document.created_at,
-        "created_by": document.created_by.full_name or document.created_by.username,
+        "created_by": _creator(document),
         "download_url": reverse("api:download_document", kwargs={"document_id": document.pk}),
     }
 

@@ -91,7 +91,12 @@ class Document(models.Model):
     template_sha256 = models.CharField(max_length=64)
     event_id = models.BigIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="生成人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="生成人",
+        null=True,  # None: written by a daily job (e.g. the notice of an escalated supervision)
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField("生成时间")
 

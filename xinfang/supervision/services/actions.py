@@ -25,7 +25,7 @@ from .common import (
     RESPONSIBLE_ROLES,
     ST,
     SUPERVISOR_CAPABILITIES,
-    date_cn,
+    notice_context,
     notify_users,
     person_name,
     report_deadline,
@@ -137,19 +137,7 @@ def _opened(change: Change, supervision: Supervision) -> None:
             f"（第 {supervision.level} 级），请于 {supervision.deadline:%Y-%m-%d} 前报告。"
         ),
     )
-    change.documents.append(
-        (
-            "supervision_notice",
-            supervision.supervising_unit,
-            {
-                "to_unit": supervision.responsible_unit.name,
-                "trigger_label": supervision.get_trigger_display(),
-                "method_label": supervision.get_method_display(),
-                "deadline_cn": date_cn(supervision.deadline),
-                "note": supervision.note,
-            },
-        )
-    )
+    change.documents.append(("supervision_notice", supervision.supervising_unit, notice_context(supervision)))
     _notify_opened(supervision, p, change.actor)
     petition_supervisions_forget(p)
     p._supervision_opened = supervision  # type: ignore[attr-defined]  # read by the API

@@ -10,6 +10,7 @@ from xinfang.accounts.models import User
 from xinfang.accounts.roles import Role
 from xinfang.deadlines.engine import compute_deadline
 from xinfang.deadlines.selectors import calendar_load
+from xinfang.documents.services import date_cn
 from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition
 
@@ -36,8 +37,16 @@ def report_deadline(start: date) -> date:
     return result.due_date
 
 
-def date_cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def notice_context(supervision: Any) -> dict[str, Any]:
+    """What the 督查督办通知单 says of a supervision beyond the common fields (unit, number,
+    petition): to whom, why, how and by when."""
+    return {
+        "to_unit": supervision.responsible_unit.name,
+        "trigger_label": supervision.get_trigger_display(),
+        "method_label": supervision.get_method_display(),
+        "deadline_cn": date_cn(supervision.deadline),
+        "note": supervision.note,
+    }
 
 
 def person_name(user: Any) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
+from xinfang.documents.services import document_generate
 from xinfang.notifications.choices import NotificationKind
 from xinfang.notifications.services import notify
 from xinfang.organisation.models import Unit
@@ -21,7 +22,15 @@ from xinfang.petitions.models import Petition
 from ..choices import ACTIVE_STATUSES, RUNNING_STATUSES, Method, SupervisionKind, Trigger
 from ..models import Supervision, SupervisionLog
 from ..selectors import staff_by_unit, unit_leaders
-from .common import PROPOSAL_BATCH, PROPOSAL_ROLES, ST, TARGET_TYPE, notify_users, report_deadline
+from .common import (
+    PROPOSAL_BATCH,
+    PROPOSAL_ROLES,
+    ST,
+    TARGET_TYPE,
+    notice_context,
+    notify_users,
+    report_deadline,
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,10 @@ def _escalate(old: Supervision, parent: Unit, *, deadline: date, now: Any) -> Su
         note=f"原督办（{old.supervising_unit.name}，期限 {old.deadline:%Y-%m-%d}）逾期未报告，升级督办。",
         escalated_from=old,
         created_at=now,
+    )
+    # the higher level's own 督查督办通知单 to the responsible unit, written by the job
+    document_generate(
+        kind="supervision_notice", unit=parent, actor=None, petition=old.petition, context=notice_context(new)
     )
     SupervisionLog.objects.bulk_create(
         [

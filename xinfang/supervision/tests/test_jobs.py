@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from xinfang.audit.models import AuditEntry, AuditEvent
 from xinfang.core.exceptions import PermissionDenied
+from xinfang.documents.models import Document
+from xinfang.documents.tests.helpers import text_of
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.petitions.tests.factories import register
@@ -57,6 +59,13 @@ def test_an_overdue_supervision_goes_one_level_up_and_the_leaders_there_are_noti
     assert run.event == AuditEvent.RECORD_CHANGED
     assert run.actor is None
     assert (run.extra_data["escalated"], run.extra_data["at_top"]) == (1, 0)
+    # the county's own 督查督办通知单, written by the job (no user)
+    notice = Document.objects.filter(petition=supervised, kind="supervision_notice").latest("id")
+    assert (notice.unit.code, notice.created_by) == (COUNTY, None)
+    assert notice.number.startswith("青山县")
+    text = text_of(notice)
+    assert "东风村" in text, text
+    assert "办理结果未按期报告" in text, text
 
 
 def test_escalation_is_idempotent(supervised):
