@@ -197,15 +197,21 @@ def dismiss_supervision(change: Change) -> None:
     _ensure_at_or_above(
         change.actor, supervision.supervising_unit.path, "只有督办单位或其上级单位可以决定不予督办。"
     )
+    _end_for_reason(change, supervision, "不予督办", status=ST.DISMISSED, supervisor=change.actor)
+
+
+def _end_for_reason(change: Change, supervision: Supervision, label: str, **values: Any) -> None:
+    """Ends a supervision for a stated reason (不予督办, 摘牌): the reason is required, logged and
+    shown in the timeline; `values` are the fields the ending sets besides `closed_at`."""
     form = ActionFields(change.fields)
-    reason = form.text("reason", "不予督办理由")
-    form.check("请填写不予督办的理由。")
-    supervision.status = ST.DISMISSED
-    supervision.supervisor = change.actor
-    supervision.closed_at = change.now
-    supervision.save(update_fields=["status", "supervisor", "closed_at"])
+    reason = form.text("reason", f"{label}理由")
+    form.check(f"请填写{label}理由。")
+    values["closed_at"] = change.now
+    for name, value in values.items():
+        setattr(supervision, name, value)
+    supervision.save(update_fields=list(values))
     SupervisionLog.objects.create(
-        supervision=supervision, actor=change.actor, at=change.now, text=f"不予督办：{reason}"
+        supervision=supervision, actor=change.actor, at=change.now, text=f"{label}：{reason}"
     )
     change.data.update(supervision=supervision.pk, unit_name=supervision.responsible_unit.name, reason=reason)
     petition_supervisions_forget(change.petition)
@@ -330,18 +336,7 @@ def list_supervision(change: Change) -> None:
 def delist_supervision(change: Change) -> None:
     """摘牌: a leader takes a listed matter off the board, which ends its supervision."""
     supervision = _pick(change, RUNNING_STATUSES, "摘牌", kinds={SupervisionKind.LISTED})
-    form = ActionFields(change.fields)
-    reason = form.text("reason", "摘牌理由")
-    form.check("请填写摘牌理由。")
-    supervision.status = ST.CLOSED
-    supervision.closed_at = change.now
-    supervision.delisted_at = change.now
-    supervision.save(update_fields=["status", "closed_at", "delisted_at"])
-    SupervisionLog.objects.create(
-        supervision=supervision, actor=change.actor, at=change.now, text=f"摘牌：{reason}"
-    )
-    change.data.update(supervision=supervision.pk, unit_name=supervision.responsible_unit.name, reason=reason)
-    petition_supervisions_forget(change.petition)
+    _end_for_reason(change, supervision, "摘牌", status=ST.CLOSED, delisted_at=change.now)
 
 
 def log_supervision(change: Change) -> None:
