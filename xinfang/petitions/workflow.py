@@ -119,6 +119,9 @@ class Step:
     capabilities: frozenset[str]
     party: Party
     guard: Callable[[Petition], str | None] | None = None
+    # Within the party, whether this actor may act on what the step is about (e.g. only the unit
+    # that issued a supervision confirms it): a refusal (403) or None. Hides the button too.
+    permits: Callable[[Petition, Any], str | None] | None = None
 
 
 HANDLING_STATES = frozenset({S.ACCEPTED, S.ASSIGNED, S.HANDLING})
@@ -298,6 +301,7 @@ def allowed_actions(petition: Petition, actor: Any) -> list[str]:
         and caps & step.capabilities
         and _in_party(petition, actor, step.party)
         and (step.guard is None or step.guard(petition) is None)
+        and (step.permits is None or step.permits(petition, actor) is None)
     ]
 
 
@@ -977,6 +981,9 @@ def petition_transition(
     refusal = step.guard(petition) if step.guard else None
     if refusal:
         raise Conflict(f"不能执行“{label}”：{refusal}", {"status": petition.status})
+    refusal = step.permits(petition, actor) if step.permits else None
+    if refusal:
+        raise PermissionDenied(refusal)
     note = (note or "").strip()
     if len(note) > TEXT_MAX:
         raise ValidationFailed(f"说明不能超过 {TEXT_MAX} 字。", {"note": f"不能超过 {TEXT_MAX} 字。"})

@@ -9,6 +9,7 @@ The guards read the petition's supervisions through one cached query
 """
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.utils import timezone
 
@@ -53,6 +54,25 @@ def _having(
     return guard
 
 
+def _acting_unit(
+    statuses: Iterable[str], message: str, *, issuer: bool, kinds: Iterable[str] = tuple(SupervisionKind)
+) -> Callable[[Petition, Any], str | None]:
+    """The actor's unit must be at or above the supervising unit (`issuer`) or the responsible
+    unit of at least one of the petition's supervisions in `statuses`; the effect checks the one
+    it picks again."""
+    statuses, kinds = frozenset(statuses), frozenset(kinds)
+
+    def permits(p: Petition, actor: Any) -> str | None:
+        unit = getattr(actor, "unit", None)
+        rows = [s for s in petition_supervision_rows(p) if s.status in statuses and s.kind in kinds]
+        if not rows:
+            return None  # the guard answers (409): there is nothing to act on
+        paths = [s.supervising_unit.path if issuer else s.unit_path for s in rows]
+        return None if unit is not None and any(path.startswith(unit.path) for path in paths) else message
+
+    return permits
+
+
 def _not_listed(p: Petition) -> str | None:
     rows = petition_supervision_rows(p)
     if any(s.kind == SupervisionKind.LISTED and s.status in RUNNING_STATUSES for s in rows):
@@ -70,19 +90,40 @@ ACTIONS: tuple[tuple[str, str, Step, Callable[[Change], None]], ...] = (
     (
         "confirm_supervision",
         "确认督办",
-        Step(OPEN_STATES, None, OFFICE_CAPS, Party.OFFICE, _having({ST.PROPOSED}, "没有待确认的督办提议。")),
+        Step(
+            OPEN_STATES,
+            None,
+            OFFICE_CAPS,
+            Party.OFFICE,
+            _having({ST.PROPOSED}, "没有待确认的督办提议。"),
+            _acting_unit({ST.PROPOSED}, "只有督办单位或其上级单位可以确认督办。", issuer=True),
+        ),
         services.confirm_supervision,
     ),
     (
         "dismiss_supervision",
         "不予督办",
-        Step(OPEN_STATES, None, OFFICE_CAPS, Party.OFFICE, _having({ST.PROPOSED}, "没有待确认的督办提议。")),
+        Step(
+            OPEN_STATES,
+            None,
+            OFFICE_CAPS,
+            Party.OFFICE,
+            _having({ST.PROPOSED}, "没有待确认的督办提议。"),
+            _acting_unit({ST.PROPOSED}, "只有督办单位或其上级单位可以决定不予督办。", issuer=True),
+        ),
         services.dismiss_supervision,
     ),
     (
         "answer_supervision",
         "报告督办办理情况",
-        Step(OPEN_STATES, None, HANDLING_CAPS, Party.CHAIN, _having({ST.OPEN}, "没有督办中的事项。")),
+        Step(
+            OPEN_STATES,
+            None,
+            HANDLING_CAPS,
+            Party.CHAIN,
+            _having({ST.OPEN}, "没有督办中的事项。"),
+            _acting_unit({ST.OPEN}, "只有责任单位或其上级单位可以报告督办事项的办理情况。", issuer=False),
+        ),
         services.answer_supervision,
     ),
     (
@@ -94,6 +135,12 @@ ACTIONS: tuple[tuple[str, str, Step, Callable[[Change], None]], ...] = (
             OFFICE_CAPS,
             Party.OFFICE,
             _having({ST.ANSWERED}, "没有已报告待办结的督办事项。", kinds={SupervisionKind.NORMAL}),
+            _acting_unit(
+                {ST.ANSWERED},
+                "只有督办单位或其上级单位可以办结督办事项。",
+                issuer=True,
+                kinds={SupervisionKind.NORMAL},
+            ),
         ),
         services.close_supervision,
     ),

@@ -200,13 +200,23 @@ def test_nothing_is_proposed_before_a_deadline_passes(matters):
     assert _runs("supervision_propose").count() == 1
 
 
-def test_a_proposal_is_confirmed_by_the_unit_above(matters, act):
+def test_a_proposal_is_confirmed_by_the_unit_above(matters, act, user):
     # given: the township's own unrouted matter is proposed for the county
     supervision_propose_overdue(actor=None, today=_later_than_every_deadline())
     petition = matters["registered"]
-    # when / then: the township may not confirm its own supervision; the county may
+
+    def offered(username):
+        fresh = Petition.objects.select_related("answered_unit__parent", "review_unit").get(pk=petition.pk)
+        return {a for a in allowed_actions(fresh, user(username)) if a.endswith("_supervision")}
+
+    # then: only the county is offered the decision on its proposal
+    assert offered("clerk") == set()
+    assert offered("county-clerk") == {"confirm_supervision", "dismiss_supervision"}
+    # when / then: the township may not confirm or dismiss its own supervision; the county may
     with pytest.raises(PermissionDenied, match="督办单位"):
         act(petition, "confirm_supervision", "clerk")
+    with pytest.raises(PermissionDenied, match="督办单位"):
+        act(petition, "dismiss_supervision", "clerk", reason="不予督办")
     act(petition, "confirm_supervision", "county-clerk")
     assert Supervision.objects.get(petition=petition).status == "open"
 
