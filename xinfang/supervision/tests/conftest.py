@@ -1,6 +1,9 @@
 """Fixtures of the supervision tests: a petition assigned by 城关镇 to 东风村, and a user lookup."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from xinfang.accounts.models import User
 from xinfang.petitions.tests.factories import register
@@ -52,3 +55,19 @@ def supervised(assigned, act):
     """`assigned` with one open 督办 by the township's supervisor."""
     act(assigned, "supervise", "supervisor", trigger="shirking", method="phone", note="请加快办理")
     return assigned
+
+
+def six_fixed(user, unit_by_code, **overrides):
+    """The fields of a 挂牌督办 of `assigned` with all of 六定: the township's leader, the village
+    and its handler, the township's supervisor, ten days; `overrides` replace any of them."""
+    fields = {
+        "trigger": "not_executed",
+        "case_leader": user("leader").pk,
+        "responsible_unit": unit_by_code(EAST_WIND).pk,
+        "responsible_person": user("village-handler").pk,
+        "supervising_unit": unit_by_code(TOWNSHIP).pk,
+        "supervisor": user("supervisor").pk,
+        "time_limit": timezone.localdate() + timedelta(days=10),
+    }
+    fields.update(overrides)
+    return fields

@@ -16,7 +16,7 @@ from xinfang.petitions.workflow import allowed_actions
 from xinfang.supervision.models import Supervision, SupervisionLog
 from xinfang.supervision.services import report_deadline, supervision_propose_overdue
 
-from .conftest import COUNTY, EAST_WIND, RED_STAR, TOWNSHIP
+from .conftest import COUNTY, EAST_WIND, RED_STAR, TOWNSHIP, six_fixed
 
 
 def _state(petition):
@@ -29,20 +29,6 @@ def _state(petition):
         Notification.objects.count(),
         SupervisionLog.objects.count(),
     )
-
-
-def _six_fixed(user, unit_by_code, **overrides):
-    fields = {
-        "trigger": "not_executed",
-        "case_leader": user("leader").pk,
-        "responsible_unit": unit_by_code(EAST_WIND).pk,
-        "responsible_person": user("village-handler").pk,
-        "supervising_unit": unit_by_code(TOWNSHIP).pk,
-        "supervisor": user("supervisor").pk,
-        "time_limit": timezone.localdate() + timedelta(days=10),
-    }
-    fields.update(overrides)
-    return fields
 
 
 # --- 督办 ---------------------------------------------------------------------------------------
@@ -271,8 +257,8 @@ def test_listing_needs_all_of_six_fixed_each_with_its_message(assigned, act):
     assert _state(assigned) == before
 
 
-def test_listing_checks_who_may_fill_each_of_six_fixed(assigned, act, user, unit_by_code):
-    fields = _six_fixed(
+def test_listing_checks_who_may_fill_each_ofsix_fixed(assigned, act, user, unit_by_code):
+    fields = six_fixed(
         user,
         unit_by_code,
         case_leader=user("clerk").pk,  # not a leader
@@ -286,7 +272,7 @@ def test_listing_checks_who_may_fill_each_of_six_fixed(assigned, act, user, unit
 
 def test_a_leader_lists_the_matter_with_six_fixed_and_five_packages(assigned, act, user, unit_by_code):
     # given
-    fields = _six_fixed(user, unit_by_code, case_leader="leader", packages="了解情况、稳控管理")
+    fields = six_fixed(user, unit_by_code, case_leader="leader", packages="了解情况、稳控管理")
     # when
     act(assigned, "list_supervision", "leader", **fields)
     # then
@@ -316,11 +302,11 @@ def test_a_leader_lists_the_matter_with_six_fixed_and_five_packages(assigned, ac
 @pytest.mark.parametrize("username", ["clerk", "supervisor", "village-handler"])
 def test_only_leaders_list_and_delist(assigned, act, user, unit_by_code, username):
     # given
-    act(assigned, "list_supervision", "leader", **_six_fixed(user, unit_by_code))
+    act(assigned, "list_supervision", "leader", **six_fixed(user, unit_by_code))
     before = _state(assigned)
     # when / then
     with pytest.raises(PermissionDenied):
-        act(assigned, "list_supervision", username, **_six_fixed(user, unit_by_code))
+        act(assigned, "list_supervision", username, **six_fixed(user, unit_by_code))
     with pytest.raises(PermissionDenied):
         act(assigned, "delist_supervision", username, reason="已化解")
     assert _state(assigned) == before
@@ -328,7 +314,7 @@ def test_only_leaders_list_and_delist(assigned, act, user, unit_by_code, usernam
 
 def test_delisting_ends_the_listed_supervision(assigned, act, user, unit_by_code):
     # given
-    act(assigned, "list_supervision", "leader", **_six_fixed(user, unit_by_code))
+    act(assigned, "list_supervision", "leader", **six_fixed(user, unit_by_code))
     # when
     act(assigned, "delist_supervision", "principal", reason="矛盾已化解，信访人息诉罢访")
     # then
@@ -343,7 +329,7 @@ def test_delisting_ends_the_listed_supervision(assigned, act, user, unit_by_code
 
 
 def test_a_listed_supervision_is_not_closed_by_the_office(assigned, act, user, unit_by_code):
-    act(assigned, "list_supervision", "leader", **_six_fixed(user, unit_by_code))
+    act(assigned, "list_supervision", "leader", **six_fixed(user, unit_by_code))
     listed = Supervision.objects.get(petition=assigned)
     act(assigned, "answer_supervision", "village-handler", report="已办理")
     with pytest.raises(Conflict, match="督办办结"):
@@ -356,7 +342,7 @@ def test_a_listed_supervision_is_not_closed_by_the_office(assigned, act, user, u
 
 def test_progress_entries_are_logged_and_tick_five_packages(assigned, act, user, unit_by_code):
     # given
-    act(assigned, "list_supervision", "leader", **_six_fixed(user, unit_by_code))
+    act(assigned, "list_supervision", "leader", **six_fixed(user, unit_by_code))
     # when
     act(
         assigned,

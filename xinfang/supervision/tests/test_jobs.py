@@ -24,7 +24,7 @@ from xinfang.supervision.services import (
 )
 from xinfang.supervision.tasks import supervision_escalate_task, supervision_propose_task
 
-from .conftest import COUNTY, EAST_WIND, TOWNSHIP
+from .conftest import COUNTY, EAST_WIND, TOWNSHIP, six_fixed
 
 
 def _runs(action):
@@ -102,18 +102,10 @@ def test_answered_and_current_supervisions_stay_and_the_top_stays_open(supervise
 
 def test_a_listed_supervision_escalates_with_its_six_fixed(assigned, act, user, unit_by_code):
     # given
-    act(
-        assigned,
-        "list_supervision",
-        "leader",
-        trigger="other",
-        case_leader=user("leader").pk,
-        responsible_unit=unit_by_code(EAST_WIND).pk,
-        responsible_person=user("village-handler").pk,
-        supervising_unit=unit_by_code(TOWNSHIP).pk,
-        supervisor=user("supervisor").pk,
-        time_limit=timezone.localdate() + timedelta(days=3),
+    fields = six_fixed(
+        user, unit_by_code, trigger="other", time_limit=timezone.localdate() + timedelta(days=3)
     )
+    act(assigned, "list_supervision", "leader", **fields)
     # when
     supervision_escalate_overdue(actor=None, today=timezone.localdate() + timedelta(days=4))
     # then

@@ -14,23 +14,12 @@ from xinfang.supervision.models import Supervision
 from xinfang.supervision.selectors import supervisions_visible_to
 from xinfang.supervision.services import supervision_propose_overdue
 
-from .conftest import EAST_WIND, TOWNSHIP
+from .conftest import EAST_WIND, six_fixed
 
 
 def _list_as_leader(assigned, act, user, unit_by_code):
-    act(
-        assigned,
-        "list_supervision",
-        "leader",
-        trigger="other",
-        case_leader=user("leader").pk,
-        responsible_unit=unit_by_code(EAST_WIND).pk,
-        responsible_person=user("village-handler").pk,
-        supervising_unit=unit_by_code(TOWNSHIP).pk,
-        supervisor=user("supervisor").pk,
-        time_limit=timezone.localdate() + timedelta(days=10),
-        packages=["know_situation", "keep_control"],
-    )
+    fields = six_fixed(user, unit_by_code, trigger="other", packages=["know_situation", "keep_control"])
+    act(assigned, "list_supervision", "leader", **fields)
 
 
 def test_the_list_shows_the_supervisions_in_scope(client, supervised, user):
