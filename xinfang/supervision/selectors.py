@@ -170,8 +170,4 @@ def staff_by_unit(unit_ids: Iterable[int], roles: tuple[str, ...]) -> dict[int, 
 
 def unit_staff(unit_id: int, roles: tuple[str, ...]) -> list[User]:
     """The active users of one unit holding any of `roles`."""
-    return list(
-        User.objects.filter(unit_id=unit_id, is_active=True, role_assignments__role__in=roles)
-        .distinct()
-        .order_by("username")
-    )
+    return staff_by_unit([unit_id], roles).get(unit_id, [])
