@@ -1,6 +1,7 @@
 """What the end-to-end browser walks share: signed-in sessions, the petition page, flash
 messages, the server's today and the text of a downloaded .docx."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -77,3 +78,33 @@ def act(page, action: str, fill=None) -> None:
     )
     assert success.count() == 1, f"“{action}”未成功；{detail}"
     assert success.inner_text().strip().startswith("已"), f"“{action}”的提示有误；{detail}"
+
+
+def option_value(select, text: str, *, exact: bool = False) -> str:
+    """The value of the first option whose text contains (or, with `exact`, is) `text`."""
+    options = select.locator("option")
+    for i in range(options.count()):
+        option = options.nth(i)
+        label = option.inner_text().strip()
+        if (label == text) if exact else (text in label):
+            return option.get_attribute("value")
+    raise AssertionError(f"下拉框中没有{'名为' if exact else '包含'}“{text}”的选项：{select.inner_text()}")
+
+
+def register_letter(
+    page, server_url, *, name: str, phone: str, subject: str, content: str
+) -> tuple[str, str]:
+    """Registers a letter (来信, category 0403 宅基地) through the form; its page URL and number."""
+    page.goto(f"{server_url}/petitions/new/")
+    form = page.locator("#petition-form")
+    form.wait_for()
+    form.locator("select[name=channel]").select_option("letter")
+    form.locator("input[name=petitioner_name]").fill(name)
+    form.locator("input[name=petitioner_phone]").fill(phone)
+    form.locator("select[name=category]").select_option("0403")
+    form.locator("input[name=subject]").fill(subject)
+    form.locator("textarea[name=content]").fill(content)
+    form.locator("[data-testid=petition-submit]").click()
+    page.wait_for_url(re.compile(r".*/petitions/\d+/$"))
+    assert "登记成功" in page.inner_text(".alert-success"), alerts(page)
+    return page.url, page.inner_text("[data-testid=petition-number]").strip()

@@ -7,7 +7,16 @@ import re
 
 import pytest
 
-from tests.browser.helpers import act, alerts, docx_text, open_petition, server_today, session
+from tests.browser.helpers import (
+    act,
+    alerts,
+    docx_text,
+    open_petition,
+    option_value,
+    register_letter,
+    server_today,
+    session,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -53,16 +62,6 @@ def _status(page) -> str:
     return page.locator("h1[data-testid=petition-subject] ~ span.badge").first.inner_text().strip()
 
 
-def _option_value(select, text: str) -> str:
-    """The value of the first option whose text contains `text`."""
-    options = select.locator("option")
-    for i in range(options.count()):
-        option = options.nth(i)
-        if text in option.inner_text():
-            return option.get_attribute("value")
-    raise AssertionError(f"下拉框中没有包含“{text}”的选项：{select.inner_text()}")
-
-
 def _download(page, event: str, kind: str) -> tuple[str, str]:
     """Downloads the notice `kind` linked from the timeline item of `event`: its text and the line
     that shows its number."""
@@ -82,28 +81,22 @@ def test_one_petition_walks_through_four_users(browser, server_url, login, scree
         # 1. the clerk registers, accepts and assigns to 东风村
         context, clerk = session(browser, login, server_url, "clerk")
         contexts.append(context)
-        clerk.goto(f"{server_url}/petitions/new/")
-        form = clerk.locator("#petition-form")
-        form.wait_for()
-        form.locator("select[name=channel]").select_option("letter")
-        form.locator("input[name=petitioner_name]").fill("韩办理")
-        form.locator("input[name=petitioner_phone]").fill("13955550031")
-        form.locator("select[name=category]").select_option("0403")
-        form.locator("input[name=subject]").fill("反映宅基地补偿款未发放")
-        form.locator("textarea[name=content]").fill("本人宅基地被征用，补偿款至今未发放到户，请求核实处理。")
-        form.locator("[data-testid=petition-submit]").click()
-        clerk.wait_for_url(re.compile(r".*/petitions/\d+/$"))
-        assert "登记成功" in clerk.inner_text(".alert-success"), alerts(clerk)
-        petition_url = clerk.url
-        petition_number = clerk.inner_text("[data-testid=petition-number]").strip()
+        petition_url, petition_number = register_letter(
+            clerk,
+            server_url,
+            name="韩办理",
+            phone="13955550031",
+            subject="反映宅基地补偿款未发放",
+            content="本人宅基地被征用，补偿款至今未发放到户，请求核实处理。",
+        )
 
         _act(clerk, "accept", "已受理")
 
         def assign(form):
             unit = form.locator("#assign-unit")
-            unit.select_option(_option_value(unit, VILLAGE))
+            unit.select_option(option_value(unit, VILLAGE))
             handler = form.locator("#assign-handler")
-            handler.select_option(_option_value(handler, VILLAGE))
+            handler.select_option(option_value(handler, VILLAGE))
 
         _act(clerk, "assign", "已交办", assign)
         assert VILLAGE in clerk.inner_text("[data-testid=handling-unit]")

@@ -9,7 +9,16 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.helpers import TIMEOUT, act, alerts, docx_text, open_petition, server_today, session
+from tests.browser.helpers import (
+    TIMEOUT,
+    act,
+    docx_text,
+    open_petition,
+    option_value,
+    register_letter,
+    server_today,
+    session,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -19,46 +28,29 @@ CHARTS = ("chart-trend", "chart-channels", "chart-categories")
 REPORT_TEXT = "已由包案领导入户走访，补偿款已足额发放，信访人表示满意。"
 
 
-def _option_value(select, text: str, *, exact: bool = False) -> str:
-    """The value of the first option whose text contains (or, with `exact`, is) `text`."""
-    options = select.locator("option")
-    for i in range(options.count()):
-        option = options.nth(i)
-        label = option.inner_text().strip()
-        if (label == text) if exact else (text in label):
-            return option.get_attribute("value")
-    raise AssertionError(f"下拉框中没有{'名为' if exact else '包含'}“{text}”的选项：{select.inner_text()}")
-
-
 def test_listed_supervision_notifies_the_village_which_answers(browser, server_url, login, screenshot):
     contexts = []
     try:
         # the clerk registers, accepts and assigns to 东风村 (handler: village-handler)
         context, clerk = session(browser, login, server_url, "clerk")
         contexts.append(context)
-        clerk.goto(f"{server_url}/petitions/new/")
-        form = clerk.locator("#petition-form")
-        form.wait_for()
-        form.locator("select[name=channel]").select_option("letter")
-        form.locator("input[name=petitioner_name]").fill("严挂牌")
-        form.locator("input[name=petitioner_phone]").fill("13955550041")
-        form.locator("select[name=category]").select_option("0403")
-        form.locator("input[name=subject]").fill("反映征地补偿款长期未兑付")
-        form.locator("textarea[name=content]").fill("本人承包地被征收两年，补偿款至今未兑付，多次反映无果。")
-        form.locator("[data-testid=petition-submit]").click()
-        clerk.wait_for_url(re.compile(r".*/petitions/\d+/$"))
-        assert "登记成功" in clerk.inner_text(".alert-success"), alerts(clerk)
-        petition_url = clerk.url
+        petition_url, number = register_letter(
+            clerk,
+            server_url,
+            name="严挂牌",
+            phone="13955550041",
+            subject="反映征地补偿款长期未兑付",
+            content="本人承包地被征收两年，补偿款至今未兑付，多次反映无果。",
+        )
         petition_path = urlparse(petition_url).path
-        number = clerk.inner_text("[data-testid=petition-number]").strip()
 
         act(clerk, "accept")
 
         def assign(form):
             unit = form.locator("#assign-unit")
-            unit.select_option(_option_value(unit, VILLAGE))
+            unit.select_option(option_value(unit, VILLAGE))
             handler = form.locator("#assign-handler")
-            handler.select_option(_option_value(handler, VILLAGE))
+            handler.select_option(option_value(handler, VILLAGE))
 
         act(clerk, "assign", assign)
         # the clerk may not list: only leaders
@@ -75,10 +67,10 @@ def test_listed_supervision_notifies_the_village_which_answers(browser, server_u
             trigger.select_option(index=1)
             form.locator("#list_supervision-case_leader").fill("leader")
             unit = form.locator("#list_supervision-responsible_unit")
-            unit.select_option(_option_value(unit, VILLAGE, exact=True))
+            unit.select_option(option_value(unit, VILLAGE, exact=True))
             form.locator("#list_supervision-responsible_person").fill("village-handler")
             supervising = form.locator("#list_supervision-supervising_unit")
-            supervising.select_option(_option_value(supervising, TOWNSHIP, exact=True))
+            supervising.select_option(option_value(supervising, TOWNSHIP, exact=True))
             form.locator("#list_supervision-supervisor").fill("supervisor")
             form.locator("#list_supervision-time_limit").fill(time_limit)
             form.locator("#list_supervision-packages-know_situation").check()
