@@ -5,8 +5,8 @@ from typing import Any
 from django.dispatch import receiver
 
 from xinfang.deadlines.signals import deadlines_changed
-from xinfang.stats.services import stats_facts, stats_petition_changed
 
+from .hooks import petition_changed, petition_snapshot
 from .models import Petition
 
 OWNER_TYPE = "petitions.petition"
@@ -19,10 +19,10 @@ def sync_current_deadline(sender: Any, changed: list, **kwargs: Any) -> None:
             petition = Petition.objects.filter(pk=deadline.owner_id).select_related("category").first()
             if petition is None:
                 continue
-            stats_before = stats_facts(petition)  # stats: the summary tables' view before
+            before = petition_snapshot(petition)  # the hook's subscribers (stats): their view before
             due = deadline.due_date
             if due is not None and petition.assignment_due is not None:
                 due = min(due, petition.assignment_due)  # the 交办 deadline written in the notice
             Petition.objects.filter(pk=deadline.owner_id).update(current_deadline=due)
             petition.current_deadline = due
-            stats_petition_changed(before=stats_before, petition=petition)  # stats: keep in step
+            petition_changed(before=before, petition=petition)  # the hook's subscribers keep in step

@@ -16,9 +16,9 @@ from xinfang.deadlines.selectors import rule_for
 from xinfang.deadlines.services import deadline_close, deadline_create
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
-from xinfang.stats.services import stats_petition_changed
 
 from .choices import CLOSED_STATUSES, Channel, Gender, PetitionStatus, ReferralKind
+from .hooks import petition_changed
 from .models import Category, NumberSequence, Petition, Petitioner, PetitionPetitioner, SearchDocument
 from .search import document_tokens
 from .selectors import petitioners_visible_to, petitions_visible_to
@@ -291,7 +291,7 @@ def petition_register(
     else:
         petition.current_deadline = deadline.due_date
         petition.save(update_fields=["current_deadline"])
-    stats_petition_changed(before=None, petition=petition)  # stats: count it in the summary tables
+    petition_changed(before=None, petition=petition)  # the hook's subscribers (stats) count it
     SearchDocument.objects.create(
         petition=petition,
         tokens=document_tokens(

@@ -43,7 +43,7 @@ from xinfang.deadlines.services import (
 from xinfang.documents.services import document_generate
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
-from xinfang.stats.services import stats_facts, stats_petition_changed
+from xinfang.petitions.hooks import petition_changed, petition_snapshot
 
 from .choices import Outcome, PetitionStatus, Satisfaction
 from .models import Petition, PetitionEvent, SearchDocument, shared_depth
@@ -987,7 +987,7 @@ def petition_transition(
     note = (note or "").strip()
     if len(note) > TEXT_MAX:
         raise ValidationFailed(f"说明不能超过 {TEXT_MAX} 字。", {"note": f"不能超过 {TEXT_MAX} 字。"})
-    stats_before = stats_facts(petition)  # stats: the summary tables' view of the petition before
+    before = petition_snapshot(petition)  # the hook's subscribers (stats): their view before
     old_status = petition.status
     change = Change(
         petition=petition, actor=actor, fields=fields, now=timezone.now(), note=note, target=step.target
@@ -997,7 +997,7 @@ def petition_transition(
     petition.status = new_status
     _refresh_current_deadline(petition)
     petition.save(update_fields=SAVED_FIELDS)
-    stats_petition_changed(before=stats_before, petition=petition)  # stats: keep summaries in step
+    petition_changed(before=before, petition=petition)  # the hook's subscribers keep in step
     co_units = getattr(petition, "_co_units", None)
     if co_units is not None:
         petition.co_units.set(co_units)

@@ -1,0 +1,86 @@
+"""The petitions' change hooks: how apps that read across petitions (stats) keep in step without
+petitions knowing them.
+
+A subscriber gives a receiver and, when it needs the petition as it was before a change, a
+snapshot function. Whoever changes a petition takes `petition_snapshot(petition)` before the
+change and calls `petition_changed(before=..., petition=...)` after it (`before=None` for a new
+petition), in the same transaction: a subscriber's writes commit or roll back with the petition.
+
+Subscribers register in their AppConfig.ready; registering the same receiver twice is a no-op.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from .models import Petition
+
+S = TypeVar("S")
+S_contra = TypeVar("S_contra", contravariant=True)
+
+
+class PetitionChangeReceiver(Protocol[S_contra]):
+    """Called after a petition changed, with the subscriber's own snapshot taken before (None for
+    a new petition, or when the subscriber gave no snapshot function)."""
+
+    def __call__(self, *, before: S_contra | None, petition: "Petition") -> object: ...
+
+
+# One subscription: given the petition before the change (None: a new one), what to call after it.
+Delivery = Callable[["Petition"], None]
+_Subscription = Callable[["Petition | None"], Delivery]
+
+_change_subscriptions: list[tuple[object, _Subscription]] = []
+_bulk_load_receivers: list[Callable[[], str]] = []
+
+
+def subscribe_petition_changed(
+    receiver: PetitionChangeReceiver[S], *, snapshot: Callable[["Petition"], S] | None = None
+) -> None:
+    """Calls `receiver(before=snapshot(old), petition=new)` after every change of a petition."""
+    if any(known is receiver for known, _ in _change_subscriptions):
+        return
+
+    def subscription(old: "Petition | None") -> Delivery:
+        before = snapshot(old) if snapshot is not None and old is not None else None
+
+        def deliver(petition: "Petition") -> None:
+            receiver(before=before, petition=petition)
+
+        return deliver
+
+    _change_subscriptions.append((receiver, subscription))
+
+
+@dataclass(frozen=True)
+class PetitionSnapshot:
+    """Every subscriber's view of one petition before a change, ready to be delivered after it."""
+
+    deliveries: tuple[Delivery, ...]
+
+
+def petition_snapshot(petition: "Petition") -> PetitionSnapshot:
+    """Takes each subscriber's snapshot of `petition` as stored now: call before changing it."""
+    return PetitionSnapshot(tuple(subscription(petition) for _, subscription in _change_subscriptions))
+
+
+def petition_changed(*, before: PetitionSnapshot | None, petition: "Petition") -> None:
+    """Tells every subscriber that `petition` changed since `before` (None: it was just created)."""
+    if before is None:
+        before = PetitionSnapshot(tuple(subscription(None) for _, subscription in _change_subscriptions))
+    for deliver in before.deliveries:
+        deliver(petition)
+
+
+def subscribe_petitions_bulk_loaded(receiver: Callable[[], str]) -> None:
+    """Calls `receiver()` after petitions were written in bulk past `petition_register` (the
+    benchmark loader); it brings its own tables in step and answers one line for the operator."""
+    if receiver not in _bulk_load_receivers:
+        _bulk_load_receivers.append(receiver)
+
+
+def petitions_bulk_loaded() -> Iterator[str]:
+    """Calls each bulk-load receiver in turn, yielding its line as soon as it is done."""
+    for receiver in _bulk_load_receivers:
+        yield receiver()
