@@ -7,7 +7,7 @@ Every business fixture below is a demo account, so tests read like the product's
 import pytest
 
 from xinfang.accounts.models import User
-from xinfang.core.demo import demo_load
+from xinfang.demo.services import demo_load
 from xinfang.organisation.models import Unit
 
 

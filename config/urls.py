@@ -13,6 +13,7 @@ urlpatterns = [
     path("notifications/", include("xinfang.notifications.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
     path("stats/", include("xinfang.stats.urls")),
+    path("", include("xinfang.workbench.urls")),
     path("", include("xinfang.core.urls")),
 ]
 

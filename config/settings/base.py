@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "xinfang.notifications",
     "xinfang.supervision",
     "xinfang.stats",
+    "xinfang.workbench",
+    "xinfang.demo",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +90,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "xinfang.core.context_processors.navigation",
+                "xinfang.accounts.context_processors.navigation",
+                "xinfang.notifications.context_processors.inbox",
             ],
         },
     },
@@ -125,7 +128,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_URL_PATH = "/accounts/login/"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "workbench:home"
 
 # Django's default hasher (PBKDF2-SHA256) is what production uses; see accounts.passwords.
 AUTH_PASSWORD_VALIDATORS = [

@@ -22,7 +22,7 @@ from .selectors import access_user_by_id, token_list, user_list
 
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect("workbench:home")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         meta = RequestMeta.from_request(request)
@@ -40,7 +40,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             target = request.POST.get("next") or request.GET.get("next") or ""
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = ""
-            return redirect(target or "core:home")
+            return redirect(target or "workbench:home")
     return render(
         request,
         "accounts/login.html",
@@ -75,7 +75,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改。")
-            return redirect("core:home")
+            return redirect("workbench:home")
     return render(request, "accounts/password_change.html", {"form": form})
 
 

@@ -9,7 +9,7 @@ petition), in the same transaction: a subscriber's writes commit or roll back wi
 Subscribers register in their AppConfig.ready; registering the same receiver twice is a no-op.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -32,7 +32,6 @@ Delivery = Callable[["Petition"], None]
 _Subscription = Callable[["Petition | None"], Delivery]
 
 _change_subscriptions: list[tuple[object, _Subscription]] = []
-_bulk_load_receivers: list[Callable[[], str]] = []
 
 
 def subscribe_petition_changed(
@@ -71,16 +70,3 @@ def petition_changed(*, before: PetitionSnapshot | None, petition: "Petition") -
         before = PetitionSnapshot(tuple(subscription(None) for _, subscription in _change_subscriptions))
     for deliver in before.deliveries:
         deliver(petition)
-
-
-def subscribe_petitions_bulk_loaded(receiver: Callable[[], str]) -> None:
-    """Calls `receiver()` after petitions were written in bulk past `petition_register` (the
-    benchmark loader); it brings its own tables in step and answers one line for the operator."""
-    if receiver not in _bulk_load_receivers:
-        _bulk_load_receivers.append(receiver)
-
-
-def petitions_bulk_loaded() -> Iterator[str]:
-    """Calls each bulk-load receiver in turn, yielding its line as soon as it is done."""
-    for receiver in _bulk_load_receivers:
-        yield receiver()

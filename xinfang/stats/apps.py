@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from xinfang.core.navigation import NavEntry, register_nav_entry
+
 
 class StatsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -10,3 +12,6 @@ class StatsConfig(AppConfig):
         from .receivers import subscribe
 
         subscribe()
+        register_nav_entry(
+            NavEntry(label="统计分析", url_name="stats:index", capability="stats.view", order=40)
+        )

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from xinfang.core.navigation import NavEntry, register_nav_entry
+
 
 class SupervisionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -11,3 +13,6 @@ class SupervisionConfig(AppConfig):
         from .actions import register
 
         register()
+        register_nav_entry(
+            NavEntry(label="督查督办", url_name="supervision:list", capability="petitions.view", order=30)
+        )

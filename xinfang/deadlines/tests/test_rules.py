@@ -6,12 +6,12 @@ from django.test import Client
 from django.urls import reverse
 
 from xinfang.audit.models import AuditEntry, AuditEvent
-from xinfang.core.demo import demo_load
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.deadlines.models import DeadlineRuleSetting
 from xinfang.deadlines.rules import MAX_EXTENSION_DAYS, RULES
 from xinfang.deadlines.selectors import rule_for, rule_table
 from xinfang.deadlines.services import rule_setting_clear, rule_setting_save
+from xinfang.demo.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

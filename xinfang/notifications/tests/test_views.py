@@ -197,7 +197,7 @@ def test_the_navbar_badge_shows_the_unread_count(client, clerk):
     client.force_login(clerk)
 
     # when
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("workbench:home")).content.decode()
 
     # then
     assert 'data-testid="inbox-badge"' in html

@@ -6,9 +6,9 @@ from datetime import datetime
 from django.db.models import Sum
 from django.utils import timezone
 
+from xinfang.demo.management.commands.seed_demo import Loader
 from xinfang.organisation.models import Unit
 from xinfang.petitions.choices import OPEN_STATUSES
-from xinfang.petitions.management.commands.seed_demo import Loader
 from xinfang.petitions.models import Petition
 from xinfang.stats.models import MonthlyTally, OpenTally
 from xinfang.stats.selectors import month_key, month_shift, stats_overview

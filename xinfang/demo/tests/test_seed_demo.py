@@ -9,20 +9,19 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core.demo import demo_load
 from xinfang.deadlines.engine import compute_deadline
 from xinfang.deadlines.models import Deadline
 from xinfang.deadlines.selectors import calendar_load
+from xinfang.demo.management.commands.seed_demo import Loader
+from xinfang.demo.services import demo_load
 from xinfang.organisation.models import Unit
 from xinfang.petitions.choices import CLOSED_STATUSES, Channel, PetitionStatus
-from xinfang.petitions.management.commands.seed_demo import Loader
 from xinfang.petitions.models import NumberSequence, Petition, Petitioner, PetitionPetitioner, SearchDocument
 from xinfang.petitions.search import segment
 from xinfang.petitions.seeding import SEARCHED_WORDS, SUBCATEGORIES, Phrasebook
 from xinfang.petitions.selectors import RegisterFilter, petition_list
+from xinfang.petitions.tests.factories import register
 from xinfang.petitions.validators import id_number_problem
-
-from .factories import register
 
 COUNT = 300
 # A fixed clock and seed make the sample the same every day (the seed has both searched words).

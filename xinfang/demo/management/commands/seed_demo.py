@@ -37,15 +37,14 @@ from xinfang.accounts.roles import Role
 from xinfang.accounts.services import user_create, user_set_roles
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
-from xinfang.core.demo import COUNTY, TOWNSHIP, demo_load
 from xinfang.core.exceptions import ApplicationError
 from xinfang.deadlines.engine import compute_deadline
 from xinfang.deadlines.models import Deadline
 from xinfang.deadlines.selectors import calendar_load
+from xinfang.demo.services import COUNTY, TOWNSHIP, demo_load
 from xinfang.organisation.models import Unit, UnitType
 from xinfang.organisation.services import unit_create
 from xinfang.petitions import seeding
-from xinfang.petitions.hooks import petitions_bulk_loaded
 from xinfang.petitions.models import (
     Category,
     NumberSequence,
@@ -55,6 +54,7 @@ from xinfang.petitions.models import (
     SearchDocument,
 )
 from xinfang.petitions.seeding import Adapters, Batch, DayDeadline, PlaceUnit, RegisteringUnit
+from xinfang.stats.services import stats_rebuild
 
 SEARCH_TABLE = "petitions_search"
 SEARCH_TRIGGER = "petitions_search_ai"
@@ -165,9 +165,8 @@ class Loader:
             if tuned:
                 _pragmas(SQLITE_NORMAL_PRAGMAS)
         started = time.monotonic()
-        for summary in petitions_bulk_loaded():  # the hook's subscribers (stats) catch up
-            self.write(f"{summary}，用时 {time.monotonic() - started:.1f} 秒。")
-            started = time.monotonic()
+        tallies = stats_rebuild(actor=None)  # stats: summary tables of what was just loaded
+        self.write(f"统计汇总表：{tallies.monthly_rows:,} 行，用时 {time.monotonic() - started:.1f} 秒。")
         self._finish(loaded)
         return loaded
 

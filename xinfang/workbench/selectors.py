@@ -1,4 +1,4 @@
-"""Reads for the home page (工作台) that belong to no single app: a user's own work queue."""
+"""Reads for the home page (工作台) that gather several apps: a user's own work queue."""
 
 from dataclasses import dataclass
 from typing import Any

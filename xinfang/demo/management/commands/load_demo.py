@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from xinfang.core.demo import DEMO_ACCOUNTS, demo_load
 from xinfang.core.exceptions import ApplicationError
+from xinfang.demo.services import DEMO_ACCOUNTS, demo_load
 
 
 class Command(BaseCommand):

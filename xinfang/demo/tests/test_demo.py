@@ -1,8 +1,8 @@
 import pytest
 
 from xinfang.accounts.models import User
-from xinfang.core.demo import DEMO_ACCOUNTS, DEMO_UNITS, demo_load
 from xinfang.core.exceptions import ApplicationError
+from xinfang.demo.services import DEMO_ACCOUNTS, DEMO_UNITS, demo_load
 from xinfang.organisation.models import Unit
 
 

@@ -10,9 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from xinfang.accounts.models import User
-from xinfang.core.selectors import work_queue_petitions, work_queue_q
 from xinfang.petitions.tests.factories import register
 from xinfang.petitions.workflow import petition_transition
+from xinfang.workbench.selectors import work_queue_petitions, work_queue_q
 
 DASHBOARD_QUERIES = 18
 

@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from xinfang.accounts.permissions import capabilities_of
+from xinfang.deadlines.selectors import calendar_year_status
+from xinfang.petitions.selectors import warning_boundary
+from xinfang.petitions.views import STATUS_BADGES, deadline_light
+from xinfang.stats.selectors import month_key, overview_charts, stats_overview
+
+from .selectors import work_queue_page, work_queue_q
+
+QUEUE_PAGE_SIZE = 15
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """工作台: the leaders' dashboard (stats.view), or the user's own work queue."""
+    user = request.user
+    today = timezone.localdate()
+    capabilities = capabilities_of(user)
+    context = {
+        "today": today,
+        "roles": user.role_labels(),
+        "capabilities": capabilities,
+        "calendar_missing_years": [
+            year for year in (today.year, today.year + 1) if not calendar_year_status(year).is_covered
+        ],
+    }
+    if "stats.view" in capabilities and user.unit is not None:
+        overview = stats_overview(
+            actor=user,
+            unit=user.unit,
+            month_from=month_key(today.replace(month=1, day=1)),
+            month_to=month_key(today),
+            today=today,
+        )
+        context.update(overview=overview, charts=overview_charts(overview))
+    elif work_queue_q(user) is not None:
+        page = work_queue_page(actor=user, page=request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
+        boundary = warning_boundary(today)
+        for petition in page.items:
+            petition.light = deadline_light(petition, boundary)
+            petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")
+        context.update(queue=page, show_queue=True)
+    return render(request, "workbench/home.html", context)
