@@ -45,6 +45,7 @@ system-test-deps:
 test: venv-test system-test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(VENV)/bin/pytest -m "not browser"
 	$(VENV)/bin/pytest -m browser

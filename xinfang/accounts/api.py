@@ -4,6 +4,7 @@ from ninja import Router, Schema
 from xinfang.core.requests import RequestMeta
 
 from . import services
+from .http import AuthenticatedRequest
 
 router = Router(tags=["认证"])
 
@@ -42,7 +43,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
 
 
 @router.delete("/token", response={200: MessageOut})
-def revoke_token(request: HttpRequest) -> MessageOut:
+def revoke_token(request: AuthenticatedRequest) -> MessageOut:
     """吊销当前请求所用的令牌。"""
     services.token_revoke(
         actor=request.user, token=request.user.api_token, request_meta=RequestMeta.from_request(request)
@@ -51,10 +52,10 @@ def revoke_token(request: HttpRequest) -> MessageOut:
 
 
 @router.get("/me", response=MeOut)
-def get_me(request: HttpRequest) -> MeOut:
+def get_me(request: AuthenticatedRequest) -> MeOut:
     user = request.user
     return MeOut(
-        id=user.pk,
+        id=user.id,
         username=user.username,
         full_name=user.full_name,
         unit_id=user.unit_id,

@@ -47,7 +47,7 @@ class UserForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, units=None, editing: bool = False, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()  # type: ignore[attr-defined]
         if editing:
             self.fields["username"].disabled = True
             del self.fields["password"]

@@ -26,7 +26,9 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(null=True, blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]  # django-stubs: AbstractUser declares it a ClassVar
+    # the token a request was authenticated with (bearer auth), set on the request's user
+    api_token: "ApiToken"
 
     class Meta:
         verbose_name = "用户"

@@ -142,7 +142,7 @@ def _validate_user_fields(
         or not username.replace("-", "").replace("_", "").replace(".", "").isalnum()
     ):
         errors["username"] = "用户名只能包含字母、数字、-、_ 和 .。"
-    elif User.objects.filter(username=username).exclude(pk=instance.pk if instance else None).exists():
+    elif User.objects.filter(username=username).exclude(pk__in=[instance.pk] if instance else []).exists():
         errors["username"] = f"用户名 {username} 已存在。"
     if not full_name.strip():
         errors["full_name"] = "请填写姓名。"
@@ -306,7 +306,7 @@ def token_authenticate(key: str) -> User | None:
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    user.api_token = token  # type: ignore[attr-defined]
+    user.api_token = token
     return user
 
 

@@ -15,6 +15,7 @@ from xinfang.organisation.selectors import units_visible_to
 
 from . import services
 from .forms import LoginForm, PasswordChangeForm, PolicyForm, ResetPasswordForm, RolesForm, UserForm
+from .http import AuthenticatedRequest
 from .permissions import capability_required, has_capability
 from .policy import policy_update, security_policy
 from .selectors import access_user_by_id, token_list, user_list
@@ -60,7 +61,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthenticatedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,7 +217,7 @@ def user_unlock_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
-def token_list_view(request: HttpRequest) -> HttpResponse:
+def token_list_view(request: AuthenticatedRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST":
         new_key = services.token_issue(user=request.user, request_meta=RequestMeta.from_request(request))
@@ -227,7 +228,7 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke_view(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(token_list(user=request.user), pk=token_id)
     services.token_revoke(actor=request.user, token=token, request_meta=RequestMeta.from_request(request))
     messages.success(request, f"已吊销令牌 {token.prefix}…。")

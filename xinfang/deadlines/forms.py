@@ -59,7 +59,8 @@ class DeadlineCalculatorForm(BootstrapFormMixin, forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         unit = data.get("unit")
         needs_time = unit and unit not in DAY_UNITS and data.get("start_time") is None
         if needs_time and "start_time" not in self.errors:

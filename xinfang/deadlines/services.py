@@ -520,7 +520,8 @@ def deadline_recompute_affected(*, dates: Iterable[date], actor: Any = None) -> 
     days = sorted(set(dates))
     calendar = calendar_load()
     ids = deadlines_open_affected_by(days).values_list("pk", flat=True)
-    recomputed, changed = 0, []
+    recomputed = 0
+    changed: list[int] = []
     batch: list[int] = []
     for pk in ids.iterator(chunk_size=RECOMPUTE_BATCH):
         batch.append(pk)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.accounts.permissions import capability_required
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.forms import apply_service_errors
+from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
 
 from .engine import WEEKDAY_NAMES, DeadlineInputError, compute_deadline
@@ -51,7 +52,7 @@ ENGINE_FIELD_TO_FORM = {"start": "start_date", "amount": "amount", "unit": "unit
 
 @require_GET
 @capability_required("calendar.compute")
-def calculator(request: HttpRequest) -> HttpResponse:
+def calculator(request: HtmxRequest) -> HttpResponse:
     """Works with and without htmx: htmx swaps in the result partial, a plain GET gets the page."""
     form = DeadlineCalculatorForm(request.GET or None)
     calendar = calendar_load()
@@ -67,7 +68,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
             )
         except DeadlineInputError as error:
             form.add_error(ENGINE_FIELD_TO_FORM.get(error.field, "extension_days"), error.message)
-    context = {"form": form, "result": result}
+    context: dict[str, Any] = {"form": form, "result": result}
     if request.htmx:
         return render(request, "deadlines/partials/_result.html", context)
     covered = sorted(calendar.covered_years)

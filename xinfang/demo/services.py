@@ -54,7 +54,7 @@ TOWNSHIP = "341122101"
 COUNTY = "341122"
 
 # (username, full name, unit code, role)
-DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, Role], ...] = (
     ("clerk", "王接访", TOWNSHIP, Role.CLERK),
     ("handler", "李承办", TOWNSHIP, Role.HANDLER),
     ("leader", "张分管", TOWNSHIP, Role.LEADER),

@@ -212,7 +212,9 @@ def _build(layout: NoticeLayout) -> bytes:
         section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
         section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
 
-    def line(text: str, *, align: int | None = None, indent: bool = False, font: str = BODY_FONT) -> None:
+    def line(
+        text: str, *, align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = False, font: str = BODY_FONT
+    ) -> None:
         paragraph = document.add_paragraph()
         if align is not None:
             paragraph.alignment = align

@@ -15,7 +15,7 @@ from xinfang.petitions.selectors import petitions_visible_to
 from .models import Document, DocumentKind, DocumentTemplate
 from .services import PLACEHOLDERS
 
-DOCUMENT_SCOPE = {"unit_field": "unit", "path_field": "unit_path"}
+DOCUMENT_SCOPE: dict[str, Any] = {"unit_field": "unit", "path_field": "unit_path"}
 
 
 def documents_visible_to(actor: Any) -> QuerySet[Document]:

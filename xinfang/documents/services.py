@@ -340,8 +340,8 @@ def template_replace(
         raise TemplateProblem(problem, {"file": problem})
     upload.seek(0)
     content = upload.read()
-    if problem := template_problem(kind=kind, name=name, content=content):
-        raise TemplateProblem(problem, {"file": problem})
+    if found := template_problem(kind=kind, name=name, content=content):
+        raise TemplateProblem(found, {"file": found})
     row = DocumentTemplate.objects.select_for_update().filter(kind=kind).first()
     if row is None:
         old_sha256, old_file = hashlib.sha256(default_template_bytes(kind)).hexdigest(), ""
@@ -512,7 +512,7 @@ def document_downloaded(
         mode=mode,
         kind=document.kind,
         number=document.number,
-        petition=document.petition.number if document.petition_id else "",
+        petition=document.petition.number if document.petition else "",
     )
 
 

@@ -101,7 +101,8 @@ def template_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
     _kind_or_404(kind)
     form = TemplateUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _templates_page(request, kind=kind, error="；".join(form.errors.get("file", ["请选择文件。"])))
+        problems = [str(problem) for problem in form.errors.get("file") or ["请选择文件。"]]
+        return _templates_page(request, kind=kind, error="；".join(problems))
     try:
         services.template_replace(
             kind=kind,

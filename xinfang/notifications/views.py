@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from xinfang.core.http import HtmxRequest
+
 from . import selectors, services
 
 PAGE_SIZE = 25
@@ -31,7 +33,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def notification_read_view(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_read_view(request: HtmxRequest, notification_id: int) -> HttpResponse:
     """Marks read. From htmx: the item again (and the badge, out of band); from a plain form
     (a click on the title): on to the page the notification is about."""
     notification = services.notification_mark_read(actor=request.user, notification_id=notification_id)

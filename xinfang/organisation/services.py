@@ -21,7 +21,7 @@ def _validate(*, name: str, code: str, unit_type: str, instance: Unit | None = N
         errors["name"] = "请填写单位名称。"
     if not CODE_PATTERN.match(code or ""):
         errors["code"] = "单位代码须为 2 到 30 位字母或数字。"
-    elif Unit.objects.filter(code=code).exclude(pk=instance.pk if instance else None).exists():
+    elif Unit.objects.filter(code=code).exclude(pk__in=[instance.pk] if instance else []).exists():
         errors["code"] = f"单位代码 {code} 已被使用。"
     if unit_type not in UnitType.values:
         errors["unit_type"] = "请选择单位类型。"

@@ -103,17 +103,17 @@ class RegisterFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, actor: Any, categories: list[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [("", "全部渠道"), *Channel.choices]
-        self.fields["status"].choices = [
+        self.fields["channel"].choices = [("", "全部渠道"), *Channel.choices]  # type: ignore[attr-defined]
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
             ("", "全部状态"),
             ("open", "未办结"),
             ("closed", "已办结（含不予受理、转送）"),
             *PetitionStatus.choices,
         ]
-        self.fields["category"].choices = category_choices(
+        self.fields["category"].choices = category_choices(  # type: ignore[attr-defined]
             categories, whole_groups=True, empty_label="全部类别"
         )
-        self.fields["unit"].choices = unit_choices(actor, empty_label="全部属地")
+        self.fields["unit"].choices = unit_choices(actor, empty_label="全部属地")  # type: ignore[attr-defined]
         self.fields["q"].widget.attrs.update(
             {"placeholder": "标题、内容、信访人姓名或编号", "type": "search"}
         )
@@ -254,12 +254,12 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
             for name in REPRESENTATIVE_FIELDS:
                 widget = self.fields[f"rep{i}_{name}"].widget
                 widget.attrs["class"] = "form-select" if name == "gender" else "form-control"
-        self.fields["category"].choices = category_choices(
+        self.fields["category"].choices = category_choices(  # type: ignore[attr-defined]
             categories, whole_groups=False, empty_label="请选择问题类别"
         )
         units = unit_choices(actor, empty_label="请选择问题属地")
-        self.fields["problem_unit"].choices = units
-        self.fields["complained_unit"].choices = [("", "（无）"), *units[1:]]
+        self.fields["problem_unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["complained_unit"].choices = [("", "（无）"), *units[1:]]  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
             if getattr(actor, "unit_id", None):
@@ -319,7 +319,9 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
         return bool(data.get("anonymous")) and data.get("channel") in ANONYMOUS_CHANNELS
 
     def _person(self, prefix: str, fields: tuple[str, ...]) -> PetitionerInput | None:
-        values = {name: (self.cleaned_data.get(f"{prefix}{name}") or "").strip() for name in fields}
+        values: dict[str, Any] = {
+            name: (self.cleaned_data.get(f"{prefix}{name}") or "").strip() for name in fields
+        }
         values["gender"] = values.get("gender") or Gender.UNKNOWN
         if not any(value for name, value in values.items() if name != "gender"):
             return None

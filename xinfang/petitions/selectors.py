@@ -19,7 +19,7 @@ from .choices import CLOSED_STATUSES, OPEN_STATUSES
 from .models import Category, Petition, Petitioner, PetitionPetitioner
 from .search import search_count, search_filter
 
-PETITION_SCOPE = {"unit_field": "unit", "path_field": "unit_path"}
+PETITION_SCOPE: dict[str, Any] = {"unit_field": "unit", "path_field": "unit_path"}
 HANDLING_SCOPE = {"unit_field": "handling_unit", "path_field": "handling_path"}
 
 

@@ -243,6 +243,7 @@ def petition_register(
     else:
         number = _next_number(unit, timezone.localtime(now).year)
     status = data.original_status or PetitionStatus.REGISTERED
+    assert data.received_at is not None  # _validate refused a petition without it
     petition = Petition.objects.create(
         number=number,
         unit=unit,

@@ -3,10 +3,10 @@
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from xinfang.accounts.http import AuthenticatedRequest
 from xinfang.accounts.permissions import ensure_capability
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.organisation.selectors import access_unit_by_id
@@ -142,7 +142,7 @@ def _out(overview: Overview) -> dict[str, Any]:
 
 
 @router.get("/overview", response={200: OverviewOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def get_stats_overview(request: HttpRequest, query: Query[OverviewQuery]) -> dict[str, Any]:
+def get_stats_overview(request: AuthenticatedRequest, query: Query[OverviewQuery]) -> dict[str, Any]:
     """领导驾驶舱数据：调用者权限范围内（按登记单位，含下级）某单位的在办、逾期、临期件数，
     期间内收件、渠道对比、近 12 个月趋势、主要问题类别、逾期单位排名和主要指标。
     `unit` 不在调用者范围内回答 404；月份格式有误或起止颠倒回答 422。"""
@@ -159,8 +159,12 @@ def get_stats_overview(request: HttpRequest, query: Query[OverviewQuery]) -> dic
         raise ValidationFailed(
             f"请求参数有误：统计期间最长 {MAX_MONTHS} 个月。", {"to": f"统计期间最长 {MAX_MONTHS} 个月。"}
         )
-    if query.unit is None and request.user.unit is None:
+    if query.unit is not None:
+        unit_id = query.unit
+    elif request.user.unit is not None:
+        unit_id = request.user.unit.pk
+    else:
         raise ValidationFailed("请求参数有误：请指定统计单位。", {"unit": "您未分配单位，请指定统计单位。"})
-    unit = access_unit_by_id(request.user, query.unit if query.unit is not None else request.user.unit.pk)
+    unit = access_unit_by_id(request.user, unit_id)
     overview = stats_overview(actor=request.user, unit=unit, month_from=first, month_to=last, today=today)
     return _out(overview)

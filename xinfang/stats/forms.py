@@ -78,10 +78,10 @@ class StatsFilterForm(UnitScopedForm):
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, actor=actor, **kwargs)
         self.categories = {c.code: c for c in Category.objects.filter(parent__isnull=True)}
-        self.fields["category"].choices = [("", "全部类别")] + [
+        self.fields["category"].choices = [("", "全部类别")] + [  # type: ignore[attr-defined]
             (c.code, c.name) for c in self.categories.values()
         ]
-        self.fields["channel"].choices = [("", "全部渠道"), *Channel.choices]
+        self.fields["channel"].choices = [("", "全部渠道"), *Channel.choices]  # type: ignore[attr-defined]
         this_month = month_key(timezone.localdate())
         self.fields["month_from"].initial = month_text(this_month // 100 * 100 + 1)
         self.fields["month_to"].initial = month_text(this_month)
@@ -93,7 +93,8 @@ class StatsFilterForm(UnitScopedForm):
         return self._month("month_to", month_key(timezone.localdate()))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("month_from"), data.get("month_to")
         if first and last:
             if first > last:

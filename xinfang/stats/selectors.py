@@ -207,7 +207,7 @@ def _measures(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
 def rates_of(totals: dict[str, int], *, unit: Unit, first: int, last: int) -> list[Rate]:
     """The five key rates of `totals` (sums of MEASURES), with their definitions and links."""
     period = _period_params(unit, first, last)
-    parts = {
+    parts: dict[str, tuple[int, int, dict[str, Any], bool]] = {
         "timely_acceptance": (totals["accept_timely"], totals["accept_decided"], {}, True),
         "on_time_completion": (totals["answer_timely"], totals["answered"], {}, True),
         "first_once": (totals["first_once"], totals["first_closed"], {"status": PetitionStatus.CLOSED}, True),

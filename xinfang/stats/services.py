@@ -132,13 +132,13 @@ def _add(
     if not deltas:
         return
     increments = {name: F(name) + delta for name, delta in deltas.items()}
-    if model.objects.filter(**key).update(**increments):
+    if model._default_manager.filter(**key).update(**increments):
         return
     try:
         with transaction.atomic():
-            model.objects.create(**key, **extra, **deltas)
+            model._default_manager.create(**key, **extra, **deltas)
     except IntegrityError:  # created meanwhile by a concurrent transaction
-        model.objects.filter(**key).update(**increments)
+        model._default_manager.filter(**key).update(**increments)
 
 
 # The monthly tables and the facts that key their rows (besides unit and month).
@@ -188,7 +188,7 @@ def _open_remove(facts: PetitionFacts) -> None:
     """Takes one away from the petition's row; a due date before today may have been folded into
     PAST by `stats_compact` since it was added (the counts are interchangeable there)."""
     for model, key in _open_keys(facts):
-        rows = model.objects.filter(**key, count__gte=1)
+        rows = model._default_manager.filter(**key, count__gte=1)
         if rows.filter(due_date=facts.due_date).update(count=F("count") - 1):
             continue
         if facts.due_date < timezone.localdate():
@@ -293,11 +293,11 @@ def _bulk_insert(model: type[models.Model], rows: Any) -> int:
     for row in rows:
         batch.append(model(**row))
         if len(batch) >= REBUILD_BATCH:
-            model.objects.bulk_create(batch)
+            model._default_manager.bulk_create(batch)
             written += len(batch)
             batch = []
     if batch:
-        model.objects.bulk_create(batch)
+        model._default_manager.bulk_create(batch)
         written += len(batch)
     return written
 
@@ -305,7 +305,7 @@ def _bulk_insert(model: type[models.Model], rows: Any) -> int:
 def _monthly_rows() -> Any:
     rows = (
         _annotated_petitions()
-        .values("unit_id", "unit_path", "month_key", "channel", "top_category")
+        .values("unit_id", "unit_path", "month_key", "channel", "top_category")  # type: ignore[misc]
         .annotate(**_petition_aggregates())
         .order_by()
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from xinfang.accounts.permissions import capability_required
+from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
 
 from . import files, reports, services
@@ -36,7 +37,7 @@ def _invalid(request: HttpRequest, form: Any) -> HttpResponse:
 
 @require_GET
 @capability_required("stats.view")
-def index_view(request: HttpRequest) -> HttpResponse:
+def index_view(request: HtmxRequest) -> HttpResponse:
     today = timezone.localdate()
     form = StatsFilterForm(request.GET, actor=request.user)
     table = (

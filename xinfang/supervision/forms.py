@@ -27,7 +27,7 @@ class SupervisionFilterForm(forms.Form):
             for u in units_visible_to(actor).filter(is_active=True).only("pk", "name", "depth", "path")
         }
         base = actor.unit.depth if getattr(actor, "unit", None) else 0
-        self.fields["unit"].choices = [
+        self.fields["unit"].choices = [  # type: ignore[attr-defined]
             ("", "全部单位"),
             *((u.pk, f"{'　' * max(u.depth - base, 0)}{u.name}") for u in self.units.values()),
         ]
@@ -37,5 +37,5 @@ class SupervisionFilterForm(forms.Form):
         return SupervisionFilter(
             tab=data.get("tab") or "",
             status=data.get("status") or "",
-            unit=self.units.get(data.get("unit")) if data.get("unit") else None,
+            unit=self.units.get(data["unit"]) if data.get("unit") else None,
         )

@@ -2,11 +2,12 @@
 the petition page and go through the petition's transition function (petitions:action)."""
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from xinfang.accounts.permissions import capability_required
+from xinfang.core.http import HtmxRequest
 
 from .forms import SupervisionFilterForm
 from .selectors import TABS, supervision_list
@@ -17,7 +18,7 @@ PAGE_SIZE = 25
 
 @require_GET
 @capability_required("petitions.view")
-def supervision_list_view(request: HttpRequest) -> HttpResponse:
+def supervision_list_view(request: HtmxRequest) -> HttpResponse:
     form = SupervisionFilterForm(request.GET, actor=request.user)
     filters = form.to_filter()
     page = Paginator(supervision_list(actor=request.user, filters=filters), PAGE_SIZE).get_page(

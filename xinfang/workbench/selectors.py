@@ -1,10 +1,10 @@
 """Reads for the home page (工作台) that gather several apps: a user's own work queue."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from xinfang.accounts.models import User
 from xinfang.accounts.permissions import capabilities_of
 from xinfang.petitions.choices import OPEN_STATUSES, PetitionStatus
 from xinfang.petitions.models import OFFICE_UNIT, Petition
@@ -15,13 +15,13 @@ from xinfang.petitions.selectors import petitions_visible_to
 OFFICE_STEPS = (PetitionStatus.REGISTERED, PetitionStatus.TRANSFERRED, PetitionStatus.ANSWERED)
 
 
-def work_queue_q(actor: Any) -> Q | None:
+def work_queue_q(actor: User) -> Q | None:
     """What waits for `actor`: a handler's own open matters (承办人 = them); for the front desk
     (接访员、值班员) the matters of their unit at one of the office's steps, "their unit" being
     the unit handling it or, before it is routed, the unit that registered it. None when the
     actor has no queue (leaders get the dashboard). Filters a queryset aliased by `work_queue_petitions`."""
     caps = capabilities_of(actor)
-    unit = getattr(actor, "unit", None)
+    unit = actor.unit
     queue = Q()
     if "petitions.handle" in caps:
         queue |= Q(handler=actor, status__in=OPEN_STATUSES)
@@ -55,10 +55,10 @@ class QueuePage:
         return self.number > 1
 
 
-def work_queue_page(*, actor: Any, page: Any, per_page: int) -> QueuePage:
+def work_queue_page(*, actor: User, page: str | int | None, per_page: int) -> QueuePage:
     try:
-        number = max(int(page), 1)
-    except (TypeError, ValueError):
+        number = max(int(page), 1) if page is not None else 1
+    except ValueError:
         number = 1
     start = (number - 1) * per_page
     queue = work_queue_q(actor)

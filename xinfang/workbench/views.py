@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from xinfang.accounts.http import AuthenticatedRequest
 from xinfang.accounts.permissions import capabilities_of
 from xinfang.deadlines.selectors import calendar_year_status
 from xinfang.petitions.selectors import warning_boundary
@@ -15,12 +16,12 @@ QUEUE_PAGE_SIZE = 15
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """工作台: the leaders' dashboard (stats.view), or the user's own work queue."""
     user = request.user
     today = timezone.localdate()
     capabilities = capabilities_of(user)
-    context = {
+    context: dict[str, object] = {
         "today": today,
         "roles": user.role_labels(),
         "capabilities": capabilities,
@@ -41,7 +42,8 @@ def home(request: HttpRequest) -> HttpResponse:
         page = work_queue_page(actor=user, page=request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
         boundary = warning_boundary(today)
         for petition in page.items:
-            petition.light = deadline_light(petition, boundary)
-            petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")
+            # read by the queue's rows (petitions/partials/_light.html), as on the register
+            petition.light = deadline_light(petition, boundary)  # type: ignore[attr-defined]
+            petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")  # type: ignore[attr-defined, call-overload]
         context.update(queue=page, show_queue=True)
     return render(request, "workbench/home.html", context)

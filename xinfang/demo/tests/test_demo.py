@@ -27,11 +27,3 @@ def test_demo_refused_outside_demo_mode(db, settings):
     with pytest.raises(ApplicationError, match="不允许加载演示数据"):
         demo_load()
     assert Unit.objects.count() == 0
-
-
-def test_home_page_shows_user_unit_and_roles(client, leader):
-    client.force_login(leader)
-    body = client.get("/").content.decode()
-    assert "张分管" in body
-    assert "城关镇" in body
-    assert "分管领导" in body

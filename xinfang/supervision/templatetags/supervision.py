@@ -13,7 +13,7 @@ from ..selectors import five_package_progress, is_overdue, petition_supervisions
 
 register = template.Library()
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     SupervisionStatus.PROPOSED: "text-bg-secondary",
     SupervisionStatus.OPEN: "text-bg-warning",
     SupervisionStatus.ANSWERED: "text-bg-info",

@@ -175,3 +175,11 @@ def test_dashboard_links_open_the_register_on_the_same_petitions(
     assert overview.overdue.count == 2
     assert body.count('data-testid="register-row"') == 2
     assert 'data-testid="registered-unit-filter"' in body
+
+
+def test_home_page_shows_user_unit_and_roles(client, leader):
+    client.force_login(leader)
+    body = client.get("/").content.decode()
+    assert "张分管" in body
+    assert "城关镇" in body
+    assert "分管领导" in body

@@ -23,13 +23,13 @@ import traceback
 from collections.abc import Iterator
 from datetime import date, datetime
 from queue import Empty
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db.models import Field, Max, Model
 from django.utils import timezone
 
 from xinfang.accounts.models import User
@@ -106,7 +106,7 @@ class TableWriter:
 
     def __init__(self, model: type[Model], fields: tuple[str, ...]) -> None:
         opts = model._meta
-        given = [opts.get_field(name) for name in fields]
+        given = [cast("Field[Any, Any]", opts.get_field(name)) for name in fields]  # concrete columns
         given_names = {f.attname for f in given}
         rest = [
             f
@@ -116,7 +116,7 @@ class TableWriter:
         ]
         self.tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in [*given, *rest])
+        columns = ", ".join(quote(f.column) for f in [*given, *rest])  # type: ignore[arg-type]
         placeholders = ", ".join(["%s"] * (len(given) + len(rest)))
         self.sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders})"
         self.table = opts.db_table
@@ -284,7 +284,7 @@ class Loader:
                 start=day, amount=15, unit="calendar_days", calendar=calendar, rule="acceptance"
             )
             return DayDeadline(
-                due_date=self.adapters.date(result.due_date),
+                due_date=self.adapters.date(result.due_date),  # type: ignore[arg-type]  # a day rule has one
                 missing_years=self.adapters.json(list(result.missing_years)),
                 calendar_version=result.calendar_version,
                 explanation=self.adapters.json(list(result.explanation)),
@@ -440,7 +440,7 @@ class Generated:
 
 def _next_id(model: type[Model]) -> int:
     """The first free id; on SQLite also past ids handed out before and deleted (AUTOINCREMENT)."""
-    last = model.objects.aggregate(last=Max("pk"))["last"] or 0
+    last = model._default_manager.aggregate(last=Max("pk"))["last"] or 0
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [model._meta.db_table])
