@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "xinfang.audit",
     "xinfang.organisation",
     "xinfang.accounts",
+    "xinfang.procedure",
     "xinfang.deadlines",
     "xinfang.petitions",
     "xinfang.documents",

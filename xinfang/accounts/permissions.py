@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 
 from xinfang.core.exceptions import PermissionDenied
 
+from .models import User
 from .roles import Role
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -104,6 +105,15 @@ def capability_required(capability: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user behind a page or API call (the decorators and the API's auth have let
+    only signed-in users through); a job passes None to the services instead."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("请先登录。")
+    return user
 
 
 def not_found() -> Http404:

@@ -17,7 +17,7 @@ from xinfang.core.requests import RequestMeta
 from .models import ArchiveWindow, AuditArchive, AuditEntry, AuditEvent
 
 
-def audit_record(
+def audit_entry(
     *,
     actor: Any,
     event: AuditEvent,
@@ -30,13 +30,14 @@ def audit_record(
     username: str = "",
     **extra_data: Any,
 ) -> AuditEntry:
-    """Append one entry. `actor` may be None for jobs and anonymous attempts (then `username`)."""
+    """One entry, not saved yet: `audit_record` saves one, `audit_record_many` a job's batch.
+    `actor` may be None for jobs and anonymous attempts (then `username`)."""
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
         target_label = target_label or str(target)[:200]
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         created_at=timezone.now(),
         actor=actor if is_user else None,
         actor_username=(actor.username if is_user else username)[:150],
@@ -49,6 +50,18 @@ def audit_record(
         user_agent=request_meta.user_agent if request_meta else "",
         extra_data=json.loads(json.dumps(extra_data, cls=DjangoJSONEncoder)),
     )
+
+
+def audit_record(**fields: Any) -> AuditEntry:
+    """Append one entry (the fields of `audit_entry`)."""
+    entry = audit_entry(**fields)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Append a job's entries (built with `audit_entry`) in one statement."""
+    return AuditEntry.objects.bulk_create(entries)
 
 
 def audit_archive(*, actor: Any, before: datetime, request_meta: RequestMeta | None = None) -> AuditArchive:

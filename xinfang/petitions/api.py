@@ -7,13 +7,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from xinfang.accounts.permissions import ensure_capability
+from xinfang.accounts.permissions import acting_user, ensure_capability
 from xinfang.core.exceptions import ValidationFailed
-from xinfang.core.requests import RequestMeta
+from xinfang.core.requests import RequestMeta, json_body
+from xinfang.procedure import engine
+from xinfang.procedure.openapi import request_body
 
 from . import selectors, services, workflow
 from .choices import Channel, PetitionStatus
-from .models import Petition, Petitioner
+from .models import OWNER_TYPE, Petition, Petitioner
 from .validators import mask_address, mask_id_number, mask_name, mask_phone
 
 router = Router(tags=["信访登记"])
@@ -297,37 +299,7 @@ def get_petition(request: HttpRequest, petition_id: int) -> dict[str, Any]:
     services.petition_personal_data_viewed(
         actor=request.user, petition=petition, request_meta=RequestMeta.from_request(request)
     )
-    return {**_detail(petition), "allowed_actions": workflow.allowed_actions(petition, request.user)}
-
-
-class ActionIn(Schema):
-    """The fields of every action; each action reads the ones it needs (see the action list)."""
-
-    note: str = ""
-    ground: str = Field("", description="reject / decline_again：法定理由代码")
-    original: int | None = Field(None, description="decline_again：原信访事项编号（id）")
-    unit: int | None = Field(None, description="transfer / assign：接收单位或承办单位 id")
-    handler: int | None = Field(None, description="assign：承办人（用户 id）")
-    co_units: list[int] = Field(default_factory=list, description="assign：协办单位 id（联合办案）")
-    deadline: date | None = Field(None, description="assign：交办期限")
-    reason: str = Field("", description="object / return_report / request_extension / request_review 的理由")
-    report: str = Field("", description="submit_report：办结报告")
-    checks: list[str] | None = Field(
-        None, description="approve_report：facts, characterisation, disposal, procedure（省略视为全部确认）"
-    )
-    outcome: str = Field(
-        "", description="answer / decide_review / decide_rereview：support, explain, not_support"
-    )
-    text: str = Field("", description="答复意见 / 领导批示内容")
-    delivered_on: date | None = Field(None, description="送达日期")
-    requested_on: date | None = Field(None, description="request_review / request_rereview：申请日期")
-    days: int | None = Field(None, description="request_extension：延期天数（累计不超过 30 日）")
-    held_at: datetime | None = Field(None, description="schedule_hearing：听证时间")
-    place: str = Field("", description="schedule_hearing：听证地点")
-    participants: str = Field("", description="schedule_hearing：参加人员")
-    record: str = Field("", description="finish_hearing：听证记录")
-    satisfaction: str = Field("", description="record_visit：satisfied, basically_satisfied, dissatisfied")
-    leader: int | None = Field(None, description="take_ownership：包案领导（用户 id，省略为本人）")
+    return {**_detail(petition), "allowed_actions": workflow.allowed_actions(petition, acting_user(request))}
 
 
 class StatusOut(Schema):
@@ -350,26 +322,17 @@ class EventOut(Schema):
     created_at: datetime
 
 
-@router.post(
-    "/petitions/{petition_id}/actions/{action}",
-    response={200: StatusOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
-def act_on_petition(request: HttpRequest, petition_id: int, action: str, payload: ActionIn) -> dict[str, Any]:
-    """办理操作：accept 受理、reject 不予受理、decline_again 不再受理、transfer 转送、assign 交办、
-    object 异议、submit_report 提交办结报告、approve_report 审核通过、return_report 退回重办、answer 答复、
-    request_extension 申请延期、approve_extension 批准延期、schedule_hearing 安排听证、finish_hearing 听证结束、
-    request_review 申请复查、decide_review 复查答复、request_rereview 申请复核、decide_rereview 复核答复、
-    record_visit 回访评价、close 办结、take_ownership 领导包案、instruct 领导批示。
-    非法顺序或超过期限 409，角色或单位不符 403，范围外 404，字段有误 422。"""
+def _act(request: HttpRequest, petition_id: int, action: str) -> dict[str, Any]:
     ensure_capability(request.user, "petitions.view")
-    fields = payload.dict(exclude={"note"}, exclude_none=True)
+    fields = {k: v for k, v in json_body(request).items() if v is not None}
+    note = fields.pop("note", "")
     # The transition locks the row through the caller's scope itself (404 outside it), and the
     # petition it returns carries what `allowed_actions` reads.
     petition = workflow.petition_transition(
         petition=Petition(pk=petition_id),
         action=action,
-        actor=request.user,
-        note=payload.note,
+        actor=acting_user(request),
+        note=note if isinstance(note, str) else "",
         request_meta=RequestMeta.from_request(request),
         **fields,
     )
@@ -379,28 +342,72 @@ def act_on_petition(request: HttpRequest, petition_id: int, action: str, payload
         "status": petition.status,
         "status_label": petition.get_status_display(),
         "current_deadline": petition.current_deadline,
-        "allowed_actions": workflow.allowed_actions(petition, request.user),
+        "allowed_actions": workflow.allowed_actions(petition, acting_user(request)),
     }
+
+
+ACTION_RESPONSES = {200: StatusOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def action_endpoint(action: str, step: Any) -> None:
+    """One documented operation per step: its own body schema, the same transition function."""
+
+    def act(request: HttpRequest, petition_id: int) -> dict[str, Any]:
+        return _act(request, petition_id, action)
+
+    act.__name__ = f"petition_{action}"
+    router.post(
+        f"/petitions/{{petition_id}}/actions/{action}",
+        response=ACTION_RESPONSES,
+        summary=f"{step.label}（{action}）",
+        description=(f"{step.label}。非法顺序或超过期限 409，角色或单位不符 403，范围外 404，字段有误 422。"),
+        operation_id=f"petition_action_{action}",
+        openapi_extra=request_body(step.schema),
+    )(act)
+
+
+def _register_action_endpoints() -> None:
+    """The petition's steps, then those of machines attached to petitions (registered in their
+    apps' `ready`, before the URLs load), then the fallback that answers 422 for an unknown one."""
+    for action, step in workflow.TRANSITIONS.items():
+        action_endpoint(action, step)
+    for attachment in engine.attachments_of(OWNER_TYPE):
+        for action, step in attachment.machine.steps.items():
+            if not step.by_system:
+                action_endpoint(action, step)
+
+    @router.post(
+        "/petitions/{petition_id}/actions/{action}",
+        response=ACTION_RESPONSES,
+        summary="未知的办理操作",
+        description="不在上列操作中的 action 一律答复 422。",
+        include_in_schema=False,
+    )
+    def act_on_petition(request: HttpRequest, petition_id: int, action: str) -> dict[str, Any]:
+        return _act(request, petition_id, action)
+
+
+_register_action_endpoints()
 
 
 @router.get("/petitions/{petition_id}/timeline", response={200: list[EventOut], 404: ErrorOut})
 def get_petition_timeline(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
-    """信访件的办理过程（时间线）。"""
+    """信访件的办理过程（时间线），含督办等附属事项的步骤；系统作业的步骤显示为“系统”。"""
     ensure_capability(request.user, "petitions.view")
     petition = selectors.access_petition_by_id(request.user, petition_id)
-    labels = workflow.ACTION_LABELS
+    entries = workflow.petition_timeline(petition, list(petition.events.select_related("actor")))
     return [
         {
             "action": e.action,
-            "action_label": labels.get(e.action, e.action),
+            "action_label": e.action_label,
             "from_status": e.from_status,
             "to_status": e.to_status,
-            "actor": _name(e.actor),
+            "actor": e.actor_name,
             "note": e.note,
-            "data": e.data,
+            "data": dict(e.data),
             "created_at": e.created_at,
         }
-        for e in petition.events.select_related("actor")
+        for e in entries
     ]
 
 

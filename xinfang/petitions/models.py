@@ -11,6 +11,8 @@ from .choices import Channel, Gender, Outcome, PetitionStatus, ReferralKind, Sat
 # or before it is routed the unit that registered it. It heads the index `petition_office_queue`;
 # a query must use this very expression for SQLite and PostgreSQL to use that index.
 OFFICE_UNIT = Coalesce("handling_unit", "unit")
+# How documents, notifications and clocks name a petition as their owner (owner_type).
+OWNER_TYPE = "petitions.petition"
 
 
 class Category(models.Model):
@@ -305,7 +307,10 @@ class PetitionEvent(models.Model):
     action = models.CharField("操作", max_length=30)
     from_status = models.CharField(max_length=20, choices=PetitionStatus.choices)
     to_status = models.CharField(max_length=20, choices=PetitionStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: a job (escalation, proposal …), shown as 系统
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField("说明", blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from xinfang.accounts.permissions import capability_required, has_capability
+from xinfang.accounts.permissions import acting_user, capability_required, has_capability
 from xinfang.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
+from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
 from xinfang.documents.selectors import documents_of
 
@@ -43,7 +44,7 @@ from .validators import mask_id_number, mask_name, mask_phone
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     PetitionStatus.REGISTERED: "text-bg-secondary",
     PetitionStatus.ACCEPTED: "text-bg-primary",
     PetitionStatus.HANDLING: "text-bg-primary",
@@ -95,7 +96,7 @@ def deadline_light(petition: Petition, boundary: Any = None) -> DeadlineLight | 
 def _decorate(petition: Petition, boundary: Any = None) -> Petition:
     """Row extras computed from the row itself: masked names, status badge and deadline light."""
     petition.masked_names = "、".join(mask_name(n) for n in petition.petitioner_names.split("、") if n)  # type: ignore[attr-defined]
-    petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")  # type: ignore[attr-defined]
+    petition.status_badge = STATUS_BADGES.get(str(petition.status), "text-bg-secondary")  # type: ignore[attr-defined]
     petition.light = deadline_light(petition, boundary)  # type: ignore[attr-defined]
     petition.flag_labels = [label for attr, label in FLAG_LABELS if getattr(petition, attr)]  # type: ignore[attr-defined]
     if petition.repeat_of_id:
@@ -122,7 +123,7 @@ def _filter_form(request: HttpRequest) -> RegisterFilterForm:
 
 @require_GET
 @capability_required("petitions.view")
-def register_view(request: HttpRequest) -> HttpResponse:
+def register_view(request: HtmxRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.to_filter()
     petitions = selectors.petition_list(actor=request.user, filters=filters)
@@ -307,16 +308,12 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
         .only("pk", "number", "received_at", "subject")
         .order_by("received_at")[:20]
     )
-    actions = workflow.allowed_actions(petition, request.user)
+    actor = acting_user(request)
+    actions = workflow.allowed_actions(petition, actor)
     documents = list(documents_of(petition_id=petition.pk))
-    by_event: dict[int, list[Any]] = {}
-    for document in documents:
-        by_event.setdefault(document.event_id, []).append(document)
-    events = list(petition.events.select_related("actor"))
-    labels = workflow.ACTION_LABELS
-    for event in events:
-        event.label = labels.get(event.action, event.action)  # type: ignore[attr-defined]
-        event.documents = by_event.get(event.pk, [])  # type: ignore[attr-defined]
+    events = workflow.petition_timeline(petition, list(petition.events.select_related("actor")))
+    for entry, issued in workflow.timeline_documents(events, documents):
+        entry.documents = issued
     return render(
         request,
         "petitions/petition_detail.html",
@@ -325,7 +322,7 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
             "links": list(petition.petitioner_links.all()),
             "attachments": list(petition.attachments.all()),
             "repeats": repeats,
-            "action_forms": action_forms(actions, petition, request.user),
+            "action_forms": action_forms(actions, petition, actor),
             "events": events,
             "instructions": [e for e in events if e.action == workflow.Action.INSTRUCT],
             "documents": documents,
@@ -339,16 +336,18 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
 def petition_action_view(request: HttpRequest, petition_id: int, action: str) -> HttpResponse:
     """A button of the detail page: the same transition function as the API."""
     petition = selectors.access_petition_by_id(request.user, petition_id)
-    if action not in action_forms_module.FORMS:
+    if not action_forms_module.has_form(action):
         raise NotFound()
+    fields = action_forms_module.fields_from_post(action, request.POST)
+    note = fields.pop("note", "")
     try:
         workflow.petition_transition(
             petition=petition,
             action=action,
-            actor=request.user,
-            note=request.POST.get("note", ""),
+            actor=acting_user(request),
+            note=note,
             request_meta=RequestMeta.from_request(request),
-            **action_forms_module.fields_from_post(action, request.POST),
+            **fields,
         )
     except (ValidationFailed, Conflict) as exc:
         details = (
@@ -358,7 +357,7 @@ def petition_action_view(request: HttpRequest, petition_id: int, action: str) ->
         )
         messages.error(request, "；".join([exc.message, *details]))
     else:
-        messages.success(request, f"已{workflow.ACTION_LABELS[action]}：{petition.number}。")
+        messages.success(request, f"已{workflow.action_label(action)}：{petition.number}。")
     return redirect("petitions:detail", petition_id=petition.pk)
 
 

@@ -12,14 +12,16 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from xinfang.accounts.permissions import ensure_capability
+from xinfang.accounts.permissions import acting_user, ensure_capability
 from xinfang.core.exceptions import NotFound, ValidationFailed
-from xinfang.core.requests import RequestMeta
+from xinfang.core.requests import RequestMeta, json_body
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
-from xinfang.petitions.workflow import petition_transition
+from xinfang.procedure.engine import transition
+from xinfang.procedure.openapi import request_body
 
 from .choices import SupervisionKind, SupervisionStatus
+from .machine import MACHINE
 from .models import Supervision
 from .selectors import (
     ROW_RELATED,
@@ -190,16 +192,17 @@ class SupervisionIn(Schema):
 def create_supervision(request: HttpRequest, petition_id: int, payload: SupervisionIn) -> Status:
     """对信访事项督办（生成督查督办通知单并通知责任单位）；kind=listed 为挂牌督办（仅领导）。"""
     ensure_capability(request.user, "petitions.view")
-    action = "list_supervision" if payload.kind == SupervisionKind.LISTED else "supervise"
-    petition = petition_transition(
-        petition=Petition(pk=petition_id),
+    action = "list_supervision" if payload.kind == "listed" else "supervise"
+    change = transition(
+        MACHINE,
+        case=Supervision(petition=Petition(pk=petition_id)),
         action=action,
-        actor=request.user,
+        actor=acting_user(request),
         note=payload.note,
+        fields=payload.dict(exclude={"kind", "note"}, exclude_none=True),
         request_meta=RequestMeta.from_request(request),
-        **payload.dict(exclude={"kind", "note"}, exclude_none=True),
     )
-    return Status(201, _out(petition._supervision_opened))  # type: ignore[attr-defined]
+    return Status(201, _out(change.case))
 
 
 @router.get("/petitions/{petition_id}/supervisions", response={200: list[SupervisionOut], 404: ErrorOut})
@@ -216,39 +219,55 @@ def list_petition_supervisions(request: HttpRequest, petition_id: int) -> list[d
     return [_out(s) for s in rows]
 
 
-class SupervisionActionIn(Schema):
-    note: str = ""
-    report: str = Field("", description="answer_supervision：办结报告")
-    text: str = Field("", description="log_supervision：进展情况")
-    reason: str = Field("", description="delist_supervision：摘牌理由；dismiss_supervision：不予督办理由")
-    method: str = Field("", description="confirm_supervision：督办方式")
-    deadline: date | None = Field(None, description="confirm_supervision：办理时限")
-    packages: list[str] = Field(default_factory=list, description="log_supervision：已落实的五包事项代码")
-
-
-@router.post(
-    "/supervisions/{supervision_id}/actions/{action}",
-    response={200: SupervisionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
-def act_on_supervision(
-    request: HttpRequest, supervision_id: int, action: str, payload: SupervisionActionIn
-) -> dict[str, Any]:
-    """督办事项的后续操作：confirm_supervision 确认督办、dismiss_supervision 不予督办、
-    answer_supervision 报告办理情况、
-    close_supervision 督办办结、delist_supervision 摘牌（领导）、log_supervision 记录进展。"""
+def _act(request: HttpRequest, supervision_id: int, action: str) -> dict[str, Any]:
     ensure_capability(request.user, "petitions.view")
     supervision = access_supervision_by_id(request.user, supervision_id)
     if action not in FOLLOW_UP_ACTIONS:
         raise ValidationFailed(
             f"未知的督办操作：{action}。", {"action": "须为 " + "、".join(FOLLOW_UP_ACTIONS)}
         )
-    petition_transition(
-        petition=supervision.petition,
+    fields = {k: v for k, v in json_body(request).items() if v is not None}
+    note = fields.pop("note", "")
+    transition(
+        MACHINE,
+        case=supervision,
         action=action,
-        actor=request.user,
-        note=payload.note,
+        actor=acting_user(request),
+        note=note if isinstance(note, str) else "",
+        fields=fields,
         request_meta=RequestMeta.from_request(request),
-        supervision=supervision.pk,
-        **payload.dict(exclude={"note"}, exclude_none=True),
     )
     return _out(access_supervision_by_id(request.user, supervision_id))
+
+
+ACTION_RESPONSES = {200: SupervisionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _action_endpoint(action: str) -> None:
+    """One documented operation per follow-up step, with the step's own body."""
+    step = MACHINE.steps[action]
+
+    def act(request: HttpRequest, supervision_id: int) -> dict[str, Any]:
+        return _act(request, supervision_id, action)
+
+    act.__name__ = f"supervision_{action}"
+    router.post(
+        f"/supervisions/{{supervision_id}}/actions/{action}",
+        response=ACTION_RESPONSES,
+        summary=f"{step.label}（{action}）",
+        description=f"{step.label}。非法顺序 409，角色或单位不符 403，范围外 404，字段有误 422。",
+        operation_id=f"supervision_action_{action}",
+        openapi_extra=request_body(step.schema),
+    )(act)
+
+
+for _action in FOLLOW_UP_ACTIONS:
+    _action_endpoint(_action)
+
+
+@router.post(
+    "/supervisions/{supervision_id}/actions/{action}", response=ACTION_RESPONSES, include_in_schema=False
+)
+def act_on_supervision(request: HttpRequest, supervision_id: int, action: str) -> dict[str, Any]:
+    """不在上列操作中的 action 一律答复 422。"""
+    return _act(request, supervision_id, action)

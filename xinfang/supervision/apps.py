@@ -9,8 +9,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = "督查督办"
 
     def ready(self) -> None:
-        # the supervision actions join the petition's procedure and its page's action forms
-        from .actions import register
+        # the supervision machine, attached to petitions: its steps on the petition's page and API
+        from .machine import register
 
         register()
         register_nav_entry(

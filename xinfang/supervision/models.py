@@ -146,3 +146,31 @@ class SupervisionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervision_id} {self.at:%Y-%m-%d}"
+
+
+class SupervisionEvent(models.Model):
+    """One step of a supervision's own history, written only by the procedure engine through
+    `machine.MACHINE` (the users' actions and the daily jobs alike)."""
+
+    supervision = models.ForeignKey(Supervision, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=40)
+    from_status = models.CharField("原状态", max_length=10, blank=True)
+    to_status = models.CharField("新状态", max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,  # None: a daily job (proposal, escalation), shown as 系统
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "督办记录"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["supervision", "created_at"], name="supervision_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.supervision_id} {self.action}"

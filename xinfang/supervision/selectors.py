@@ -33,7 +33,7 @@ def _through_petition(q: Q) -> Q:
     restated = Q()
     restated.connector, restated.negated = q.connector, q.negated
     restated.children = [
-        _through_petition(child) if isinstance(child, Q) else (f"petition__{child[0]}", child[1])
+        _through_petition(child) if isinstance(child, Q) else (f"petition__{child[0]}", child[1])  # type: ignore[index]
         for child in q.children
     ]
     return restated
@@ -98,6 +98,8 @@ def petition_supervision_rows(petition: Petition) -> list[Supervision]:
         rows = list(
             Supervision.objects.filter(petition_id=petition.pk).select_related(*ROW_RELATED).order_by("-id")
         )
+        for row in rows:
+            row.petition = petition  # the steps' parties and guards read it: no query per row
         setattr(petition, CACHE_ATTRIBUTE, rows)
     return rows
 
@@ -164,7 +166,8 @@ def staff_by_unit(unit_ids: Iterable[int], roles: tuple[str, ...]) -> dict[int, 
         if assignment.user_id in seen:
             continue
         seen.add(assignment.user_id)
-        staff.setdefault(assignment.user.unit_id, []).append(assignment.user)
+        if assignment.user.unit_id is not None:
+            staff.setdefault(assignment.user.unit_id, []).append(assignment.user)
     return staff
 
 

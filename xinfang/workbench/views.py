@@ -44,6 +44,6 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         for petition in page.items:
             # read by the queue's rows (petitions/partials/_light.html), as on the register
             petition.light = deadline_light(petition, boundary)  # type: ignore[attr-defined]
-            petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")  # type: ignore[attr-defined, call-overload]
+            petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")  # type: ignore[attr-defined]
         context.update(queue=page, show_queue=True)
     return render(request, "workbench/home.html", context)

@@ -126,7 +126,7 @@ def _target_of(action: str, from_status: str) -> str:
     """The state an action leads to from `from_status`, read from TRANSITIONS (the objection
     returns the matter: a transfer to the registering office, an assignment to acceptance)."""
     step = TRANSITIONS[action]
-    if step.target is not None:
+    if step.target is not None and not callable(step.target):
         return step.target
     if action == Action.OBJECT:
         return {S.TRANSFERRED: S.REGISTERED, S.ASSIGNED: S.ACCEPTED}[from_status]

@@ -1,16 +1,6 @@
-"""Writes of supervisions (督查督办): the users' actions (effects of the petition's transition
-function, registered in `..actions`) and the daily jobs."""
+"""Writes of supervisions (督查督办): the users' steps are the machine's (`..machine`); the
+daily jobs here take the machine's system steps through the same transition function."""
 
-from .actions import (
-    answer_supervision,
-    close_supervision,
-    confirm_supervision,
-    delist_supervision,
-    dismiss_supervision,
-    list_supervision,
-    log_supervision,
-    supervise,
-)
 from .common import PROPOSAL_BATCH, REPORT_WORKING_DAYS, report_deadline
 from .jobs import EscalationReport, supervision_escalate_overdue, supervision_propose_overdue
 
@@ -18,15 +8,7 @@ __all__ = [
     "PROPOSAL_BATCH",
     "REPORT_WORKING_DAYS",
     "EscalationReport",
-    "answer_supervision",
-    "close_supervision",
-    "confirm_supervision",
-    "delist_supervision",
-    "dismiss_supervision",
-    "list_supervision",
-    "log_supervision",
     "report_deadline",
-    "supervise",
     "supervision_escalate_overdue",
     "supervision_propose_overdue",
 ]

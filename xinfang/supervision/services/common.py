@@ -17,7 +17,6 @@ from xinfang.petitions.models import Petition
 from ..choices import SupervisionStatus
 
 ST = SupervisionStatus
-TEXT_MAX = 5000
 # The time the supervised unit gets to report when the supervisor sets none (by the calendar engine).
 REPORT_WORKING_DAYS = 5
 PROPOSAL_BATCH = 1000
@@ -55,7 +54,7 @@ def person_name(user: Any) -> str:
 
 def notify_users(
     *,
-    recipients: Iterable[User],
+    recipients: Iterable[User | None],
     kind: str,
     title: str,
     body: str,

@@ -1,33 +1,34 @@
 """The daily jobs of supervision: escalation of overdue supervisions and proposals for overdue
 petitions. They run without an actor, are idempotent, and write one audit entry per run."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
-from xinfang.documents.services import document_generate
 from xinfang.notifications.choices import NotificationKind
 from xinfang.notifications.services import notify
 from xinfang.organisation.models import Unit
 from xinfang.petitions.choices import CLOSED_STATUSES, OPEN_STATUSES
 from xinfang.petitions.models import Petition
+from xinfang.procedure.engine import transition, transition_batch
 
+from .. import machine as supervision_machine
 from ..choices import ACTIVE_STATUSES, RUNNING_STATUSES, Method, SupervisionKind, Trigger
-from ..models import Supervision, SupervisionLog
+from ..models import Supervision
 from ..selectors import staff_by_unit, unit_leaders
 from .common import (
     PROPOSAL_BATCH,
     PROPOSAL_ROLES,
     ST,
     TARGET_TYPE,
-    notice_context,
     notify_users,
     report_deadline,
 )
@@ -44,15 +45,14 @@ class EscalationReport:
 def supervision_escalate_overdue(*, actor: Any, today: date | None = None) -> EscalationReport:
     """逾期升级: an open supervision past its time limit becomes 已升级 and the unit above its
     supervising unit supervises anew (one level up). Idempotent: an escalated one is not open.
+    Both are steps of the supervision machine taken as 系统, each with its timeline event.
 
     Supervisions of petitions closed in the meantime (办结, 不予受理, 不再受理) end first: a
     closed matter takes no further step (the procedure's rule), so nothing could answer them."""
     today = today or timezone.localdate()
-    now = timezone.now()
-    closed = _close_with_petition(now)
+    closed = _close_with_petition()
     overdue = list(
-        Supervision.objects.select_for_update(of=("self",))
-        .select_related("supervising_unit__parent", "responsible_unit", "petition")
+        Supervision.objects.select_related("supervising_unit__parent", "responsible_unit", "petition")
         .filter(status=ST.OPEN, deadline__lt=today)
         .order_by("pk")
     )
@@ -64,7 +64,7 @@ def supervision_escalate_overdue(*, actor: Any, today: date | None = None) -> Es
         if parent is None:
             at_top += 1
             continue
-        escalated.append(_escalate(old, parent, deadline=deadline, now=now))
+        escalated.append(_escalate(old, parent, deadline=deadline))
     leaders = unit_leaders([s.supervising_unit_id for s in escalated])
     for new in escalated:
         notify_users(
@@ -72,7 +72,7 @@ def supervision_escalate_overdue(*, actor: Any, today: date | None = None) -> Es
             kind="escalation",
             title=f"督办升级：{new.petition.number}",
             body=(
-                f"{new.responsible_unit.name}未在期限内报告“{new.petition.subject}”的办理情况，"
+                f"{new.responsible_unit.name}未在期限内报告本件的办理情况，"
                 f"已升级由{new.supervising_unit.name}督办（第 {new.level} 级）。"
             ),
             petition=new.petition,
@@ -92,30 +92,22 @@ def supervision_escalate_overdue(*, actor: Any, today: date | None = None) -> Es
     return EscalationReport(escalated=len(escalated), at_top=at_top, closed_with_petition=closed)
 
 
-def _close_with_petition(now: Any) -> int:
+def _close_with_petition() -> int:
     ended = list(
-        Supervision.objects.select_for_update(of=("self",))
-        .filter(status__in=ACTIVE_STATUSES | RUNNING_STATUSES, petition__status__in=CLOSED_STATUSES)
-        .values_list("pk", flat=True)
+        Supervision.objects.filter(
+            status__in=ACTIVE_STATUSES | RUNNING_STATUSES, petition__status__in=CLOSED_STATUSES
+        ).order_by("pk")
     )
-    if ended:
-        Supervision.objects.filter(pk__in=ended).update(status=ST.CLOSED, closed_at=now)
-        SupervisionLog.objects.bulk_create(
-            [
-                SupervisionLog(supervision_id=pk, at=now, text="信访事项已终结办理，督办随之结束。")
-                for pk in ended
-            ]
-        )
+    for supervision in ended:
+        transition(supervision_machine.MACHINE, case=supervision, action="end_supervision", actor=None)
     return len(ended)
 
 
-def _escalate(old: Supervision, parent: Unit, *, deadline: date, now: Any) -> Supervision:
-    old.status = ST.ESCALATED
-    old.save(update_fields=["status"])
-    new = Supervision.objects.create(
+def _escalate(old: Supervision, parent: Unit, *, deadline: date) -> Supervision:
+    transition(supervision_machine.MACHINE, case=old, action="escalate_supervision", actor=None)
+    new = Supervision(
         petition=old.petition,
         kind=old.kind,
-        status=ST.OPEN,
         trigger=Trigger.NOT_REPORTED,
         method=old.method,
         deadline=deadline,
@@ -128,23 +120,12 @@ def _escalate(old: Supervision, parent: Unit, *, deadline: date, now: Any) -> Su
         five_packages=old.five_packages,
         note=f"原督办（{old.supervising_unit.name}，期限 {old.deadline:%Y-%m-%d}）逾期未报告，升级督办。",
         escalated_from=old,
-        created_at=now,
+        created_at=timezone.now(),
     )
-    # the higher level's own 督查督办通知单 to the responsible unit, written by the job
-    document_generate(
-        kind="supervision_notice", unit=parent, actor=None, petition=old.petition, context=notice_context(new)
-    )
-    SupervisionLog.objects.bulk_create(
-        [
-            SupervisionLog(
-                supervision=old, at=now, text=f"逾期未报告，已升级由{parent.name}督办（第 {new.level} 级）。"
-            ),
-            SupervisionLog(
-                supervision=new, at=now, text=f"由{old.supervising_unit.name}督办逾期未报告升级而来。"
-            ),
-        ]
-    )
-    return new
+    # with the higher level's own 督查督办通知单 to the responsible unit
+    return transition(
+        supervision_machine.MACHINE, case=new, action="open_escalated_supervision", actor=None
+    ).case
 
 
 def supervision_propose_overdue(
@@ -179,11 +160,19 @@ def supervision_propose_overdue(
             rows = (
                 Petition.objects.filter(pk__in=ids[start : start + batch_size])
                 .filter(~Exists(supervised), ~Exists(dismissed))
-                .values("pk", "unit_id", "unit_path", "handling_unit_id", "handling_path", "current_deadline")
+                .values(
+                    "pk",
+                    "number",
+                    "status",
+                    "unit_id",
+                    "unit_path",
+                    "handling_unit_id",
+                    "handling_path",
+                    "current_deadline",
+                )
             )
             batch = [_proposal(row, parents, deadline=deadline, now=now) for row in rows]
-            with transaction.atomic():
-                Supervision.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = [change.case for change in _propose(batch)]
             proposed += len(batch)
             for proposal in batch:
                 unit = proposal.supervising_unit_id
@@ -200,6 +189,28 @@ def supervision_propose_overdue(
         proposed=proposed,
     )
     return proposed
+
+
+def _propose(batch: list[Supervision]) -> list[Any]:
+    """One batch through the machine's creation step; if another run proposed some of the same
+    petitions meanwhile (the one-proposal constraint refuses), each is tried on its own."""
+    try:
+        with transaction.atomic():
+            return transition_batch(supervision_machine.MACHINE, cases=batch, action="propose_supervision")
+    except IntegrityError:
+        done = []
+        for supervision in batch:
+            supervision.pk = None
+            try:
+                with transaction.atomic():
+                    done.extend(
+                        transition_batch(
+                            supervision_machine.MACHINE, cases=[supervision], action="propose_supervision"
+                        )
+                    )
+            except IntegrityError:
+                continue
+        return done
 
 
 def _notify_proposals(by_unit: dict[int, int], *, today: date) -> None:
@@ -220,7 +231,7 @@ def _notify_proposals(by_unit: dict[int, int], *, today: date) -> None:
 
 
 def _proposal(
-    row: dict[str, Any], parents: dict[int, int | None], *, deadline: date, now: Any
+    row: Mapping[str, Any], parents: Mapping[int, int | None], *, deadline: date, now: Any
 ) -> Supervision:
     """A routed matter is supervised by the office that routed it; a matter still at its
     registering unit by the unit above (or itself, at the top)."""
@@ -231,9 +242,8 @@ def _proposal(
         responsible, path = row["unit_id"], row["unit_path"]
         supervising = parents.get(responsible) or responsible
     return Supervision(
-        petition_id=row["pk"],
+        petition=Petition(pk=row["pk"], number=row["number"], status=row["status"]),
         kind=SupervisionKind.NORMAL,
-        status=ST.PROPOSED,
         trigger=Trigger.DEADLINE_MISSED,
         method=Method.LETTER,
         deadline=deadline,

@@ -13,7 +13,7 @@ from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition, PetitionEvent
 from xinfang.petitions.tests.factories import register
 from xinfang.petitions.workflow import allowed_actions
-from xinfang.supervision.models import Supervision, SupervisionLog
+from xinfang.supervision.models import Supervision, SupervisionEvent, SupervisionLog
 from xinfang.supervision.services import report_deadline, supervision_propose_overdue
 
 from .conftest import COUNTY, EAST_WIND, RED_STAR, TOWNSHIP, six_fixed
@@ -24,6 +24,7 @@ def _state(petition):
     return (
         list(Supervision.objects.filter(petition=petition).values_list("pk", "status", "five_packages")),
         PetitionEvent.objects.filter(petition=petition).count(),
+        SupervisionEvent.objects.filter(supervision__petition=petition).count(),
         AuditEntry.objects.count(),
         Document.objects.filter(petition=petition).count(),
         Notification.objects.count(),
@@ -60,9 +61,10 @@ def test_supervising_opens_a_supervision_with_event_audit_notice_and_notificatio
     assert supervision.unit_path == unit_by_code(EAST_WIND).path
     assert supervision.supervisor == user("supervisor")
     assert supervision.note == "限期报告"
-    event = PetitionEvent.objects.filter(petition=assigned).latest("id")
+    event = SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id")
     assert event.action == "supervise"
-    assert event.from_status == event.to_status == "assigned"
+    assert (event.from_status, event.to_status) == ("", "open")  # the supervision's own history
+    assert Petition.objects.get(pk=assigned.pk).status == "assigned"  # the petition's state stays
     assert event.data["supervision"] == supervision.pk
     assert event.data["trigger"] == "deadline_missed"
     assert event.data["ground_label"] == "无正当理由超期未办结"
@@ -156,7 +158,7 @@ def test_the_village_reports_and_the_supervisor_is_notified(supervised, act, use
     assert supervision.report == "已与信访人见面，问题已解决。"
     assert supervision.answered_by == user("village-handler")
     assert supervision.answered_at is not None
-    event = PetitionEvent.objects.filter(petition=supervised).latest("id")
+    event = SupervisionEvent.objects.filter(supervision__petition=supervised).latest("id")
     assert (event.action, event.data["supervision"]) == ("answer_supervision", supervision.pk)
     assert event.data["report"] == "已与信访人见面，问题已解决。"
     entry = AuditEntry.objects.filter(event=AuditEvent.STATE_TRANSITION).latest("id")
@@ -225,7 +227,10 @@ def test_the_supervisor_closes_an_answered_supervision(supervised, act):
     supervision = Supervision.objects.get(petition=supervised)
     assert supervision.status == "closed"
     assert supervision.closed_at is not None
-    assert PetitionEvent.objects.filter(petition=supervised).latest("id").action == "close_supervision"
+    assert (
+        SupervisionEvent.objects.filter(supervision__petition=supervised).latest("id").action
+        == "close_supervision"
+    )
 
 
 def test_a_handler_may_not_close_a_supervision(supervised, act):
@@ -286,7 +291,7 @@ def test_a_leader_lists_the_matter_with_six_fixed_and_five_packages(assigned, ac
     done = {code for code, item in listed.five_packages.items() if item["done"]}
     assert done == {"know_situation", "keep_control"}
     assert len(listed.five_packages) == 5
-    event = PetitionEvent.objects.filter(petition=assigned).latest("id")
+    event = SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id")
     assert event.action == "list_supervision"
     assert event.data["leader_name"] == "张分管"
     assert Document.objects.filter(petition=assigned, kind="supervision_notice", event_id=event.pk).exists()
@@ -323,7 +328,7 @@ def test_delisting_ends_the_listed_supervision(assigned, act, user, unit_by_code
     assert listed.delisted_at is not None
     assert SupervisionLog.objects.get(supervision=listed).text == "摘牌：矛盾已化解，信访人息诉罢访"
     assert (
-        PetitionEvent.objects.filter(petition=assigned).latest("id").data["reason"]
+        SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id").data["reason"]
         == "矛盾已化解，信访人息诉罢访"
     )
 
@@ -357,7 +362,7 @@ def test_progress_entries_are_logged_and_tick_five_packages(assigned, act, user,
     assert listed.five_packages["solve_difficulty"]["done_on"] == timezone.localdate().isoformat()
     log = SupervisionLog.objects.get(supervision=listed)
     assert (log.actor, log.text) == (user("village-handler"), "已入户走访，落实帮扶措施。")
-    event = PetitionEvent.objects.filter(petition=assigned).latest("id")
+    event = SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id")
     assert event.data["packages_done"] == ["解决困难"]
 
 
@@ -379,7 +384,7 @@ def test_the_office_confirms_a_proposal_and_the_notice_goes_out(assigned, act, u
     # then
     proposal.refresh_from_db()
     assert (proposal.status, proposal.method, proposal.supervisor) == ("open", "visit", user("clerk"))
-    event = PetitionEvent.objects.filter(petition=assigned).latest("id")
+    event = SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id")
     assert event.action == "confirm_supervision"
     assert Document.objects.filter(petition=assigned, kind="supervision_notice", event_id=event.pk).exists()
 
@@ -406,7 +411,7 @@ def test_the_office_may_dismiss_a_proposal_with_a_reason(assigned, act, user):
         user("clerk"),
         True,
     )
-    event = PetitionEvent.objects.filter(petition=assigned).latest("id")
+    event = SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id")
     assert (event.action, event.data["reason"]) == ("dismiss_supervision", "已申请延期，正在审批")
     assert AuditEntry.objects.filter(
         event=AuditEvent.STATE_TRANSITION, extra_data__action="dismiss_supervision"

@@ -1,0 +1,198 @@
+"""Effects of the steps that decide and route a matter: 受理, 不予受理, 不再受理, 转送, 交办, 异议."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from xinfang.accounts.models import User
+from xinfang.accounts.permissions import has_capability
+from xinfang.core.dates import date_cn
+from xinfang.core.exceptions import Conflict, ValidationFailed
+from xinfang.organisation.models import Unit
+from xinfang.organisation.selectors import units_visible_to
+from xinfang.procedure.machine import Change, DocumentRequest
+
+from ..choices import PetitionStatus as S
+from ..models import Petition, SearchDocument, shared_depth
+from ..search import rescope_tokens
+from .clocks import clock_of, close_clock, engine_window, handling_rule, objection_until, start_clock
+from .parties import responsible_unit_id
+from .schemas import AssignIn, DeclineGround, TransferIn
+
+
+def set_handling_unit(change: Change[Petition], unit: Unit | None) -> None:
+    p = change.case
+    p.handling_unit = unit
+    p.handling_path = unit.path if unit is not None else ""
+    p.handling_shared_depth = shared_depth(p.unit_path, p.handling_path)
+    document = SearchDocument.objects.filter(petition_id=p.pk).first()
+    if document is not None:
+        document.tokens = rescope_tokens(document.tokens, p.unit_path, p.handling_path)
+        document.save(update_fields=["tokens"])
+
+
+def accept_now(change: Change[Petition]) -> None:
+    p = change.case
+    p.accepted_at = change.now
+    unit = p.handling_unit or p.unit
+    clock = start_clock(change, handling_rule(p), unit, change.now)
+    change.documents.append(
+        DocumentRequest("acceptance_notice", unit, {"handling_deadline_cn": date_cn(clock.due_date)})
+    )
+
+
+def grounded(choices: type[models.TextChoices], kind: str) -> Callable[[Change[Petition]], None]:
+    def apply(change: Change[Petition]) -> None:
+        ground = str(change.input.ground)
+        change.data.update(ground=ground, ground_label=choices(ground).label)
+        p = change.case
+        if ground == DeclineGround.FINALISED:
+            original = _original(change)
+            if original.status != S.CLOSED:
+                raise Conflict(f"原信访事项 {original.number} 尚未办结，不能以“已经终结”为由不再受理。")
+        close_clock(change)
+        p.closed_at = change.now
+        change.documents.append(
+            DocumentRequest(
+                kind,
+                p.handling_unit or p.unit,
+                {"ground_label": change.data["ground_label"], "note": change.note},
+            )
+        )
+
+    return apply
+
+
+def _original(change: Change[Petition]) -> Petition:
+    """The earlier matter a 不再受理 refers to: the registered `repeat_of`, or `original` given now."""
+    from ..selectors import petitions_visible_to
+
+    p = change.case
+    wanted = getattr(change.input, "original", None)
+    if wanted is not None:
+        original = petitions_visible_to(change.actor).exclude(pk=p.pk).filter(pk=wanted).first()
+        if original is None:
+            raise ValidationFailed("原信访事项不存在。", {"original": "原信访事项不存在或不在您的范围内。"})
+        p.repeat_of = original
+        change.data["original"] = original.number
+        return original
+    if p.repeat_of_id is None:
+        raise ValidationFailed(
+            "请指明原信访事项。", {"original": "以“已经终结”为由不再受理，须关联原信访事项。"}
+        )
+    return Petition.objects.get(pk=p.repeat_of_id)
+
+
+def _unit(wanted: int, label: str, queryset: Any) -> Unit:
+    unit: Unit | None = queryset.filter(is_active=True, pk=wanted).first()
+    if unit is None:
+        raise ValidationFailed(f"请选择{label}。", {"unit": f"{label}不存在或不在可选范围内。"})
+    return unit
+
+
+def _handler(wanted: int | None, unit: Unit) -> User | None:
+    if wanted is None:
+        return None
+    user = User.objects.filter(pk=wanted, is_active=True).first()
+    if user is None:
+        raise ValidationFailed("承办人不存在。", {"handler": "承办人不存在或已停用。"})
+    if user.unit_id != unit.pk or not has_capability(user, "petitions.handle"):
+        raise ValidationFailed(
+            "承办人须为承办单位的承办人。", {"handler": f"{user} 不是{unit.name}的承办人。"}
+        )
+    return user
+
+
+def transfer(change: Change[Petition]) -> None:
+    p = change.case
+    data: TransferIn = change.input
+    unit = _unit(data.unit, "接收单位", Unit.objects.exclude(pk=responsible_unit_id(p)))
+    set_handling_unit(change, unit)
+    p.routed_at = change.now
+    p.handler = None
+    clock = start_clock(change, "acceptance", unit, change.now)
+    objection = engine_window("objection", unit, timezone.localdate())
+    change.data.update(unit=unit.pk, unit_name=unit.name, objection_until=objection.isoformat())
+    change.documents.append(
+        DocumentRequest(
+            "transfer_notice",
+            p.unit,
+            {"to_unit": unit.name, "deadline_cn": date_cn(clock.due_date), "note": change.note},
+        )
+    )
+
+
+def assign(change: Change[Petition]) -> None:
+    p = change.case
+    data: AssignIn = change.input
+    scope = units_visible_to(change.actor)
+    unit = _unit(data.unit, "承办单位", scope)
+    handler = _handler(data.handler, unit)
+    wanted = set(data.co_units) - {unit.pk}
+    co_units = list(scope.filter(pk__in=wanted)) if wanted else []
+    if len(co_units) != len(wanted):
+        raise ValidationFailed("协办单位有误。", {"co_units": "协办单位不存在或不在您的范围内。"})
+    issuing = p.handling_unit or p.unit
+    set_handling_unit(change, unit)
+    if p.status == S.REGISTERED:
+        accept_now(change)
+    clock = clock_of(change)
+    due = data.deadline
+    if due is not None:
+        if due < timezone.localdate():
+            raise ValidationFailed("交办期限不能早于今天。", {"deadline": "不能早于今天。"})
+        if clock is not None and clock.due_date is not None and due > clock.due_date:
+            raise ValidationFailed(
+                f"交办期限不能晚于法定办理期限 {clock.due_date:%Y-%m-%d}。",
+                {"deadline": f"不能晚于 {clock.due_date:%Y-%m-%d}。"},
+            )
+    p.assignment_due = due
+    p.handler = handler
+    p.routed_at = change.now
+    change.after_save.append(lambda: p.co_units.set(co_units))
+    change.data.update(
+        unit=unit.pk,
+        unit_name=unit.name,
+        handler=handler.pk if handler else None,
+        handler_name=str(handler) if handler else "",
+        deadline=due.isoformat() if due else None,
+        co_units=[u.name for u in co_units],
+    )
+    change.documents.append(
+        DocumentRequest(
+            "assignment_notice",
+            issuing,
+            {
+                "to_unit": unit.name,
+                "handler_name": str(handler) if handler else "",
+                "deadline_cn": date_cn(due or (clock.due_date if clock else None)),
+                "note": change.note,
+            },
+        )
+    )
+
+
+def objection_target(p: Petition) -> str:
+    """Where an objection returns the matter: a transfer to the office's register, an assignment
+    to where it stood before (accepted, or registered if it never was)."""
+    if p.status == S.TRANSFERRED:
+        return S.REGISTERED
+    return S.ACCEPTED if p.accepted_at else S.REGISTERED
+
+
+def object_(change: Change[Petition]) -> None:
+    p = change.case
+    until = objection_until(p)
+    was = p.handling_unit.name if p.handling_unit else ""
+    returned_from = change.from_state
+    set_handling_unit(change, None)
+    p.handler = None
+    p.assignment_due = None
+    p.routed_at = None
+    if returned_from == S.TRANSFERRED:
+        start_clock(change, "acceptance", p.unit, change.now)
+    change.data.update(
+        reason=change.input.reason, returned_by=was, objection_until=until.isoformat() if until else None
+    )

@@ -1,0 +1,138 @@
+"""The input of each step of a petition's procedure: the API's documented body and the page's
+form (see `xinfang.procedure.inputs`)."""
+
+from datetime import date, datetime
+
+from django.db import models
+
+from xinfang.procedure.inputs import StepInput, note, pick, plain, text
+
+from ..choices import Outcome, Satisfaction
+
+REPORT_CHECKS = {
+    "facts": "事实清楚",
+    "characterisation": "定性准确",
+    "disposal": "处理恰当",
+    "procedure": "手续完备",
+}
+
+
+class RejectGround(models.TextChoices):
+    """Legal grounds for 不予受理 (domain.md §3.2)."""
+
+    OTHER_AUTHORITY = "other_authority", "属于人大、法院、检察院职权范围"
+    LEGAL_CHANNEL = "legal_channel", "应当通过诉讼、仲裁、行政复议等法定途径解决"
+    ALREADY_HANDLED = "already_handled", "已经受理或者正在办理"
+    WRONG_LEVEL = "wrong_level", "未向依法有权处理的本级或者上一级机关提出"
+
+
+class DeclineGround(models.TextChoices):
+    """Grounds for 不再受理 (domain.md §3.3)."""
+
+    WINDOW_PASSED = "window_passed", "未在规定期限内申请复查或者复核"
+    FINALISED = "finalised", "已经复核终结，以同一事实和理由再次提出"
+
+
+class ReportCheck(models.TextChoices):
+    FACTS = "facts", REPORT_CHECKS["facts"]
+    CHARACTERISATION = "characterisation", REPORT_CHECKS["characterisation"]
+    DISPOSAL = "disposal", REPORT_CHECKS["disposal"]
+    PROCEDURE = "procedure", REPORT_CHECKS["procedure"]
+
+
+NOTE = "说明"
+
+
+class AcceptIn(StepInput):
+    note: str = text("受理说明", required=False, textarea=False)
+
+
+class RejectIn(StepInput):
+    ground: RejectGround = pick("法定理由")
+    note: str = note()
+
+
+class DeclineAgainIn(StepInput):
+    ground: DeclineGround = pick("理由")
+    original: int | None = plain("原信访事项 ID", required=False, help="以“已经终结”为由时须关联原件")
+    note: str = note()
+
+
+class TransferIn(StepInput):
+    unit: int = pick("接收单位", choices="all_units")
+    note: str = note()
+
+
+class AssignIn(StepInput):
+    unit: int = pick("承办单位", choices="scope_units")
+    handler: int | None = pick("承办人", choices="handlers", required=False)
+    co_units: list[int] = pick("协办单位（联合办案）", choices="scope_units", required=False, default=[])
+    deadline: date | None = plain("交办期限", required=False, help="不填则为法定办理期限")
+    note: str = note()
+
+
+class ObjectIn(StepInput):
+    reason: str = text("异议理由")
+
+
+class SubmitReportIn(StepInput):
+    report: str = text("办结报告")
+    note: str = note()
+
+
+class ApproveReportIn(StepInput):
+    # None: every check confirmed (the API's default today; the page ticks all four)
+    checks: list[ReportCheck] | None = pick(
+        "审核要点（须全部确认）", widget="checks", required=False, help=""
+    )
+    note: str = note()
+
+
+class ReturnReportIn(StepInput):
+    reason: str = text("退回理由")
+
+
+class AnswerIn(StepInput):
+    outcome: Outcome = pick("处理结果")
+    text: str = text("答复意见")
+    delivered_on: date = plain("送达日期")
+    note: str = note()
+
+
+class RequestExtensionIn(StepInput):
+    days: int = plain("延期天数", help="累计不超过 30 日")
+    reason: str = text("延期理由")
+
+
+class NoteOnlyIn(StepInput):
+    note: str = note()
+
+
+class ScheduleHearingIn(StepInput):
+    held_at: datetime = plain("听证时间")
+    place: str = text("听证地点", textarea=False)
+    participants: str = text("参加人员", help="有关单位代表 3–5 人、原处理机关、法律工作者等")
+    note: str = note()
+
+
+class FinishHearingIn(StepInput):
+    record: str = text("听证记录")
+
+
+class RequestReviewIn(StepInput):
+    requested_on: date = plain("申请日期")
+    reason: str = text("申请理由")
+
+
+class RecordVisitIn(StepInput):
+    satisfaction: Satisfaction = pick("满意度")
+    note: str = note("回访记录")
+
+
+class TakeOwnershipIn(StepInput):
+    leader: int | None = plain("包案领导（用户 id）", required=False, help="不填则为本人", form=False)
+    note: str = note()
+
+
+class InstructIn(StepInput):
+    text: str = text("批示内容")

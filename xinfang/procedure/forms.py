@@ -1,0 +1,121 @@
+"""The page's form of a step, built from its input schema, and the POSTed values it reads back.
+
+Kinds: text, textarea, date, datetime, number, select (an enum or an id list of the page),
+multiselect (several ids), checks (all must be ticked), options (any may be ticked).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, get_args, get_origin
+
+from django.http import QueryDict
+from pydantic.fields import FieldInfo
+
+from .inputs import StepInput, schema_extra
+
+Choices = list[tuple[Any, str]]
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    label: str
+    kind: str
+    required: bool
+    choices: str  # the key of the page's option list, "" for none (an enum carries its own)
+    help: str
+    enum_choices: tuple[tuple[Any, str], ...] = ()
+
+
+def _parts(annotation: Any) -> tuple[Any, bool]:
+    """(the annotation without None, whether it is a list)."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is list:
+        return (args[0] if args else str), True
+    if args and get_origin(annotation) is not list and len(args) == 1:
+        return _parts(args[0])
+    return annotation, False
+
+
+def _enum_choices(base: Any) -> tuple[tuple[Any, str], ...]:
+    if isinstance(base, type) and issubclass(base, Enum):
+        return tuple((m.value, str(getattr(m, "label", m.value))) for m in base)
+    return ()
+
+
+def _kind(info: FieldInfo, base: Any, is_list: bool, extra: dict[str, Any]) -> str:
+    widget = str(extra.get("widget", ""))
+    if is_list:
+        return widget or ("multiselect" if base is int else "checks")
+    if _enum_choices(base) or extra.get("choices"):
+        return "select"
+    if base is datetime:
+        return "datetime"
+    if base is date:
+        return "date"
+    if base is int:
+        return "number"
+    return widget or "text"
+
+
+def inputs_of(schema: type[StepInput]) -> tuple[Input, ...]:
+    """The inputs a step's form shows, in the schema's order."""
+    inputs = []
+    for name, info in schema.model_fields.items():
+        extra = schema_extra(info)
+        if not extra.get("form", True):
+            continue
+        base, is_list = _parts(info.annotation)
+        inputs.append(
+            Input(
+                name=name,
+                label=info.title or name,
+                kind=_kind(info, base, is_list, extra),
+                required=info.is_required() or (is_list and extra.get("widget") == "checks"),
+                choices=str(extra.get("choices", "")),
+                help=info.description or "",
+                enum_choices=_enum_choices(base),
+            )
+        )
+    return tuple(inputs)
+
+
+def values_from_post(schema: type[StepInput], data: QueryDict) -> dict[str, Any]:
+    """The step's values as the schema reads them; empty inputs are left out."""
+    values: dict[str, Any] = {}
+    for spec in inputs_of(schema):
+        if spec.kind in ("checks", "options", "multiselect"):
+            items = [v for v in data.getlist(spec.name) if v]
+            values[spec.name] = (
+                [int(v) for v in items if v.isdigit()] if spec.kind == "multiselect" else items
+            )
+            continue
+        value = data.get(spec.name, "").strip()
+        if value:
+            values[spec.name] = value
+    if "note" not in values and data.get("note", "").strip():
+        values["note"] = data.get("note", "").strip()
+    return values
+
+
+def choice_keys(schemas: list[type[StepInput]]) -> set[str]:
+    """The page option lists the given forms need."""
+    return {spec.choices for schema in schemas for spec in inputs_of(schema) if spec.choices}
+
+
+def form_items(
+    forms: list[tuple[str, Any, type[StepInput]]], lists: dict[str, Choices]
+) -> list[dict[str, Any]]:
+    """The template's items: action, form (title, button, style, hint) and its inputs with choices."""
+    return [
+        {
+            "action": action,
+            "form": form,
+            "inputs": [
+                {"spec": spec, "choices": list(spec.enum_choices) or lists.get(spec.choices, [])}
+                for spec in inputs_of(schema)
+            ],
+        }
+        for action, form, schema in forms
+    ]

@@ -1,0 +1,108 @@
+"""The input of each supervision step: the API's documented body and the page's form."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from django.utils import timezone
+from pydantic import BeforeValidator, field_validator
+
+from xinfang.procedure.inputs import StepInput, note, pick, plain, text
+
+from ..choices import FivePackage, Method, Trigger
+
+NOT_BEFORE_TODAY = "不能早于今天。"
+SUPERVISION_HELP = "本件只有一项可操作的督办事项时可不填"
+USER_HELP = "填写用户名或用户编号"
+
+
+def _package_words(value: Any) -> Any:
+    """五包 items as codes or labels: a list, or one text separated by 、 , ， or spaces."""
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list | tuple) else str(value).replace("，", ",").split(",")
+    words = [w.strip() for item in items for w in str(item).replace("、", " ").split()]
+    by_label = {label: code for code, label in FivePackage.choices}
+    return list(dict.fromkeys(by_label.get(word, word) for word in words))
+
+
+Packages = Annotated[list[FivePackage], BeforeValidator(_package_words)]
+# a person as the forms let people give one: a user id or a username
+Person = int | str
+
+
+class _Dated(StepInput):
+    @field_validator("deadline", "time_limit", check_fields=False)
+    @classmethod
+    def _not_past(cls, value: date | None, info: Any) -> date | None:
+        if value is not None and value < timezone.localdate():
+            label = cls.model_fields[info.field_name].title
+            raise ValueError(f"{label}{NOT_BEFORE_TODAY}")
+        return value
+
+
+class SuperviseIn(_Dated):
+    invalid_message = "督办信息有误，请按提示修改。"
+
+    trigger: Trigger = pick("督办事由")
+    method: Method = pick("督办方式")
+    deadline: date | None = plain("办理时限", required=False, help="不填则为 5 个工作日后")
+    responsible_unit: int | None = pick(
+        "责任单位", choices="scope_units", required=False, help="不填则为本件的承办单位"
+    )
+    note: str = note("督办要求")
+
+
+class ConfirmIn(_Dated):
+    invalid_message = "督办信息有误，请按提示修改。"
+
+    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    method: Method | None = pick("督办方式", required=False, help="不填则为发函督办")
+    deadline: date | None = plain("办理时限", required=False, help="不填则为 5 个工作日后")
+    note: str = note("督办要求")
+
+
+class DismissIn(StepInput):
+    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    reason: str = text("不予督办理由", help="如超期有正当理由，请写明")
+
+
+class AnswerIn(StepInput):
+    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    report: str = text("办结报告")
+
+
+class CloseIn(StepInput):
+    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    note: str = note("办结意见")
+
+
+class ListIn(_Dated):
+    invalid_message = "挂牌督办须落实“六定”，请按提示补全。"
+
+    trigger: Trigger = pick("督办事由")
+    method: Method | None = pick("督办方式", required=False, help="不填则为发函督办")
+    case_leader: Person = plain("案件领导", help=USER_HELP, choose=True)
+    responsible_unit: int = pick("责任单位", choices="scope_units")
+    responsible_person: Person = plain("责任人", help=USER_HELP + "，须为责任单位的工作人员", choose=True)
+    supervising_unit: int = pick("督办单位", choices="scope_units")
+    supervisor: Person = plain("督办人", help=USER_HELP + "，须为督办单位的工作人员", choose=True)
+    time_limit: date = plain("办理时限")
+    packages: Packages = pick("已落实的“五包”事项", widget="options", required=False, default=[])
+    note: str = note("督办要求")
+
+
+class DelistIn(StepInput):
+    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    reason: str = text("摘牌理由")
+
+
+class LogIn(StepInput):
+    invalid_message = "请按提示填写督办进展。"
+
+    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    text: str = text("进展情况")
+    packages: Packages = pick("已落实的“五包”事项", widget="options", required=False, default=[])
+
+
+class SystemIn(StepInput):
+    """Steps the daily jobs take: their facts come from the job, not from a form."""
