@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 
 from xinfang.organisation.models import UnitType
 
-from .engine import DAY_UNITS, UNIT_LABELS, Calendar
+from .engine import DAY_UNITS, UNIT_LABELS, Calendar, compute_deadline
 from .models import CalendarDay, CalendarYear, Deadline, DeadlineRuleSetting
 from .rules import RULES, RuleDefinition, period_text
 
@@ -63,6 +63,14 @@ def calendar_load() -> Calendar:
         calendar = _calendar_build()
         _cached = (stamp, calendar)
     return calendar
+
+
+def working_days_after(start: date, amount: int) -> date:
+    """The `amount`-th working day after `start`, by the calendar engine and the cached calendar
+    (临期 warnings, the 5-working-day 督办 limit)."""
+    result = compute_deadline(start=start, amount=amount, unit="working_days", calendar=calendar_load())
+    assert result.due_date is not None
+    return result.due_date
 
 
 def calendar_cache_clear() -> None:

@@ -49,4 +49,14 @@ class Unit(models.Model):
         return self.name
 
     def is_descendant_of(self, other: "Unit") -> bool:
-        return self.path.startswith(other.path)
+        """This unit is `other` or lies below it."""
+        return other.covers(self.path)
+
+    def covers(self, path: str) -> bool:
+        """The unit at `path` is this one or lies below it: the one "at or above" test."""
+        return path.startswith(self.path)
+
+    @staticmethod
+    def covers_path(path: str, unit: "Unit | None") -> bool:
+        """`unit` (None: no unit, covers nothing) is the unit at `path` or above it."""
+        return unit is not None and path.startswith(unit.path)

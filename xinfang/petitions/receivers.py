@@ -7,9 +7,7 @@ from django.dispatch import receiver
 from xinfang.deadlines.signals import deadlines_changed
 
 from .hooks import petition_changed, petition_snapshot
-from .models import Petition
-
-OWNER_TYPE = "petitions.petition"
+from .models import OWNER_TYPE, Petition
 
 
 @receiver(deadlines_changed)

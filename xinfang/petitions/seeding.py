@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .choices import CLOSED_STATUSES, Channel, Gender, PetitionStatus, ReferralKind
-from .models import UNROUTED, shared_depth
+from .models import OWNER_TYPE, UNROUTED, shared_depth
 from .search import scope_tokens_of, segment
 from .validators import id_number_check_char
 
@@ -771,7 +771,7 @@ class PetitionGenerator:
 
     def _deadline_row(self, petition_id: int, received: datetime, day: date, deadline: DayDeadline) -> tuple:
         return (
-            "petitions.petition", petition_id, "acceptance", self.db.datetime(received),
+            OWNER_TYPE, petition_id, "acceptance", self.db.datetime(received),
             self.db.date(day), 15, "calendar_days", 0, self.no_pauses, deadline.due_date, True,
             deadline.missing_years, deadline.calendar_version, deadline.explanation, self.now_db,
         )  # fmt: skip

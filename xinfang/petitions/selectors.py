@@ -11,8 +11,7 @@ from django.utils.functional import cached_property
 
 from xinfang.accounts.permissions import sees_subtree
 from xinfang.core.exceptions import NotFound
-from xinfang.deadlines.engine import compute_deadline
-from xinfang.deadlines.selectors import calendar_load
+from xinfang.deadlines.selectors import working_days_after
 from xinfang.organisation.selectors import scope_q
 
 from .choices import CLOSED_STATUSES, OPEN_STATUSES
@@ -120,11 +119,7 @@ WARNING_WORKING_DAYS = 3
 def warning_boundary(today: date) -> date:
     """The last due date that shows yellow today: the third working day after today, by the
     calendar engine (so a deadline after a long holiday is not flagged too early)."""
-    result = compute_deadline(
-        start=today, amount=WARNING_WORKING_DAYS, unit="working_days", calendar=calendar_load()
-    )
-    assert result.due_date is not None
-    return result.due_date
+    return working_days_after(today, WARNING_WORKING_DAYS)
 
 
 def deadline_light(petition: Petition, *, today: date | None = None, boundary: date | None = None) -> str:

@@ -19,7 +19,15 @@ from xinfang.organisation.selectors import units_visible_to
 
 from .choices import CLOSED_STATUSES, Channel, Gender, PetitionStatus, ReferralKind
 from .hooks import petition_changed
-from .models import Category, NumberSequence, Petition, Petitioner, PetitionPetitioner, SearchDocument
+from .models import (
+    OWNER_TYPE,
+    Category,
+    NumberSequence,
+    Petition,
+    Petitioner,
+    PetitionPetitioner,
+    SearchDocument,
+)
 from .search import document_tokens
 from .selectors import petitioners_visible_to, petitions_visible_to
 from .validators import id_number_problem, normalise_id_number, phone_problem
@@ -278,7 +286,7 @@ def petition_register(
     # 信访工作条例 art. 22: decide acceptance within 15 days of receipt, or the unit type's target
     spec = rule_for("acceptance", unit.unit_type)
     deadline = deadline_create(
-        owner_type="petitions.petition",
+        owner_type=OWNER_TYPE,
         owner_id=petition.pk,
         rule="acceptance",
         start=data.received_at,

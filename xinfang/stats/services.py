@@ -23,7 +23,7 @@ from xinfang.audit.services import audit_record
 from xinfang.core.requests import RequestMeta
 from xinfang.deadlines.models import Deadline
 from xinfang.petitions.choices import OPEN_STATUSES, PetitionStatus, Satisfaction
-from xinfang.petitions.models import Petition
+from xinfang.petitions.models import OWNER_TYPE, Petition  # OWNER_TYPE: Deadline.owner_type of its clocks
 
 from .models import (
     MEASURES,
@@ -37,7 +37,6 @@ from .models import (
     TallyState,
 )
 
-OWNER_TYPE = "petitions.petition"  # Deadline.owner_type of a petition's clocks
 ACCEPTANCE_RULES = ("acceptance",)
 HANDLING_RULES = ("handling", "handling_important")
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)

@@ -15,6 +15,9 @@ def five_packages_initial() -> dict[str, dict[str, object]]:
     return {code: {"done": False, "done_on": None} for code in FivePackage.values}
 
 
+OWNER_TYPE = "supervision.supervision"  # how clocks, notices and the audit log name a supervision
+
+
 class Supervision(models.Model):
     petition = models.ForeignKey(
         "petitions.Petition", verbose_name="信访事项", on_delete=models.PROTECT, related_name="supervisions"

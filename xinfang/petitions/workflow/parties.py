@@ -22,7 +22,7 @@ def review_target(petition: Petition) -> Unit | None:
 
 
 def _at_or_above(actor: User, path: str) -> bool:
-    return actor.unit is not None and path.startswith(actor.unit.path)
+    return Unit.covers_path(path, actor.unit)
 
 
 def _office(p: Petition, actor: User) -> bool:

@@ -15,6 +15,7 @@ from xinfang.accounts.models import User
 from xinfang.core.exceptions import NotFound
 from xinfang.deadlines.models import Deadline
 from xinfang.deadlines.services import deadline_close, deadline_create
+from xinfang.organisation.models import Unit
 from xinfang.petitions.choices import OPEN_STATUSES
 from xinfang.petitions.models import OWNER_TYPE as PETITION
 from xinfang.petitions.models import Petition
@@ -24,7 +25,7 @@ from xinfang.procedure import engine
 from xinfang.procedure.machine import Attachment, Change, Form, Machine, Party, Step, TimelineEntry
 
 from ..choices import RUNNING_STATUSES, SupervisionKind, SupervisionStatus
-from ..models import Supervision, SupervisionEvent
+from ..models import OWNER_TYPE, Supervision, SupervisionEvent
 from ..selectors import (
     ROW_RELATED,
     petition_supervision_rows,
@@ -35,7 +36,6 @@ from ..services.common import REPORT_WORKING_DAYS
 from . import effects, schemas
 
 ST = SupervisionStatus
-OWNER_TYPE = "supervision.supervision"
 NEW = ""
 REPORT_RULE = "supervision_report"
 OPEN_PETITION = frozenset(OPEN_STATUSES)
@@ -84,7 +84,7 @@ def listed_only(s: Supervision) -> str | None:
 
 
 def _at_or_above(actor: User, path: str, message: str) -> str | None:
-    return None if actor.unit is not None and path.startswith(actor.unit.path) else message
+    return None if Unit.covers_path(path, actor.unit) else message
 
 
 def issuer(message: str) -> Any:

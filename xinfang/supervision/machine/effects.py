@@ -49,7 +49,7 @@ class Problems:
 def _on_chain(supervision: Supervision, unit: Unit) -> bool:
     """Whether the unit's users see the petition: it registered or handles it, or lies above."""
     p = supervision.petition
-    return any(path and path.startswith(unit.path) for path in (p.unit_path, p.handling_path))
+    return any(path and unit.covers(path) for path in (p.unit_path, p.handling_path))
 
 
 def _unit(
@@ -241,7 +241,7 @@ def _six_fixed(change: Change[Supervision], data: schemas.ListIn) -> dict[str, A
     if (
         leader is not None
         and responsible is not None
-        and (leader.unit is None or not responsible.path.startswith(leader.unit.path))
+        and not Unit.covers_path(responsible.path, leader.unit)
     ):
         problems.fail("case_leader", "案件领导须为责任单位或其上级单位的领导。")
     if person is not None and responsible is not None and person.unit_id != responsible.pk:
@@ -249,7 +249,7 @@ def _six_fixed(change: Change[Supervision], data: schemas.ListIn) -> dict[str, A
     if (
         supervising is not None
         and responsible is not None
-        and not responsible.path.startswith(supervising.path)
+        and not responsible.is_descendant_of(supervising)
     ):
         problems.fail("supervising_unit", "督办单位须为责任单位本身或其上级单位。")
     if supervisor is not None and supervising is not None and supervisor.unit_id != supervising.pk:

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from xinfang.accounts.models import User
 from xinfang.accounts.roles import Role
-from xinfang.deadlines.engine import compute_deadline
-from xinfang.deadlines.selectors import calendar_load
+from xinfang.deadlines.selectors import working_days_after
 from xinfang.documents.services import date_cn
 from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition
@@ -24,16 +23,11 @@ RESPONSIBLE_ROLES = (Role.HANDLER, Role.LEADER, Role.PRINCIPAL)
 # who is told that the daily job proposed supervisions: those who confirm or dismiss them
 PROPOSAL_ROLES = (Role.SUPERVISOR, Role.CLERK)
 SUPERVISOR_CAPABILITIES = ("supervision.manage", "petitions.accept", "petitions.approve")
-TARGET_TYPE = "supervision.supervision"
 
 
 def report_deadline(start: date) -> date:
     """`REPORT_WORKING_DAYS` working days after `start`, by the calendar engine."""
-    result = compute_deadline(
-        start=start, amount=REPORT_WORKING_DAYS, unit="working_days", calendar=calendar_load()
-    )
-    assert result.due_date is not None
-    return result.due_date
+    return working_days_after(start, REPORT_WORKING_DAYS)
 
 
 def notice_context(supervision: Any) -> dict[str, Any]:
@@ -72,7 +66,7 @@ def notify_users(
             kind=kind,
             title=title,
             body=body,
-            petition=petition,
+            owner=petition,
             link=reverse("petitions:detail", args=[petition.pk]),
             dedupe_key=dedupe_key,
         )

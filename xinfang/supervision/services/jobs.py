@@ -22,13 +22,12 @@ from xinfang.procedure.engine import transition, transition_batch
 
 from .. import machine as supervision_machine
 from ..choices import ACTIVE_STATUSES, RUNNING_STATUSES, Method, SupervisionKind, Trigger
-from ..models import Supervision
+from ..models import OWNER_TYPE, Supervision
 from ..selectors import staff_by_unit, unit_leaders
 from .common import (
     PROPOSAL_BATCH,
     PROPOSAL_ROLES,
     ST,
-    TARGET_TYPE,
     notify_users,
     report_deadline,
 )
@@ -81,7 +80,7 @@ def supervision_escalate_overdue(*, actor: Any, today: date | None = None) -> Es
     audit_record(
         actor=actor,
         event=AuditEvent.RECORD_CHANGED,
-        target_type=TARGET_TYPE,
+        target_type=OWNER_TYPE,
         target_label="督办逾期升级",
         action="supervision_escalate",
         today=today,
@@ -181,7 +180,7 @@ def supervision_propose_overdue(
     audit_record(
         actor=actor,
         event=AuditEvent.RECORD_CREATED,
-        target_type=TARGET_TYPE,
+        target_type=OWNER_TYPE,
         target_label="逾期督办提议",
         action="supervision_propose",
         today=today,

@@ -46,6 +46,7 @@ from xinfang.organisation.models import Unit, UnitType
 from xinfang.organisation.services import unit_create
 from xinfang.petitions import seeding
 from xinfang.petitions.models import (
+    OWNER_TYPE,
     Category,
     NumberSequence,
     Petition,
@@ -355,7 +356,7 @@ class Loader:
         audit_record(
             actor=None,
             event=AuditEvent.RECORD_CREATED,
-            target_type="petitions.petition",
+            target_type=OWNER_TYPE,
             target_label=f"演示数据 {loaded} 件",
             username="seed_demo",
             petitions=loaded,
