@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
@@ -126,18 +126,40 @@ def stats_facts(petition: Petition) -> PetitionFacts:
 def _add(
     model: type[models.Model], key: dict[str, Any], extra: dict[str, Any], deltas: dict[str, int]
 ) -> None:
-    """Adds `deltas` to the row `key`, creating it (with `extra`) when missing."""
+    """Adds `deltas` to the row `key`, creating it (with `extra`) when missing: one upsert
+    (INSERT … ON CONFLICT DO UPDATE, SQLite and PostgreSQL), so that concurrent writers meet in
+    the unique key and a step of the procedure costs one statement per table."""
     deltas = {name: delta for name, delta in deltas.items() if delta}
     if not deltas:
         return
-    increments = {name: F(name) + delta for name, delta in deltas.items()}
-    if model._default_manager.filter(**key).update(**increments):
-        return
-    try:
-        with transaction.atomic():
-            model._default_manager.create(**key, **extra, **deltas)
-    except IntegrityError:  # created meanwhile by a concurrent transaction
-        model._default_manager.filter(**key).update(**increments)
+    meta = model._meta
+    values: dict[str, Any] = {
+        field.column: field.get_default()
+        for field in meta.concrete_fields
+        if not field.primary_key and field.has_default()
+    }
+    fields: dict[str, models.Field[Any, Any]] = {
+        name: field
+        for name in (*key, *extra, *deltas)
+        if isinstance(field := meta.get_field(name), models.Field)
+    }
+    for name, value in {**key, **extra, **deltas}.items():
+        values[fields[name].column] = fields[name].get_db_prep_value(value, connection)
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = list(values)
+    conflict = ", ".join(quote(fields[name].column) for name in key)
+    increments = ", ".join(
+        f"{quote(column)} = {table}.{quote(column)} + excluded.{quote(column)}"
+        for column in (fields[name].column for name in deltas)
+    )
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {increments}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values[c] for c in columns])
 
 
 # The monthly tables and the facts that key their rows (besides unit and month).
