@@ -20,7 +20,8 @@ class NotificationOut(Schema):
     kind_label: str
     title: str
     body: str
-    petition: int | None
+    owner_type: str
+    owner_id: int | None
     link: str
     created_at: datetime
     read_at: datetime | None
@@ -57,7 +58,8 @@ def _notification(notification: Notification) -> dict[str, Any]:
         "kind_label": notification.get_kind_display(),
         "title": notification.title,
         "body": notification.body,
-        "petition": notification.petition_id,
+        "owner_type": notification.owner_type,
+        "owner_id": notification.owner_id,
         "link": notification.link,
         "created_at": notification.created_at,
         "read_at": notification.read_at,

@@ -46,6 +46,15 @@ class DeliveryFailed(ApplicationError):
 # --- notify -------------------------------------------------------------------------------------
 
 
+def owner_key(owner: Any) -> tuple[str, int | None]:
+    """(owner_type, owner_id) of a model instance, in the strings of `Deadline.owner_type`
+    ("<app label>.<model name>"); ("", None) for no owner."""
+    if owner is None:
+        return "", None
+    meta = owner._meta
+    return f"{meta.app_label}.{meta.model_name}", owner.pk
+
+
 def _recipient_ids(recipients: Iterable[Any]) -> list[int]:
     """User objects or ids, each once, in the order given."""
     ids = dict.fromkeys(r if isinstance(r, int) else r.pk for r in recipients)
@@ -59,11 +68,14 @@ def notify(
     kind: str,
     title: str,
     body: str = "",
-    petition: Any = None,
+    owner: Any = None,
     link: str = "",
     dedupe_key: str = "",
 ) -> int:
     """Notifies each recipient; returns how many notifications are new.
+
+    `owner` is the record the notice is about (a model instance, or None for a notice about no
+    single record); `link` the page to open. The caller writes the wording.
 
     With a `dedupe_key`, a recipient who already has a notification with that key gets none:
     one indexed query finds them, and the insert ignores conflicts too, so that two callers at
@@ -82,14 +94,15 @@ def notify(
     if not ids:
         return 0
     now = timezone.now()
-    petition_id = petition if isinstance(petition, int) or petition is None else petition.pk
+    owner_type, owner_id = owner_key(owner)
     rows = [
         Notification(
             recipient_id=pk,
             kind=kind,
             title=title[:TITLE_MAX],
             body=body,
-            petition_id=petition_id,
+            owner_type=owner_type,
+            owner_id=owner_id,
             link=link,
             dedupe_key=dedupe_key,
             created_at=now,
@@ -288,7 +301,7 @@ def _sweep_batch(
         )
     )
     existing = set(
-        Notification.objects.filter(petition_id__in=ids)
+        Notification.objects.filter(owner_type=OWNER_TYPE, owner_id__in=ids)
         .exclude(dedupe_key="")
         .values_list("recipient_id", "dedupe_key")
     )
@@ -306,7 +319,8 @@ def _sweep_batch(
                     kind=alert.kind,
                     title=alert.title,
                     body=alert.body,
-                    petition_id=row["pk"],
+                    owner_type=OWNER_TYPE,
+                    owner_id=row["pk"],
                     link=link,
                     dedupe_key=alert.dedupe_key,
                     created_at=now,
@@ -314,7 +328,7 @@ def _sweep_batch(
             )
     if not new_rows:
         return 0
-    new_ids = _insert(new_rows, created_at=now, written=Q(petition_id__in=ids))
+    new_ids = _insert(new_rows, created_at=now, written=Q(owner_type=OWNER_TYPE, owner_id__in=ids))
     _deliver_on_commit(new_ids)
     return len(new_ids)
 

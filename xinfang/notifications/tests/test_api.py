@@ -29,7 +29,7 @@ def _notify(recipients, n=1, **overrides):
 def test_list_gives_counts_and_items_newest_first(api_client, clerk, leader):
     # given
     petition = registered()
-    _notify([clerk], n=3, petition=petition)
+    _notify([clerk], n=3, owner=petition)
     _notify([leader], n=2)
     notification_mark_read(
         actor=clerk, notification_id=Notification.objects.get(recipient=clerk, dedupe_key="api:0").pk
@@ -49,14 +49,16 @@ def test_list_gives_counts_and_items_newest_first(api_client, clerk, leader):
         "kind_label",
         "title",
         "body",
-        "petition",
+        "owner_type",
+        "owner_id",
         "link",
         "created_at",
         "read_at",
     }
-    assert (first["kind"], first["kind_label"], first["petition"]) == (
+    assert (first["kind"], first["kind_label"], first["owner_type"], first["owner_id"]) == (
         "deadline_near",
         "临期提醒",
+        "petitions.petition",
         petition.pk,
     )
     assert [item["title"] for item in body["items"]] == [

@@ -69,10 +69,11 @@ def test_notify_links_the_petition(clerk):
     petition = registered()
 
     # when
-    _notify([clerk], petition=petition, dedupe_key="")
+    _notify([clerk], owner=petition, dedupe_key="")
 
     # then
-    assert Notification.objects.get(recipient=clerk).petition_id == petition.pk
+    notice = Notification.objects.get(recipient=clerk)
+    assert (notice.owner_type, notice.owner_id) == ("petitions.petition", petition.pk)
 
 
 def test_notify_refuses_an_unknown_kind_and_writes_nothing(clerk):

@@ -16,6 +16,7 @@ from xinfang.notifications.models import Notification
 from xinfang.notifications.selectors import alert_boundary
 from xinfang.notifications.services import alerts_sweep
 from xinfang.organisation.models import Unit
+from xinfang.petitions.models import OWNER_TYPE
 from xinfang.petitions.selectors import warning_boundary
 from xinfang.petitions.tests.factories import register
 
@@ -59,7 +60,7 @@ def test_a_deadline_within_three_working_days_gives_one_near_notice_per_recipien
     key = f"deadline:{petition.pk}:near:{petition.current_deadline.isoformat()}"
     assert notified() == {(username, key) for username in recipients}
     assert result.created == len(recipients)
-    notice = Notification.objects.filter(petition=petition).first()
+    notice = Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=petition.pk).first()
     assert notice.kind == "deadline_near"
     assert notice.title == f"信访件 {petition.number} {step}期限将至（{petition.current_deadline:%Y-%m-%d}）"
     assert "还剩 1 天" in notice.body
@@ -77,7 +78,7 @@ def test_a_passed_deadline_gives_one_overdue_notice_per_recipient(make, step, re
     # then
     key = f"deadline:{petition.pk}:overdue:{petition.current_deadline.isoformat()}"
     assert notified() == {(username, key) for username in recipients}
-    notice = Notification.objects.filter(petition=petition).first()
+    notice = Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=petition.pk).first()
     assert notice.kind == "deadline_overdue"
     assert (
         notice.title == f"信访件 {petition.number} {step}期限已逾期（{petition.current_deadline:%Y-%m-%d}）"
@@ -118,8 +119,11 @@ def test_an_approved_extension_moves_the_deadline_so_no_overdue_notice_is_sent()
 
     # then
     assert extended.current_deadline > warning_boundary(today())
-    assert not Notification.objects.filter(petition=extended).exists()
-    assert Notification.objects.filter(petition=late, kind="deadline_overdue").count() == 3
+    assert not Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=extended.pk).exists()
+    assert (
+        Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=late.pk, kind="deadline_overdue").count()
+        == 3
+    )
 
 
 def test_running_the_sweep_twice_notifies_once():
@@ -150,7 +154,7 @@ def test_a_deadline_first_near_then_passed_gives_one_notice_of_each_level():
     # then
     kinds = list(Notification.objects.filter(recipient__username="clerk").values_list("kind", flat=True))
     assert sorted(kinds) == ["deadline_near", "deadline_overdue"]
-    assert Notification.objects.filter(petition=petition).count() == 6
+    assert Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=petition.pk).count() == 6
 
 
 def test_a_new_deadline_date_is_a_new_notice():
@@ -183,7 +187,7 @@ def test_only_open_petitions_with_a_deadline_up_to_the_boundary_are_checked():
     # then
     assert boundary == warning_boundary(today())
     assert result.checked == 1
-    assert set(Notification.objects.values_list("petition_id", flat=True)) == {at_boundary.pk}
+    assert set(Notification.objects.values_list("owner_id", flat=True)) == {at_boundary.pk}
 
 
 def test_the_number_of_working_days_is_a_setting():

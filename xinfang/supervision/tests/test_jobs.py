@@ -60,7 +60,9 @@ def test_an_overdue_supervision_goes_one_level_up_and_the_leaders_there_are_noti
     assert run.actor is None
     assert (run.extra_data["escalated"], run.extra_data["at_top"]) == (1, 0)
     # the county's own 督查督办通知单, written by the job (no user)
-    notice = Document.objects.filter(petition=supervised, kind="supervision_notice").latest("id")
+    notice = Document.objects.filter(
+        owner_type="petitions.petition", owner_id=supervised.pk, kind="supervision_notice"
+    ).latest("id")
     assert (notice.unit.code, notice.created_by) == (COUNTY, None)
     assert notice.number.startswith("青山县")
     text = text_of(notice)
@@ -252,7 +254,7 @@ def test_the_office_is_told_once_how_many_proposals_wait(matters, user):
     assert set(by_user) == {"supervisor", "clerk", "county-clerk"}
     assert by_user["supervisor"].title == "逾期督办提议：1 件待确认"
     assert by_user["supervisor"].link == "/supervision/?tab=proposed"
-    assert by_user["county-clerk"].petition is None
+    assert (by_user["county-clerk"].owner_type, by_user["county-clerk"].owner_id) == ("", None)
     assert "village-handler" not in by_user
 
 
