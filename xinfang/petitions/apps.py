@@ -9,8 +9,16 @@ class PetitionsConfig(AppConfig):
     verbose_name = "信访事项"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 - connects the signal receivers
+        from xinfang.deadlines.registry import register_clock_handler
 
+        from . import (
+            alerts,
+            receivers,  # noqa: F401 - connects the signal receivers
+            rules,
+        )
+
+        rules.register()  # the procedure's time limits
+        register_clock_handler(alerts.OWNER_TYPE, alerts.PetitionClocks())  # 临期/逾期提醒
         register_nav_entry(
             NavEntry(label="信访登记簿", url_name="petitions:register", capability="petitions.view", order=20)
         )
