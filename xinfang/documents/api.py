@@ -1,4 +1,5 @@
-"""REST API of notices: a petition's notices and the download of one (audited)."""
+"""REST API of notices: the download of one (audited), and the schema with which the owning
+apps list their cases' notices (GET /petitions/{id}/documents lives in petitions.api)."""
 
 from datetime import datetime
 from typing import Any
@@ -7,7 +8,6 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
 
-from xinfang.accounts.permissions import ensure_capability
 from xinfang.core.requests import RequestMeta
 
 from . import selectors, services
@@ -40,7 +40,8 @@ def _creator(document: Document) -> str:
     return (user.full_name or user.username) if user is not None else "系统"
 
 
-def _document(document: Document) -> dict[str, Any]:
+def document_out(document: Document) -> dict[str, Any]:
+    """A notice as `DocumentOut` (the owning apps list their cases' notices with it)."""
     return {
         "id": document.pk,
         "kind": document.kind,
@@ -52,17 +53,6 @@ def _document(document: Document) -> dict[str, Any]:
         "created_by": _creator(document),
         "download_url": reverse("api:download_document", kwargs={"document_id": document.pk}),
     }
-
-
-@router.get(
-    "/petitions/{petition_id}/documents", response={200: list[DocumentOut], 403: ErrorOut, 404: ErrorOut}
-)
-def list_petition_documents(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
-    """信访件的文书（按生成时间先后）。"""
-    ensure_capability(request.user, "petitions.view")
-    return [
-        _document(d) for d in selectors.documents_for_petition(actor=request.user, petition_id=petition_id)
-    ]
 
 
 @router.get("/documents/{document_id}/download", response={404: ErrorOut})

@@ -1,45 +1,18 @@
-"""Written notices (文书): replaceable Word templates, their numbering and the generated files."""
+"""Written notices (文书): replaceable Word templates, their numbering and the generated files.
+
+The kinds are registered by the apps that own them (see registry); `kind` holds a registered code.
+A notice names its owner generically (`owner_type`, `owner_id`, as Deadline does)."""
 
 from django.conf import settings
 from django.db import models
 
-
-class DocumentKind(models.TextChoices):
-    ACCEPTANCE_NOTICE = "acceptance_notice", "受理告知单"
-    REJECTION_NOTICE = "rejection_notice", "不予受理告知单"
-    DECLINE_NOTICE = "decline_notice", "不再受理告知单"
-    TRANSFER_NOTICE = "transfer_notice", "转送办理通知单"
-    ASSIGNMENT_NOTICE = "assignment_notice", "交办通知单"
-    EXTENSION_NOTICE = "extension_notice", "延期办理告知单"
-    HANDLING_OPINION = "handling_opinion", "处理意见书"
-    REVIEW_OPINION = "review_opinion", "复查意见书"
-    REREVIEW_OPINION = "rereview_opinion", "复核意见书"
-    CLOSURE_REPORT = "closure_report", "办结报告"
-    HEARING_NOTICE = "hearing_notice", "听证会议通知单"
-    SUPERVISION_NOTICE = "supervision_notice", "督查督办通知单"
-
-
-# The abbreviation of each kind inside a document number: 城关镇信受〔2026〕1号.
-NUMBER_ABBREVIATIONS: dict[str, str] = {
-    DocumentKind.ACCEPTANCE_NOTICE: "受",
-    DocumentKind.REJECTION_NOTICE: "不受",
-    DocumentKind.DECLINE_NOTICE: "不再",
-    DocumentKind.TRANSFER_NOTICE: "转",
-    DocumentKind.ASSIGNMENT_NOTICE: "交",
-    DocumentKind.EXTENSION_NOTICE: "延",
-    DocumentKind.HANDLING_OPINION: "处",
-    DocumentKind.REVIEW_OPINION: "复查",
-    DocumentKind.REREVIEW_OPINION: "复核",
-    DocumentKind.CLOSURE_REPORT: "结",
-    DocumentKind.HEARING_NOTICE: "听",
-    DocumentKind.SUPERVISION_NOTICE: "督",
-}
+from .registry import kind_label
 
 
 class DocumentTemplate(models.Model):
     """An uploaded replacement of a kind's built-in template; a kind without a row uses the default."""
 
-    kind = models.CharField("文书种类", max_length=30, choices=DocumentKind.choices, unique=True)
+    kind = models.CharField("文书种类", max_length=30, unique=True)
     file = models.FileField(upload_to="document_templates/")
     original_name = models.CharField("文件名", max_length=200)
     sha256 = models.CharField(max_length=64)
@@ -52,12 +25,15 @@ class DocumentTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name}"
 
+    def get_kind_display(self) -> str:
+        return kind_label(self.kind)
+
 
 class DocumentSequence(models.Model):
     """The last document number given out per issuing unit, kind and year (gap-free)."""
 
     unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=30, choices=DocumentKind.choices)
+    kind = models.CharField(max_length=30)
     year = models.PositiveSmallIntegerField()
     last_value = models.PositiveIntegerField(default=0)
 
@@ -70,16 +46,12 @@ class DocumentSequence(models.Model):
 class Document(models.Model):
     """One generated notice. The file is kept as issued; a later template change does not touch it."""
 
-    kind = models.CharField("文书种类", max_length=30, choices=DocumentKind.choices)
+    kind = models.CharField("文书种类", max_length=30)
     number = models.CharField("文号", max_length=100)
-    petition = models.ForeignKey(
-        "petitions.Petition",
-        verbose_name="信访事项",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="documents",
-    )
+    # the case the notice belongs to ("petitions.petition", 12); blank and null: no owner
+    owner_type = models.CharField("所属对象类型", max_length=60, blank=True, default="")
+    owner_id = models.BigIntegerField("所属对象", null=True, blank=True)
+    owner_reference = models.CharField("所属对象编号", max_length=100, blank=True, default="")
     unit = models.ForeignKey(
         "organisation.Unit", verbose_name="发文单位", on_delete=models.PROTECT, related_name="+"
     )
@@ -104,9 +76,13 @@ class Document(models.Model):
         verbose_name = "文书"
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["petition", "created_at"], name="document_petition_time"),
+            models.Index(fields=["owner_type", "owner_id"], name="document_owner"),
             models.Index(fields=["unit_path"], name="document_scope"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    def get_kind_display(self) -> str:
+        """The registered kind's label (the code for a kind no app registers any more)."""
+        return kind_label(self.kind)

@@ -1,56 +1,75 @@
-"""Reads of notices and templates. A notice of a petition is visible exactly when its petition is;
-a notice without a petition follows the scope of its issuing unit."""
+"""Reads of notices and templates. A notice of an owner whose type is registered (see registry)
+is visible exactly when the actor may see its owner; a notice without an owner, or of an owner
+type nobody registered, follows the scope of its issuing unit."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.db.models import Q, QuerySet
 
-from xinfang.accounts.permissions import has_capability
 from xinfang.core.exceptions import NotFound
 from xinfang.organisation.selectors import scope_q
-from xinfang.petitions.selectors import petitions_visible_to
 
-from .models import Document, DocumentKind, DocumentTemplate
+from .models import Document, DocumentTemplate
+from .registry import document_kinds, document_owner, document_owners, owner_type_of
 from .services import PLACEHOLDERS
 
 DOCUMENT_SCOPE: dict[str, Any] = {"unit_field": "unit", "path_field": "unit_path"}
 
 
 def documents_visible_to(actor: Any) -> QuerySet[Document]:
-    unit_scoped = Q(petition__isnull=True) & scope_q(actor, **DOCUMENT_SCOPE)
-    if not has_capability(actor, "petitions.view"):
-        return Document.objects.filter(unit_scoped)
-    return Document.objects.filter(unit_scoped | Q(petition__in=petitions_visible_to(actor).values("pk")))
+    owners = document_owners()
+    visible = ~Q(owner_type__in=[o.owner_type for o in owners]) & scope_q(actor, **DOCUMENT_SCOPE)
+    for owner in owners:
+        ids = owner.visible_ids(actor)
+        if ids is not None:
+            visible |= Q(owner_type=owner.owner_type, owner_id__in=ids)
+    return Document.objects.filter(visible)
 
 
 def access_document_by_id(actor: Any, document_id: Any) -> Document:
     """The same NotFound for a notice that does not exist and for one outside scope."""
     try:
-        return documents_visible_to(actor).select_related("petition", "created_by").get(pk=int(document_id))
+        return documents_visible_to(actor).select_related("created_by").get(pk=int(document_id))
     except (Document.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
 
-def documents_for_petition(*, actor: Any, petition_id: Any) -> QuerySet[Document]:
-    """The notices of one petition, oldest first; NotFound when the petition is not visible."""
+def documents_for_owner(*, actor: Any, owner_type: str, owner_id: Any) -> QuerySet[Document]:
+    """The notices of one owner, oldest first; NotFound when the actor may not see the owner
+    (or its type registers no owner scope)."""
+    spec = document_owner(owner_type)
+    ids = spec.visible_ids(actor) if spec is not None else None
     try:
-        visible = petitions_visible_to(actor).filter(pk=int(petition_id)).exists()
+        visible = ids is not None and ids.filter(pk=int(owner_id)).exists()
     except (ValueError, TypeError):
         visible = False
-    if not visible or not has_capability(actor, "petitions.view"):
+    if not visible:
         raise NotFound()
-    return documents_of(petition_id=int(petition_id))
+    return documents_of(owner_type=owner_type, owner_id=int(owner_id))
 
 
-def documents_of(*, petition_id: int) -> QuerySet[Document]:
-    """The notices of a petition the caller already obtained through `access_petition_by_id`."""
+def documents_of(*, owner_type: str, owner_id: int) -> QuerySet[Document]:
+    """The notices of an owner the caller already obtained through its app's `access_*_by_id`."""
     return (
-        Document.objects.filter(petition_id=petition_id)
+        Document.objects.filter(owner_type=owner_type, owner_id=owner_id)
         .select_related("created_by")
         .order_by("created_at", "id")
     )
+
+
+def documents_of_owner(owner: models.Model) -> QuerySet[Document]:
+    return documents_of(owner_type=owner_type_of(owner), owner_id=owner.pk)
+
+
+def owner_link(document: Document) -> tuple[str, str] | None:
+    """(text, url) of the way back from a notice to its case, or None."""
+    spec = document_owner(document.owner_type) if document.owner_type else None
+    if spec is None or document.owner_id is None:
+        return None
+    return f"返回{spec.label} {document.owner_reference}".strip(), spec.url(document.owner_id)
 
 
 @dataclass(frozen=True)
@@ -69,7 +88,8 @@ class TemplateRow:
 def template_rows() -> list[TemplateRow]:
     uploaded = {row.kind: row for row in DocumentTemplate.objects.select_related("uploaded_by")}
     rows = []
-    for kind, label in DocumentKind.choices:
+    for spec in document_kinds():
+        kind, label = spec.code, spec.label
         row = uploaded.get(kind)
         rows.append(
             TemplateRow(

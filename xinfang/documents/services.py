@@ -1,7 +1,7 @@
 """Writes of written notices (文书): generation, template replacement and reset, audited reads.
 
 Templates are Jinja inside Word (docxtpl). They are rendered in Jinja's sandbox with autoescape
-(petition text may hold `<` or `&`, which would break the XML) and with undefined names, even
+(a case's text may hold `<` or `&`, which would break the XML) and with undefined names, even
 chained ones, rendering as empty text, so a key the caller did not pass leaves a blank.
 """
 
@@ -15,7 +15,7 @@ from datetime import date
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from jinja2 import ChainableUndefined, Template, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -26,97 +26,16 @@ from xinfang.core.exceptions import ApplicationError, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.models import Unit
 
+from . import registry
 from .defaults import default_template_bytes
-from .models import NUMBER_ABBREVIATIONS, Document, DocumentKind, DocumentSequence, DocumentTemplate
+from .models import Document, DocumentSequence, DocumentTemplate
+from .registry import DocumentKindSpec, document_kind, kind_label, owner_type_of
 
 TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
-ANONYMOUS_PETITIONER = "匿名信访人"
 
-COMMON_PLACEHOLDERS: list[tuple[str, str]] = [
-    ("unit_name", "发文单位名称"),
-    ("number", "文号，如 城关镇信受〔2026〕1号"),
-    ("date_cn", "发文日期，如 2026年11月23日"),
-    ("petition_number", "信访件编号"),
-    ("petitioner_names", "信访人姓名（匿名时为“匿名信访人”）"),
-    ("subject", "信访事项标题"),
-    ("content", "反映的主要问题和诉求"),
-    ("received_date_cn", "收到信访事项的日期"),
-    ("channel_label", "来源渠道，如 来信、来访"),
-    ("category_name", "问题类别"),
-]
-
-SPECIFIC_PLACEHOLDERS: dict[str, list[tuple[str, str]]] = {
-    DocumentKind.ACCEPTANCE_NOTICE: [("handling_deadline_cn", "办结期限")],
-    DocumentKind.REJECTION_NOTICE: [("ground_label", "不予受理的理由"), ("note", "补充说明")],
-    DocumentKind.DECLINE_NOTICE: [("ground_label", "不再受理的理由"), ("note", "补充说明")],
-    DocumentKind.TRANSFER_NOTICE: [
-        ("to_unit", "接收转送的单位"),
-        ("deadline_cn", "告知受理情况的期限"),
-        ("note", "其他要求"),
-    ],
-    DocumentKind.ASSIGNMENT_NOTICE: [
-        ("to_unit", "承办单位"),
-        ("handler_name", "承办人"),
-        ("deadline_cn", "报送办结报告的期限"),
-        ("note", "交办要求"),
-    ],
-    DocumentKind.EXTENSION_NOTICE: [
-        ("days", "延长的天数"),
-        ("reason", "延期理由"),
-        ("new_deadline_cn", "延长后的办结期限"),
-    ],
-    DocumentKind.HANDLING_OPINION: [
-        ("outcome_label", "处理结果：支持、解释或不予支持"),
-        ("text", "处理意见正文"),
-        ("delivered_on_cn", "送达日期"),
-        ("review_window_cn", "请求复查的截止日期"),
-        ("review_unit", "复查机关"),
-    ],
-    DocumentKind.REVIEW_OPINION: [
-        ("outcome_label", "复查结果"),
-        ("text", "复查意见正文"),
-        ("rereview_window_cn", "请求复核的截止日期"),
-        ("rereview_unit", "复核机关"),
-    ],
-    DocumentKind.REREVIEW_OPINION: [("outcome_label", "复核结果"), ("text", "复核意见正文")],
-    DocumentKind.CLOSURE_REPORT: [
-        ("report", "办理情况及结果"),
-        ("handler_name", "承办人"),
-        ("handling_unit", "承办单位"),
-    ],
-    DocumentKind.HEARING_NOTICE: [
-        ("hearing_at_cn", "听证时间"),
-        ("place", "听证地点"),
-        ("participants", "参加人员"),
-        ("note", "其他事项"),
-    ],
-    DocumentKind.SUPERVISION_NOTICE: [
-        ("to_unit", "被督办单位"),
-        ("trigger_label", "督办事由"),
-        ("method_label", "督办方式"),
-        ("deadline_cn", "报送办理情况的期限"),
-        ("note", "督办要求"),
-    ],
-}
-
-# What a template may use, per kind: the common keys, then the kind's own (the admin page lists these).
-PLACEHOLDERS: dict[str, list[tuple[str, str]]] = {
-    kind: COMMON_PLACEHOLDERS + SPECIFIC_PLACEHOLDERS[kind] for kind in DocumentKind.values
-}
-
-SAMPLE_VALUES: dict[str, Any] = {
-    "unit_name": "城关镇",
-    "number": "城关镇信受〔2026〕1号",
-    "date_cn": "2026年11月23日",
-    "petition_number": "341122101-2026-000001",
-    "petitioner_names": "张三",
-    "subject": "反映拖欠工资问题",
-    "content": "某建筑公司拖欠农民工工资三个月，要求尽快支付。",
-    "received_date_cn": "2026年11月1日",
-    "channel_label": "来信",
-    "category_name": "劳动社保/拖欠工资",
-    "days": 30,
-}
+# What a template of each kind may use: the generic keys, then the kind's own (the admin page
+# lists these); a read-only view of the registry.
+PLACEHOLDERS = registry.PLACEHOLDERS
 
 # Jinja's messages for the mistakes people make in Word, said in Chinese; others are shown as is.
 SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
@@ -236,7 +155,7 @@ def template_current(kind: str) -> tuple[bytes, DocumentTemplate | None]:
             return handle.read(), row
     except OSError:
         raise ApplicationError(
-            f"“{DocumentKind(kind).label}”的模板文件缺失，请系统管理员重新上传或恢复默认模板。"
+            f"“{kind_label(kind)}”的模板文件缺失，请系统管理员重新上传或恢复默认模板。"
         ) from None
 
 
@@ -311,13 +230,15 @@ def template_problem(*, kind: str, name: str, content: bytes) -> str | None:
 
 
 def _sample_context(kind: str) -> dict[str, Any]:
-    return {name: SAMPLE_VALUES.get(name, f"（{label}）") for name, label in PLACEHOLDERS[kind]}
+    samples = {**registry.GENERIC_SAMPLES, **_ensure_kind(kind).sample_context}
+    return {name: samples.get(name, f"（{label}）") for name, label in PLACEHOLDERS[kind]}
 
 
-def _ensure_kind(kind: str) -> str:
-    if kind not in DocumentKind.values:
+def _ensure_kind(kind: str) -> DocumentKindSpec:
+    spec = document_kind(kind)
+    if spec is None:
         raise ValidationFailed("未知的文书种类。", {"kind": f"文书种类“{kind}”不存在。"})
-    return kind
+    return spec
 
 
 def _delete_file_after_commit(storage: Any, name: str) -> None:
@@ -360,7 +281,7 @@ def template_replace(
         actor=actor,
         event=AuditEvent.TEMPLATE_CHANGED,
         target=row,
-        target_label=DocumentKind(kind).label,
+        target_label=kind_label(kind),
         request_meta=request_meta,
         kind=kind,
         action="replace",
@@ -387,7 +308,7 @@ def template_reset(*, kind: str, actor: Any, request_meta: RequestMeta | None = 
         event=AuditEvent.TEMPLATE_CHANGED,
         target_type="documents.documenttemplate",
         target_id=kind,
-        target_label=DocumentKind(kind).label,
+        target_label=kind_label(kind),
         request_meta=request_meta,
         kind=kind,
         action="reset",
@@ -415,27 +336,29 @@ def _next_sequence(unit: Unit, kind: str, year: int) -> int:
 
 
 def document_number(*, unit: Unit, kind: str, year: int, value: int) -> str:
-    return f"{unit.name}信{NUMBER_ABBREVIATIONS[kind]}〔{year}〕{value}号"
+    return f"{unit.name}信{_ensure_kind(kind).abbreviation}〔{year}〕{value}号"
 
 
-def _common_context(*, unit: Unit, number: str, petition: Any) -> dict[str, Any]:
+def _common_context(
+    *, spec: DocumentKindSpec, unit: Unit, number: str, owner: models.Model | None
+) -> dict[str, Any]:
+    """The generic keys, then what the kind's spec takes from the owner (its number, parties …)."""
     context: dict[str, Any] = {
         "unit_name": unit.name,
         "number": number,
         "date_cn": date_cn(timezone.localdate()),
     }
-    if petition is not None:
-        names = "" if petition.is_anonymous else petition.petitioner_names
-        context.update(
-            petition_number=petition.number,
-            petitioner_names=names or ANONYMOUS_PETITIONER,
-            subject=petition.subject,
-            content=petition.content,
-            received_date_cn=date_cn(timezone.localdate(petition.received_at)),
-            channel_label=petition.get_channel_display(),
-            category_name=str(petition.category),
-        )
+    if owner is not None and spec.owner_context is not None:
+        context.update(spec.owner_context(owner))
     return context
+
+
+def _owner_audit(owner_type: str, reference: str) -> dict[str, str]:
+    """The owner in an audit entry: under the key its type registered ("petition": its number)."""
+    if not owner_type:
+        return {}
+    owner_spec = registry.document_owner(owner_type)
+    return {owner_spec.audit_key if owner_spec is not None else "owner": reference}
 
 
 @transaction.atomic
@@ -444,38 +367,46 @@ def document_generate(
     kind: str,
     unit: Unit,
     actor: Any,
-    petition: Any = None,
+    owner: models.Model | None = None,
     context: dict[str, Any] | None = None,
     event_id: int | None = None,
     request_meta: RequestMeta | None = None,
 ) -> Document:
     """Numbers, renders, stores and records one notice, inside the caller's transaction.
 
-    The context is the common one (unit, number, date, the petition's particulars) updated with
-    the caller's `context`, whose keys win. If the transaction rolls back after the file was
+    `owner` is any saved model instance (the case the notice belongs to), or None. The context is
+    the common one (unit, number, date, and what the kind's spec takes from the owner) updated
+    with the caller's `context`, whose keys win. If the transaction rolls back after the file was
     written, the file stays on disk without a row; the number is not used up.
     """
-    _ensure_kind(kind)
+    spec = _ensure_kind(kind)
+    if owner is not None and owner.pk is None:
+        raise ValueError("the owner of a notice must be saved first")
+    owner_type = owner_type_of(owner) if owner is not None else ""
+    owner_spec = registry.document_owner(owner_type)
+    reference = owner_spec.reference(owner) if owner is not None and owner_spec is not None else ""
     template, _ = template_current(kind)
     template_digest = hashlib.sha256(template).hexdigest()
     now = timezone.now()
     year = timezone.localtime(now).year
     number = document_number(unit=unit, kind=kind, year=year, value=_next_sequence(unit, kind, year))
-    full_context = _common_context(unit=unit, number=number, petition=petition) | dict(context or {})
+    full_context = _common_context(spec=spec, unit=unit, number=number, owner=owner) | dict(context or {})
     try:
         content = render_docx(template, full_context, digest=template_digest)
     except TemplateError as error:
         raise ApplicationError(
-            f"“{DocumentKind(kind).label}”模板无法生成文书（{error.message or error}），"
+            f"“{kind_label(kind)}”模板无法生成文书（{error.message or error}），"
             "请系统管理员检查或恢复默认模板。"
         ) from None
     document = Document(
         kind=kind,
         number=number,
-        petition=petition,
+        owner_type=owner_type,
+        owner_id=owner.pk if owner is not None else None,
+        owner_reference=reference[:100],
         unit=unit,
         unit_path=unit.path,
-        original_name=f"{DocumentKind(kind).label}-{number}.docx"[:200],
+        original_name=f"{spec.label}-{number}.docx"[:200],
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         template_sha256=template_digest,
@@ -493,7 +424,7 @@ def document_generate(
         request_meta=request_meta,
         kind=kind,
         number=number,
-        petition=petition.number if petition is not None else "",
+        **_owner_audit(owner_type, reference),
         sha256=document.sha256,
     )
     return document
@@ -512,7 +443,7 @@ def document_downloaded(
         mode=mode,
         kind=document.kind,
         number=document.number,
-        petition=document.petition.number if document.petition else "",
+        **_owner_audit(document.owner_type, document.owner_reference),
     )
 
 

@@ -16,7 +16,7 @@ from xinfang.core.requests import RequestMeta
 
 from . import selectors, services
 from .forms import TemplateUploadForm
-from .models import DocumentKind
+from .registry import document_kind, kind_label
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Mammoth escapes text and attributes but passes hyperlink targets through as written.
@@ -59,14 +59,15 @@ def document_preview_view(request: HttpRequest, document_id: int) -> HttpRespons
         actor=request.user, document=document, mode="preview", request_meta=RequestMeta.from_request(request)
     ) as handle:
         html = docx_to_html(handle.read())
-    return render(request, "documents/preview.html", {"document": document, "preview_html": html})
+    context = {"document": document, "preview_html": html, "owner_link": selectors.owner_link(document)}
+    return render(request, "documents/preview.html", context)
 
 
 # --- template administration ---------------------------------------------------------------------
 
 
 def _kind_or_404(kind: str) -> str:
-    if kind not in DocumentKind.values:
+    if document_kind(kind) is None:
         raise NotFound()
     return kind
 
@@ -75,7 +76,7 @@ def _templates_page(request: HttpRequest, *, kind: str = "", error: str = "") ->
     """The page; after a refused upload, with the reason (status 422, nothing was changed)."""
     context = {
         "rows": selectors.template_rows(),
-        "error": {"label": DocumentKind(kind).label, "message": error} if error else None,
+        "error": {"label": kind_label(kind), "message": error} if error else None,
         "max_megabytes": services.TEMPLATE_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "documents/templates.html", context, status=422 if error else 200)
@@ -91,7 +92,7 @@ def templates_view(request: HttpRequest) -> HttpResponse:
 @capability_required("templates.manage")
 def template_download_view(request: HttpRequest, kind: str) -> HttpResponse:
     content, row = services.template_current(_kind_or_404(kind))
-    filename = row.original_name if row else f"{DocumentKind(kind).label}-默认模板.docx"
+    filename = row.original_name if row else f"{kind_label(kind)}-默认模板.docx"
     return _docx_response(content, filename)
 
 
@@ -112,7 +113,7 @@ def template_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
         )
     except ValidationFailed as error:
         return _templates_page(request, kind=kind, error=error.message)
-    messages.success(request, f"已更换“{DocumentKind(kind).label}”的模板，此后生成的文书使用新模板。")
+    messages.success(request, f"已更换“{kind_label(kind)}”的模板，此后生成的文书使用新模板。")
     return redirect("documents:templates")
 
 
@@ -122,5 +123,5 @@ def template_reset_view(request: HttpRequest, kind: str) -> HttpResponse:
     services.template_reset(
         kind=_kind_or_404(kind), actor=request.user, request_meta=RequestMeta.from_request(request)
     )
-    messages.success(request, f"“{DocumentKind(kind).label}”已恢复为默认模板。")
+    messages.success(request, f"“{kind_label(kind)}”已恢复为默认模板。")
     return redirect("documents:templates")

@@ -10,6 +10,8 @@ from ninja import Field, Query, Router, Schema, Status
 from xinfang.accounts.permissions import acting_user, ensure_capability
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta, json_body
+from xinfang.documents.api import DocumentOut, document_out
+from xinfang.documents.selectors import documents_for_owner
 from xinfang.procedure import engine
 from xinfang.procedure.openapi import request_body
 
@@ -409,6 +411,19 @@ def get_petition_timeline(request: HttpRequest, petition_id: int) -> list[dict[s
         }
         for e in entries
     ]
+
+
+@router.get(
+    "/petitions/{petition_id}/documents",
+    response={200: list[DocumentOut], 403: ErrorOut, 404: ErrorOut},
+    tags=["文书"],
+    operation_id="xinfang_documents_api_list_petition_documents",
+)
+def list_petition_documents(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
+    """信访件的文书（按生成时间先后），含其督查督办通知单。"""
+    ensure_capability(request.user, "petitions.view")
+    documents = documents_for_owner(actor=request.user, owner_type=OWNER_TYPE, owner_id=petition_id)
+    return [document_out(d) for d in documents]
 
 
 class PetitionerPage(Schema):

@@ -38,7 +38,7 @@ from .forms import (
     filter_summary,
 )
 from .imports import import_template_xlsx, register_import
-from .models import Petition
+from .models import OWNER_TYPE, Petition
 from .validators import mask_id_number, mask_name, mask_phone
 
 PAGE_SIZE = 25
@@ -310,7 +310,7 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
     )
     actor = acting_user(request)
     actions = workflow.allowed_actions(petition, actor)
-    documents = list(documents_of(petition_id=petition.pk))
+    documents = list(documents_of(owner_type=OWNER_TYPE, owner_id=petition.pk))
     events = workflow.petition_timeline(petition, list(petition.events.select_related("actor")))
     for entry, issued in workflow.timeline_documents(events, documents):
         entry.documents = issued

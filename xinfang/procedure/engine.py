@@ -233,15 +233,12 @@ def transition_batch(machine: Machine[CaseT], *, cases: list[CaseT], action: str
 
 
 def _issue_documents(change: Change[Any], request_meta: RequestMeta | None) -> None:
-    import inspect  # TEMPORARY until documents takes owner=
-
-    key = "owner" if "owner" in inspect.signature(document_generate).parameters else "petition"
     for request in change.documents:
         document_generate(
             kind=request.kind,
             unit=request.unit,
             actor=change.actor,
-            **{key: request.owner if request.owner is not None else change.case},
+            owner=request.owner if request.owner is not None else change.case,
             context=dict(request.context),
             event_id=change.event.pk if change.event is not None else None,
             request_meta=request_meta,

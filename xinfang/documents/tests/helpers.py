@@ -5,55 +5,55 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from xinfang.documents.models import Document, DocumentKind
+from xinfang.documents.models import Document
 from xinfang.documents.services import document_generate
 
 # One kind-specific value per kind that its default template must show.
 MARKERS: dict[str, dict[str, Any]] = {
-    DocumentKind.ACCEPTANCE_NOTICE: {"handling_deadline_cn": "2027年1月22日"},
-    DocumentKind.REJECTION_NOTICE: {
+    "acceptance_notice": {"handling_deadline_cn": "2027年1月22日"},
+    "rejection_notice": {
         "ground_label": "应当通过诉讼、仲裁、行政复议等法定途径解决",
         "note": "请向法院起诉",
     },
-    DocumentKind.DECLINE_NOTICE: {"ground_label": "未在规定期限内申请复查或者复核", "note": "逾期"},
-    DocumentKind.TRANSFER_NOTICE: {"to_unit": "城关派出所", "deadline_cn": "2026年12月8日", "note": ""},
-    DocumentKind.ASSIGNMENT_NOTICE: {
+    "decline_notice": {"ground_label": "未在规定期限内申请复查或者复核", "note": "逾期"},
+    "transfer_notice": {"to_unit": "城关派出所", "deadline_cn": "2026年12月8日", "note": ""},
+    "assignment_notice": {
         "to_unit": "城关司法所",
         "handler_name": "李承办",
         "deadline_cn": "2026年12月20日",
         "note": "",
     },
-    DocumentKind.EXTENSION_NOTICE: {
+    "extension_notice": {
         "days": 30,
         "reason": "需要多部门联合调查",
         "new_deadline_cn": "2027年2月21日",
     },
-    DocumentKind.HANDLING_OPINION: {
+    "handling_opinion": {
         "outcome_label": "支持",
         "text": "责令该公司十日内支付拖欠工资",
         "delivered_on_cn": "2026年12月1日",
         "review_window_cn": "2026年12月31日",
         "review_unit": "青山县",
     },
-    DocumentKind.REVIEW_OPINION: {
+    "review_opinion": {
         "outcome_label": "不予支持",
         "text": "维持原处理意见",
         "rereview_window_cn": "2027年1月31日",
         "rereview_unit": "青山市",
     },
-    DocumentKind.REREVIEW_OPINION: {"outcome_label": "解释", "text": "复核维持复查意见"},
-    DocumentKind.CLOSURE_REPORT: {
+    "rereview_opinion": {"outcome_label": "解释", "text": "复核维持复查意见"},
+    "closure_report": {
         "report": "工资已全部支付到位",
         "handler_name": "李承办",
         "handling_unit": "城关镇",
     },
-    DocumentKind.HEARING_NOTICE: {
+    "hearing_notice": {
         "hearing_at_cn": "2026年12月10日上午9时",
         "place": "城关镇政府三楼会议室",
         "participants": "信访人、城关镇、县人社局代表",
         "note": "",
     },
-    DocumentKind.SUPERVISION_NOTICE: {
+    "supervision_notice": {
         "to_unit": "城关司法所",
         "trigger_label": "逾期未办结",
         "method_label": "发函督办",
@@ -64,18 +64,18 @@ MARKERS: dict[str, dict[str, Any]] = {
 
 # The value of MARKERS[kind] that the test looks for in the rendered text.
 MARKER_KEYS: dict[str, str] = {
-    DocumentKind.ACCEPTANCE_NOTICE: "handling_deadline_cn",
-    DocumentKind.REJECTION_NOTICE: "ground_label",
-    DocumentKind.DECLINE_NOTICE: "ground_label",
-    DocumentKind.TRANSFER_NOTICE: "to_unit",
-    DocumentKind.ASSIGNMENT_NOTICE: "handler_name",
-    DocumentKind.EXTENSION_NOTICE: "reason",
-    DocumentKind.HANDLING_OPINION: "text",
-    DocumentKind.REVIEW_OPINION: "rereview_unit",
-    DocumentKind.REREVIEW_OPINION: "text",
-    DocumentKind.CLOSURE_REPORT: "report",
-    DocumentKind.HEARING_NOTICE: "place",
-    DocumentKind.SUPERVISION_NOTICE: "method_label",
+    "acceptance_notice": "handling_deadline_cn",
+    "rejection_notice": "ground_label",
+    "decline_notice": "ground_label",
+    "transfer_notice": "to_unit",
+    "assignment_notice": "handler_name",
+    "extension_notice": "reason",
+    "handling_opinion": "text",
+    "review_opinion": "rereview_unit",
+    "rereview_opinion": "text",
+    "closure_report": "report",
+    "hearing_notice": "place",
+    "supervision_notice": "method_label",
 }
 
 
@@ -102,9 +102,7 @@ def text_of(document: Document) -> str:
     return "\n".join(p.text for p in word.paragraphs)
 
 
-def generate(
-    actor: Any, petition: Any = None, kind: str = DocumentKind.ACCEPTANCE_NOTICE, **kwargs: Any
-) -> Document:
+def generate(actor: Any, petition: Any = None, kind: str = "acceptance_notice", **kwargs: Any) -> Document:
     unit = kwargs.pop("unit", None) or (petition.unit if petition is not None else actor.unit)
     context = kwargs.pop("context", MARKERS[kind])
-    return document_generate(kind=kind, unit=unit, actor=actor, petition=petition, context=context, **kwargs)
+    return document_generate(kind=kind, unit=unit, actor=actor, owner=petition, context=context, **kwargs)

@@ -3,7 +3,6 @@
 import hashlib
 
 from xinfang.audit.models import AuditEntry, AuditEvent
-from xinfang.documents.models import DocumentKind
 from xinfang.petitions.tests.factories import register
 
 from .helpers import generate
@@ -13,7 +12,7 @@ def test_list_answers_the_petitions_notices_oldest_first(api_client, clerk):
     # given
     petition = register(clerk)
     first = generate(clerk, petition)
-    second = generate(clerk, petition, DocumentKind.EXTENSION_NOTICE)
+    second = generate(clerk, petition, "extension_notice")
     # when
     response = api_client(clerk).get(f"/api/v1/petitions/{petition.pk}/documents")
     # then
@@ -44,7 +43,8 @@ def test_list_needs_the_view_capability(api_client, clerk, sysadmin):
 
 def test_download_answers_the_file_and_is_audited(api_client, clerk):
     # given
-    document = generate(clerk, register(clerk))
+    petition = register(clerk)
+    document = generate(clerk, petition)
     # when
     response = api_client(clerk).get(f"/api/v1/documents/{document.pk}/download")
     # then
@@ -57,7 +57,7 @@ def test_download_answers_the_file_and_is_audited(api_client, clerk):
         "mode": "download",
         "kind": "acceptance_notice",
         "number": document.number,
-        "petition": document.petition.number,
+        "petition": petition.number,
     }
 
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from xinfang.audit.models import AuditEntry, AuditEvent
 from xinfang.documents.defaults import default_template_bytes
-from xinfang.documents.models import DocumentKind, DocumentTemplate
-from xinfang.documents.selectors import documents_for_petition
+from xinfang.documents.models import DocumentTemplate
+from xinfang.documents.registry import document_kinds
+from xinfang.documents.selectors import documents_for_owner
 from xinfang.petitions.tests.factories import register
 
 from .helpers import docx_bytes, generate, text_of, upload
@@ -120,7 +121,7 @@ def test_a_notice_without_petition_follows_its_units_scope(
     client, village_handler, village2_handler, unit_by_code
 ):
     # given
-    document = generate(village_handler, None, DocumentKind.SUPERVISION_NOTICE, unit=unit_by_code(VILLAGE))
+    document = generate(village_handler, None, "supervision_notice", unit=unit_by_code(VILLAGE))
     # when
     client.force_login(village_handler)
     own = client.get(reverse("documents:preview", args=[document.pk]))
@@ -142,10 +143,12 @@ def test_petition_documents_are_listed_oldest_first_in_two_queries(clerk, django
     # given
     petition = register(clerk)
     first = generate(clerk, petition)
-    second = generate(clerk, petition, DocumentKind.EXTENSION_NOTICE)
+    second = generate(clerk, petition, "extension_notice")
     # when
     with django_assert_num_queries(2):  # the scope check, then the notices with their authors
-        documents = list(documents_for_petition(actor=clerk, petition_id=petition.pk))
+        documents = list(
+            documents_for_owner(actor=clerk, owner_type="petitions.petition", owner_id=petition.pk)
+        )
         names = [d.created_by.full_name for d in documents]
     # then
     assert documents == [first, second]
@@ -157,7 +160,7 @@ def test_petition_documents_of_a_petition_outside_scope_raise_not_found(clerk, v
 
     petition = register(clerk)
     with pytest.raises(NotFound):
-        documents_for_petition(actor=village2_handler, petition_id=petition.pk)
+        documents_for_owner(actor=village2_handler, owner_type="petitions.petition", owner_id=petition.pk)
 
 
 def test_the_petition_partial_lists_each_notice_with_preview_and_download(clerk):
@@ -184,10 +187,10 @@ def test_template_page_lists_every_kind_with_its_placeholders_for_the_sysadmin(c
     response = client.get(reverse("documents:templates"))
     assert response.status_code == 200
     page = response.content.decode()
-    for label in DocumentKind.labels:
+    for label in [k.label for k in document_kinds()]:
         assert label in page
     assert "handling_deadline_cn" in page
-    assert page.count("默认</span>") == len(DocumentKind.values)
+    assert page.count("默认</span>") == len(document_kinds())
 
 
 def test_sysadmin_downloads_the_default_template(client, sysadmin):

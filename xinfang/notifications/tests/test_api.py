@@ -4,7 +4,8 @@ import pytest
 
 from xinfang.notifications.models import Notification
 from xinfang.notifications.services import notification_mark_read, notify
-from xinfang.petitions.tests.alert_helpers import registered
+
+from .helpers import registered
 
 pytestmark = pytest.mark.usefixtures("demo")
 

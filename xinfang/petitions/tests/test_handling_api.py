@@ -135,7 +135,7 @@ def test_only_a_leader_may_approve_a_closure_report(assigned, as_user, username)
 
 def test_a_handler_outside_scope_gets_404_everywhere(assigned, as_user):
     other = as_user("village2-handler")
-    document = Document.objects.filter(petition=assigned).first()
+    document = Document.objects.filter(owner_type="petitions.petition", owner_id=assigned.pk).first()
     assert document is not None
     assert other.get(f"/api/v1/petitions/{assigned.pk}").status_code == 404
     assert other.get(f"/api/v1/petitions/{assigned.pk}/timeline").status_code == 404

@@ -174,7 +174,7 @@ class ProcedureMachine(RuleBasedStateMachine):
             p.is_final,
             PetitionEvent.objects.filter(petition=p).count(),
             AuditEntry.objects.count(),
-            Document.objects.filter(petition=p).count(),
+            Document.objects.filter(owner_type="petitions.petition", owner_id=p.pk).count(),
             deadlines,
         )
 

@@ -26,7 +26,7 @@ def _state(petition):
         PetitionEvent.objects.filter(petition=petition).count(),
         SupervisionEvent.objects.filter(supervision__petition=petition).count(),
         AuditEntry.objects.count(),
-        Document.objects.filter(petition=petition).count(),
+        Document.objects.filter(owner_type="petitions.petition", owner_id=petition.pk).count(),
         Notification.objects.count(),
         SupervisionLog.objects.count(),
     )
@@ -73,7 +73,9 @@ def test_supervising_opens_a_supervision_with_event_audit_notice_and_notificatio
     assert entry.extra_data["action"] == "supervise"
     assert entry.extra_data["event_id"] == event.pk
     assert entry.extra_data["supervision"] == supervision.pk
-    notice = Document.objects.get(petition=assigned, kind="supervision_notice")
+    notice = Document.objects.get(
+        owner_type="petitions.petition", owner_id=assigned.pk, kind="supervision_notice"
+    )
     assert notice.event_id == event.pk
     assert notice.unit == unit_by_code(TOWNSHIP)
     notified = Notification.objects.filter(
@@ -294,7 +296,9 @@ def test_a_leader_lists_the_matter_with_six_fixed_and_five_packages(assigned, ac
     event = SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id")
     assert event.action == "list_supervision"
     assert event.data["leader_name"] == "张分管"
-    assert Document.objects.filter(petition=assigned, kind="supervision_notice", event_id=event.pk).exists()
+    assert Document.objects.filter(
+        owner_type="petitions.petition", owner_id=assigned.pk, kind="supervision_notice", event_id=event.pk
+    ).exists()
     # the case leader and the responsible person are told, the leader who listed it is not
     told = set(Notification.objects.filter(kind="supervision").values_list("recipient__username", flat=True))
     assert "village-handler" in told
@@ -386,7 +390,9 @@ def test_the_office_confirms_a_proposal_and_the_notice_goes_out(assigned, act, u
     assert (proposal.status, proposal.method, proposal.supervisor) == ("open", "visit", user("clerk"))
     event = SupervisionEvent.objects.filter(supervision__petition=assigned).latest("id")
     assert event.action == "confirm_supervision"
-    assert Document.objects.filter(petition=assigned, kind="supervision_notice", event_id=event.pk).exists()
+    assert Document.objects.filter(
+        owner_type="petitions.petition", owner_id=assigned.pk, kind="supervision_notice", event_id=event.pk
+    ).exists()
 
 
 def test_the_office_may_dismiss_a_proposal_with_a_reason(assigned, act, user):
@@ -416,7 +422,9 @@ def test_the_office_may_dismiss_a_proposal_with_a_reason(assigned, act, user):
     assert AuditEntry.objects.filter(
         event=AuditEvent.STATE_TRANSITION, extra_data__action="dismiss_supervision"
     )
-    assert not Document.objects.filter(petition=assigned, kind="supervision_notice").exists()
+    assert not Document.objects.filter(
+        owner_type="petitions.petition", owner_id=assigned.pk, kind="supervision_notice"
+    ).exists()
     with pytest.raises(Conflict, match="没有待确认的督办提议"):
         act(assigned, "dismiss_supervision", "clerk", reason="再次")
 

@@ -47,7 +47,12 @@ def test_the_supervisor_opens_a_supervision_and_gets_201(assigned, as_user):
     assert body["supervisor"] == "钱督办"
     assert body["level"] == 1
     assert body["note"] == "请限期报告"
-    assert Document.objects.filter(petition=assigned, kind="supervision_notice").count() == 1
+    assert (
+        Document.objects.filter(
+            owner_type="petitions.petition", owner_id=assigned.pk, kind="supervision_notice"
+        ).count()
+        == 1
+    )
 
 
 def test_bad_fields_answer_422_with_chinese_messages(assigned, as_user):
