@@ -28,7 +28,7 @@ Bad input raises `DeadlineInputError` (a `ValueError`) with a Chinese message an
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,7 +56,9 @@ MAX_AMOUNT: dict[str, int] = {
     Unit.HOURS: 24 * 366,
     Unit.MINUTES: 24 * 60 * 366,
 }
-MAX_EXTENSION_DAYS = 3650
+# A sanity bound on the extension days the engine accepts (the calculator, bad data); how long
+# an extension a procedure allows is that procedure's rule (`RuleDefinition.max_extension_days`).
+EXTENSION_DAYS_BOUND = 3650
 
 # Holidays that fall on the same Gregorian date every year (国务院《全国年节及纪念日放假办法》,
 # 2025 revision). Used only for years without official data.
@@ -183,6 +185,16 @@ class DeadlineResult:
             return self.due.astimezone(LOCAL_TZ).date()
         return self.due
 
+    @property
+    def due_at(self) -> datetime | None:
+        """The moment the limit runs out: `due` itself for hours and minutes, the end of the due
+        day (`end_of_day`) for day units."""
+        if self.due is None:
+            return None
+        if isinstance(self.due, datetime):
+            return self.due
+        return end_of_day(self.due)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "due": _iso(self.due),
@@ -202,6 +214,12 @@ class DeadlineResult:
             "explanation": list(self.explanation),
             "warning": self.warning,
         }
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of `day` in Asia/Shanghai (23:59:59.999999): a limit counted in days
+    runs out when its due day is over, so it is overdue from the next day's midnight on."""
+    return datetime.combine(day, time.max, tzinfo=LOCAL_TZ)
 
 
 def missing_years_warning(years: Sequence[int]) -> str | None:
@@ -272,8 +290,8 @@ def _validate_amount(amount: Any, unit: Unit) -> None:
 def _validate_extension(extension_days: Any, unit: Unit) -> None:
     if isinstance(extension_days, bool) or not isinstance(extension_days, int):
         raise DeadlineInputError("延长天数须为整数。", "extension_days")
-    if not 0 <= extension_days <= MAX_EXTENSION_DAYS:
-        raise DeadlineInputError(f"延长天数须为 0 到 {MAX_EXTENSION_DAYS} 之间的整数。", "extension_days")
+    if not 0 <= extension_days <= EXTENSION_DAYS_BOUND:
+        raise DeadlineInputError(f"延长天数须为 0 到 {EXTENSION_DAYS_BOUND} 之间的整数。", "extension_days")
     if extension_days and unit not in DAY_UNITS:
         raise DeadlineInputError("按小时或分钟计算的时限不能延长。", "extension_days")
 

@@ -8,7 +8,7 @@ from django import forms
 from xinfang.core.forms import BootstrapFormMixin
 from xinfang.organisation.models import UnitType
 
-from .engine import DAY_UNITS, LOCAL_TZ, MAX_EXTENSION_DAYS, UNIT_LABELS, Unit
+from .engine import DAY_UNITS, EXTENSION_DAYS_BOUND, LOCAL_TZ, UNIT_LABELS, Unit
 from .models import RULE_UNIT_CHOICES, CalendarDay
 from .rules import configurable_rules
 from .selectors import ALL_UNIT_TYPES_LABEL
@@ -49,11 +49,11 @@ class DeadlineCalculatorForm(BootstrapFormMixin, forms.Form):
         label="延长天数",
         required=False,
         min_value=0,
-        max_value=MAX_EXTENSION_DAYS,
+        max_value=EXTENSION_DAYS_BOUND,
         error_messages={
             "invalid": "延长天数须为整数。",
             "min_value": "延长天数不能为负数。",
-            "max_value": f"延长天数不能超过 {MAX_EXTENSION_DAYS}。",
+            "max_value": f"延长天数不能超过 {EXTENSION_DAYS_BOUND}。",
         },
         help_text="经批准延长的天数，没有则留空。",
     )
@@ -119,7 +119,7 @@ class RuleSettingForm(BootstrapFormMixin, forms.Form):
     )
     rule = forms.ChoiceField(
         label="期限规则",
-        choices=[(rule.code, f"{rule.label}（法定 {rule.text}）") for rule in configurable_rules()],
+        choices=lambda: [(rule.code, f"{rule.label}（法定 {rule.text}）") for rule in configurable_rules()],
         error_messages={"required": "请选择期限规则。", "invalid_choice": "请选择有效的期限规则。"},
     )
     amount = forms.IntegerField(
@@ -130,7 +130,7 @@ class RuleSettingForm(BootstrapFormMixin, forms.Form):
         label="单位",
         choices=RULE_UNIT_CHOICES,
         initial="working_days",
-        error_messages={"required": "请选择单位。", "invalid_choice": "单位须为自然日或工作日。"},
+        error_messages={"required": "请选择单位。", "invalid_choice": "单位须为自然日、工作日、小时或分钟。"},
     )
     note = forms.CharField(
         label="说明",

@@ -66,9 +66,16 @@ class Deadline(models.Model):
     """A time limit attached to a record of another app (`owner_type`, `owner_id`).
 
     Written only by `services`. `pauses` is a JSON list of {"from": ISO, "to": ISO | null}
-    (dates for day units, datetimes for hours and minutes). `due_date` is the local due day for
-    every unit (also for hours and minutes, so that one index serves overdue sweeps); `due_at`
-    is set only for hours and minutes. Both are null while an open pause stops the clock.
+    (dates for day units, datetimes for hours and minutes). `due_date` is the local due day and
+    `due_at` the moment the limit runs out, for every unit: for hours and minutes the computed
+    time, for day units the END of the due day in Asia/Shanghai (23:59:59.999999, engine
+    `end_of_day`), so a day-unit clock is overdue from the next day's midnight on. Both are null
+    while an open pause stops the clock.
+
+    `overdue_flagged_at` is when the sweep handed the row, overdue, to its owner's clock handler:
+    each clock is flagged once; a new due time (extension, resume, holiday change) clears it.
+    The partial index `deadline_overdue_pending` holds only the open, unflagged rows, so a sweep
+    with nothing due is one index seek however many clocks there are.
     """
 
     owner_type = models.CharField("所属对象类型", max_length=60)
@@ -82,6 +89,7 @@ class Deadline(models.Model):
     pauses = models.JSONField("暂停记录", default=list, blank=True)
     due_date = models.DateField("届满日期", null=True, blank=True)
     due_at = models.DateTimeField("届满时间", null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField("逾期处理时间", null=True, blank=True)
     is_open = models.BooleanField("进行中", default=True, db_index=True)
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
     missing_years = models.JSONField("缺少节假日数据的年份", default=list, blank=True)
@@ -94,6 +102,12 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["is_open", "due_date"], name="deadline_open_due"),
             models.Index(fields=["owner_type", "owner_id"], name="deadline_owner"),
+            # the sweep: open clocks not yet flagged overdue, by due time
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(is_open=True, overdue_flagged_at__isnull=True),
+                name="deadline_overdue_pending",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=1), name="deadline_amount_positive"),
@@ -116,11 +130,12 @@ class Deadline(models.Model):
         return self.due_at if self.unit in (Unit.HOURS, Unit.MINUTES) else self.due_date
 
 
-RULE_UNIT_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in (Unit.CALENDAR_DAYS, Unit.WORKING_DAYS)]
+RULE_UNIT_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in Unit]
 
 
 class DeadlineRuleSetting(models.Model):
-    """An internal target (内部时限) that replaces the law's value of one rule of `rules.RULES`.
+    """An internal target (内部时限) that replaces the law's value of one registered rule
+    (`registry.register_rule`), in any unit comparable with the law's.
 
     `unit_type` is a value of `organisation.UnitType`, or "" for every unit type (the
     installation-wide default). Written only by `services.rule_setting_save` / `_clear`, which

@@ -1,8 +1,9 @@
-"""The time limits of the handling procedure (信访工作条例 2022) as data.
+"""Time limits as data: what a rule is, and the registered rules (`RULES`).
 
-Each installation may set SHORTER internal targets per unit type for the configurable rules
-(`DeadlineRuleSetting`, read through `selectors.rule_for`); the others are the petitioner's
-statutory rights or fixed by regulation and always answer the law. Periods counted in
+The apps register their rules (`registry.register_rule`); the petitions' are the limits of the
+handling procedure (信访工作条例 2022). Each installation may set SHORTER internal targets per
+unit type for the configurable rules (`DeadlineRuleSetting`, read through `selectors.rule_for`);
+the others are statutory rights or fixed by regulation and always answer the law. Periods counted in
 calendar days follow the engine's rules (start day not counted, a last day off rolls forward).
 """
 
@@ -19,6 +20,10 @@ class RuleDefinition:
     unit: str
     configurable: bool
     start_label: str
+    # why it cannot be changed, shown when an administrator tries (non-configurable rules)
+    fixed_reason: str = ""
+    # the longest extension (延期) the procedure allows, in days of the rule's unit; 0 = none
+    max_extension_days: int = 0
 
     @property
     def unit_label(self) -> str:
@@ -34,35 +39,14 @@ def period_text(amount: int, unit: str) -> str:
     return f"{amount} 个{UNIT_LABELS[unit]}"
 
 
-RULES: dict[str, RuleDefinition] = {
-    rule.code: rule
-    for rule in (
-        RuleDefinition("acceptance", "受理期限", 15, Unit.CALENDAR_DAYS, True, "收到之日"),
-        RuleDefinition("transfer", "转送、交办期限", 15, Unit.CALENDAR_DAYS, True, "登记之日"),
-        RuleDefinition("handling", "办理期限", 60, Unit.CALENDAR_DAYS, True, "受理之日"),
-        RuleDefinition("handling_important", "重要事项办理期限", 60, Unit.CALENDAR_DAYS, True, "受理之日"),
-        RuleDefinition("review_decision", "复查期限", 30, Unit.CALENDAR_DAYS, True, "收到复查请求之日"),
-        RuleDefinition("rereview_decision", "复核期限", 30, Unit.CALENDAR_DAYS, True, "收到复核请求之日"),
-        RuleDefinition("review_window", "申请复查期限", 30, Unit.CALENDAR_DAYS, False, "收到处理意见书之日"),
-        RuleDefinition(
-            "rereview_window", "申请复核期限", 30, Unit.CALENDAR_DAYS, False, "收到复查意见书之日"
-        ),
-        RuleDefinition("objection", "转送异议期限", 5, Unit.WORKING_DAYS, False, "收到转送之日"),
-    )
-}
+# Every rule any app registered (`registry.register_rule`, from the app's `AppConfig.ready`):
+# petitions its procedure's limits, supervision its report limit, and so on. Deadlines itself
+# knows no rule.
+RULES: dict[str, RuleDefinition] = {}
 
-# Why a rule cannot be changed, shown when an administrator tries.
-FIXED_REASONS: dict[str, str] = {
-    "review_window": "申请复查期限是信访人的法定权利，不能修改。",
-    "rereview_window": "申请复核期限是信访人的法定权利，不能修改。",
-    "objection": "转送异议期限由规定统一确定，不能修改。",
-}
-
-# 延期办理 (art. 32): an extension of the handling period is at most 30 days.
-MAX_EXTENSION_DAYS = 30
-
-# The units an internal target may use; hours and minutes are not time limits of this procedure.
-RULE_UNITS: tuple[str, ...] = (Unit.CALENDAR_DAYS.value, Unit.WORKING_DAYS.value)
+# The units an internal target may use: any unit, compared with the law in like units.
+RULE_UNITS: tuple[str, ...] = tuple(unit.value for unit in Unit)
+TIME_UNIT_MINUTES: dict[str, int] = {Unit.HOURS.value: 60, Unit.MINUTES.value: 1}
 
 # An internal target may not be longer than the law: 7 calendar days hold at most 5 working days.
 WORKING_DAYS_PER_WEEK, DAYS_PER_WEEK = 5, 7
@@ -70,6 +54,11 @@ WORKING_DAYS_PER_WEEK, DAYS_PER_WEEK = 5, 7
 
 def configurable_rules() -> list[RuleDefinition]:
     return [rule for rule in RULES.values() if rule.configurable]
+
+
+def minutes_of(amount: int, unit: str) -> int:
+    """An amount of hours or minutes in minutes (to compare a target with a law in like units)."""
+    return amount * TIME_UNIT_MINUTES[unit]
 
 
 def working_days_within(calendar_days: int) -> int:

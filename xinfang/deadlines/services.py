@@ -24,6 +24,7 @@ from xinfang.organisation.models import UnitType
 from .engine import (
     DAY_UNITS,
     LOCAL_TZ,
+    MAX_AMOUNT,
     Calendar,
     DeadlineInputError,
     DeadlineResult,
@@ -33,10 +34,10 @@ from .engine import (
 from .models import CalendarDay, CalendarSource, CalendarYear, Deadline, DeadlineRuleSetting
 from .package import package_days, package_years
 from .rules import (
-    FIXED_REASONS,
     RULE_UNITS,
     RULES,
     RuleDefinition,
+    minutes_of,
     period_text,
     working_days_within,
 )
@@ -316,8 +317,12 @@ def _compute(deadline: Deadline, calendar: Calendar) -> DeadlineResult:
 
 
 def _apply(deadline: Deadline, result: DeadlineResult) -> None:
+    """Stores what the engine answered; a new due time makes the clock unflagged again, so the
+    sweep tells its owner when that one passes."""
+    if result.due_at != deadline.due_at:
+        deadline.overdue_flagged_at = None
     deadline.due_date = result.due_date
-    deadline.due_at = result.due if isinstance(result.due, datetime) else None
+    deadline.due_at = result.due_at
     deadline.missing_years = list(result.missing_years)
     deadline.calendar_version = result.calendar_version
     deadline.explanation = list(result.explanation)
@@ -327,6 +332,7 @@ def _apply(deadline: Deadline, result: DeadlineResult) -> None:
 COMPUTED_FIELDS = [
     "due_date",
     "due_at",
+    "overdue_flagged_at",
     "missing_years",
     "calendar_version",
     "explanation",
@@ -564,16 +570,33 @@ def _rule_definition(rule: Any) -> RuleDefinition:
     if definition is None:
         raise ValidationFailed("请选择有效的期限规则。", {"rule": "请选择有效的期限规则。"})
     if not definition.configurable:
-        reason = FIXED_REASONS.get(definition.code, f"{definition.label}是法定时限，不能修改。")
+        reason = definition.fixed_reason or f"{definition.label}是法定时限，不能修改。"
         raise ValidationFailed(reason, {"rule": reason})
     return definition
 
 
+def _unit_mismatch(definition: RuleDefinition, unit: str) -> str | None:
+    """A day target for a law in hours or minutes (or the reverse) cannot be compared."""
+    law_in_days = definition.unit in DAY_UNITS
+    if law_in_days == (unit in DAY_UNITS):
+        return None
+    return f"单位须为{'自然日或工作日' if law_in_days else '小时或分钟'}。"
+
+
 def _longer_than_law(definition: RuleDefinition, amount: int, unit: str) -> tuple[str, str] | None:
-    """(field, message) when the target is longer than the law allows, else None."""
+    """(field, message) when the target is longer than the law allows, else None. Like units
+    compare: hours with minutes, working days with calendar days (7 days hold 5 working days);
+    a day target for a law in hours (or the reverse) is refused."""
     law = definition.text
     if unit == definition.unit:
         if amount > definition.amount:
+            return "amount", f"内部时限不能长于法定时限（{law}）。"
+        return None
+    mismatch = _unit_mismatch(definition, unit)
+    if mismatch is not None:
+        return "unit", mismatch
+    if definition.unit not in DAY_UNITS:
+        if minutes_of(amount, unit) > minutes_of(definition.amount, definition.unit):
             return "amount", f"内部时限不能长于法定时限（{law}）。"
         return None
     if unit == Unit.WORKING_DAYS:
@@ -589,11 +612,14 @@ def _validate_rule_setting(*, unit_type: Any, rule: Any, amount: Any, unit: Any,
     errors: dict[str, str] = {}
     if not isinstance(unit_type, str) or (unit_type and unit_type not in UnitType.values):
         errors["unit_type"] = "请选择有效的单位类型。"
-    amount_ok = not isinstance(amount, bool) and isinstance(amount, int) and 1 <= amount <= RULE_MAX_AMOUNT
+    most = RULE_MAX_AMOUNT if unit in DAY_UNITS or unit not in RULE_UNITS else MAX_AMOUNT[unit]
+    amount_ok = not isinstance(amount, bool) and isinstance(amount, int) and 1 <= amount <= most
     if not amount_ok:
-        errors["amount"] = f"时限须为 1 到 {RULE_MAX_AMOUNT} 之间的整数。"
+        errors["amount"] = f"时限须为 1 到 {most} 之间的整数。"
     if unit not in RULE_UNITS:
-        errors["unit"] = "单位须为自然日或工作日。"
+        errors["unit"] = "单位须为自然日、工作日、小时或分钟。"
+    elif (mismatch := _unit_mismatch(definition, unit)) is not None:
+        errors["unit"] = mismatch
     if amount_ok and "unit" not in errors:
         longer = _longer_than_law(definition, amount, unit)
         if longer is not None:

@@ -5,10 +5,11 @@ from datetime import date
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from .selectors import calendar_year_status
 from .services import deadline_recompute_affected
+from .sweep import deadlines_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +18,15 @@ logger = logging.getLogger(__name__)
 def recompute_deadlines_task(dates: list[str]) -> int:
     """Recomputes the open deadlines a calendar change touched. Safe to retry."""
     return deadline_recompute_affected(dates=[date.fromisoformat(day) for day in dates], actor=None)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("deadlines-sweep")
+def deadlines_sweep_task() -> int:
+    """Every minute: the deadline sweep (overdue clocks to their owners, and the owners' scans
+    when due). Cheap when nothing is due (one index seek); idempotent, so a run cut short is
+    completed by the next; the lock keeps two runs from overlapping. Returns how many new."""
+    return deadlines_sweep().created
 
 
 @db_periodic_task(crontab(hour="2", minute="0"))

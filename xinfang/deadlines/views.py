@@ -26,7 +26,7 @@ from .forms import (
     RuleSettingClearForm,
     RuleSettingForm,
 )
-from .rules import MAX_EXTENSION_DAYS, RULES, period_text
+from .rules import RULES, period_text
 from .selectors import (
     RuleTable,
     calendar_days_of_year,
@@ -202,7 +202,9 @@ def _rules_page(request: HttpRequest, form: RuleSettingForm | None = None, statu
     table = rule_table()
     if form is None:
         form = RuleSettingForm(initial=_rule_form_initial(request, table))
-    context = {"table": table, "form": form, "max_extension_days": MAX_EXTENSION_DAYS}
+    # the longest extension any registered rule allows (延期办理), for the page's note
+    max_extension_days = max((row.definition.max_extension_days for row in table.rows), default=0)
+    context = {"table": table, "form": form, "max_extension_days": max_extension_days}
     return render(request, "deadlines/rules.html", context, status=status)
 
 

@@ -1,39 +1,23 @@
-"""Writes of notifications: `notify` (the one way any app notifies a user), reading, delivery to
-the outbound channel, and the deadline alert sweep (临期提醒 / 逾期提醒)."""
+"""Writes of notifications: `notify` (the one way any app notifies a user), `notifications_insert`
+(many prepared rows at once, for the deadline handlers), reading, and delivery to the outbound
+channel. The owning apps write the wording; notifications know no kind of case."""
 
-import logging
-import time
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.accounts.models import RoleAssignment, User
-from xinfang.accounts.roles import Role
-from xinfang.audit.models import AuditEvent
-from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import ApplicationError, ValidationFailed
-from xinfang.deadlines.models import Deadline
-from xinfang.organisation.models import Unit
-from xinfang.petitions.choices import PetitionStatus
-from xinfang.petitions.workflow import OWNER_TYPE
 
 from .channels import channel_code, channel_from_settings
 from .choices import Channel, NotificationKind
 from .models import Notification
-from .selectors import access_notification_by_id, alert_boundary, alert_candidates, alert_step
+from .selectors import access_notification_by_id
 
-logger = logging.getLogger(__name__)
-
-SWEEP_BATCH_SIZE = 2000
 DELIVERY_CHUNK = 1000
-LEADER_ROLES = frozenset({Role.LEADER, Role.PRINCIPAL})
 TITLE_MAX = 200
 
 
@@ -123,6 +107,16 @@ def _insert(rows: list[Notification], *, created_at: datetime, written: Q) -> li
     return list(Notification.objects.filter(written, created_at=created_at).values_list("pk", flat=True))
 
 
+def notifications_insert(rows: list[Notification], *, created_at: datetime, written: Q) -> list[int]:
+    """Inserts prepared notifications (all stamped `created_at`; `written` a filter an index
+    answers that finds them, e.g. their owners), skipping those the dedupe constraint refuses,
+    and sends the new ones to the outbound channel after commit. Returns their ids. For callers
+    that word many notices at once (the deadline handlers); `notify` is the one-notice way."""
+    new_ids = _insert(rows, created_at=created_at, written=written)
+    _deliver_on_commit(new_ids)
+    return new_ids
+
+
 def _deliver_on_commit(notification_ids: list[int]) -> None:
     if not notification_ids or channel_code() == Channel.NONE:
         return
@@ -183,194 +177,3 @@ def notifications_deliver(*, notification_ids: list[int]) -> int:
             f"{len(delivery.failed)} 条消息通知外发失败，将自动重试。", {"ids": delivery.failed}
         )
     return len(delivery.sent)
-
-
-# --- the deadline alert sweep -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    today: date
-    boundary: date
-    checked: int
-    created: int
-    seconds: float
-
-
-class RecipientDirectory:
-    """Who hears about a petition's deadline, from three small queries made once per sweep:
-
-    - its handler (承办人), while active;
-    - the leaders (分管领导, 主要领导) of the responsible unit (承办单位, else 登记单位), or of the
-      nearest unit above it that has any;
-    - the clerks (接访员) of the registering unit (登记单位), the office that keeps the register.
-    """
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int | None] = dict(Unit.objects.values_list("pk", "parent_id"))
-        self.leaders: dict[int, list[int]] = defaultdict(list)
-        self.clerks: dict[int, list[int]] = defaultdict(list)
-        assignments = RoleAssignment.objects.filter(
-            role__in=[*LEADER_ROLES, Role.CLERK], user__is_active=True, user__unit__isnull=False
-        ).values_list("user_id", "user__unit_id", "role")
-        for user_id, unit_id, role in assignments:
-            holders = self.clerks if role == Role.CLERK else self.leaders
-            if user_id not in holders[unit_id]:
-                holders[unit_id].append(user_id)
-        self.inactive = set(User.objects.filter(is_active=False).values_list("pk", flat=True))
-        self._nearest_leaders: dict[int, tuple[int, ...]] = {}
-
-    def nearest_leaders(self, unit_id: int) -> tuple[int, ...]:
-        if unit_id not in self._nearest_leaders:
-            found: tuple[int, ...] = ()
-            current: int | None = unit_id
-            seen: set[int] = set()
-            while current is not None and current not in seen:
-                seen.add(current)
-                if self.leaders.get(current):
-                    found = tuple(sorted(self.leaders[current]))
-                    break
-                current = self.parent.get(current)
-            self._nearest_leaders[unit_id] = found
-        return self._nearest_leaders[unit_id]
-
-    def for_petition(self, row: dict[str, Any]) -> list[int]:
-        ids: dict[int, None] = {}
-        handler = row["handler_id"]
-        if handler is not None and handler not in self.inactive:
-            ids[handler] = None
-        ids.update(dict.fromkeys(self.nearest_leaders(row["handling_unit_id"] or row["unit_id"])))
-        ids.update(dict.fromkeys(sorted(self.clerks.get(row["unit_id"], ()))))
-        return list(ids)
-
-
-@dataclass(frozen=True)
-class DeadlineAlert:
-    kind: str
-    title: str
-    body: str
-    dedupe_key: str
-
-
-STATUS_LABELS = dict(PetitionStatus.choices)
-
-
-def deadline_alert(row: dict[str, Any], *, today: date, rule: str | None) -> DeadlineAlert:
-    """The near or overdue notice of one petition's deadline. Names the petition by its number,
-    never its petitioner: the text goes to logs and e-mail."""
-    due: date = row["current_deadline"]
-    step = alert_step(
-        status=row["status"], current_deadline=due, assignment_due=row["assignment_due"], rule=rule
-    )
-    status = STATUS_LABELS.get(row["status"], row["status"])
-    if due < today:
-        level, kind = "overdue", NotificationKind.DEADLINE_OVERDUE
-        title = f"信访件 {row['number']} {step}期限已逾期（{due:%Y-%m-%d}）"
-        body = (
-            f"{step}期限为 {due:%Y-%m-%d}，已逾期 {(today - due).days} 天；当前状态：{status}。请尽快办理。"
-        )
-    else:
-        level, kind = "near", NotificationKind.DEADLINE_NEAR
-        left = "今日到期" if due == today else f"还剩 {(due - today).days} 天"
-        title = f"信访件 {row['number']} {step}期限将至（{due:%Y-%m-%d}）"
-        body = f"{step}期限为 {due:%Y-%m-%d}，{left}；当前状态：{status}。请按期办理。"
-    return DeadlineAlert(
-        kind=kind,
-        title=title[:TITLE_MAX],
-        body=body,
-        dedupe_key=f"deadline:{row['pk']}:{level}:{due.isoformat()}",
-    )
-
-
-def _petition_link_pattern() -> str:
-    marker = 987654321
-    return reverse("petitions:detail", kwargs={"petition_id": marker}).replace(str(marker), "{}")
-
-
-@transaction.atomic
-def _sweep_batch(
-    rows: list[dict[str, Any]], *, today: date, directory: RecipientDirectory, link_pattern: str
-) -> int:
-    """Notifies about one batch of candidate petitions in one transaction; returns how many new.
-    Notifications already there (an earlier run, or the run a crash cut short) are read first
-    with one query over the petition index and skipped."""
-    ids = [row["pk"] for row in rows]
-    rules = dict(
-        Deadline.objects.filter(owner_type=OWNER_TYPE, owner_id__in=ids, is_open=True).values_list(
-            "owner_id", "rule"
-        )
-    )
-    existing = set(
-        Notification.objects.filter(owner_type=OWNER_TYPE, owner_id__in=ids)
-        .exclude(dedupe_key="")
-        .values_list("recipient_id", "dedupe_key")
-    )
-    now = timezone.now()
-    new_rows = []
-    for row in rows:
-        alert = deadline_alert(row, today=today, rule=rules.get(row["pk"]))
-        link = link_pattern.format(row["pk"])
-        for recipient_id in directory.for_petition(row):
-            if (recipient_id, alert.dedupe_key) in existing:
-                continue
-            new_rows.append(
-                Notification(
-                    recipient_id=recipient_id,
-                    kind=alert.kind,
-                    title=alert.title,
-                    body=alert.body,
-                    owner_type=OWNER_TYPE,
-                    owner_id=row["pk"],
-                    link=link,
-                    dedupe_key=alert.dedupe_key,
-                    created_at=now,
-                )
-            )
-    if not new_rows:
-        return 0
-    new_ids = _insert(new_rows, created_at=now, written=Q(owner_type=OWNER_TYPE, owner_id__in=ids))
-    _deliver_on_commit(new_ids)
-    return len(new_ids)
-
-
-def alerts_sweep(*, today: date | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> SweepResult:
-    """Notifies the handler, the leaders and the office of every open petition whose deadline is
-    past (逾期) or within XINFANG_ALERT_WORKING_DAYS working days (临期): once per deadline,
-    level and recipient, ever (the dedupe key holds the petition, the level and the due date).
-
-    Walks the candidates by id in batches, each written in its own transaction, so a crash
-    loses at most the batch it was in, and a rerun skips what is done. Writes one audit entry
-    and one log line per completed run. Scheduled every 30 minutes (`tasks`) and available as
-    `manage.py alerts_sweep`.
-    """
-    started = time.monotonic()
-    today = today or timezone.localdate()
-    boundary = alert_boundary(today)
-    directory = RecipientDirectory()
-    link_pattern = _petition_link_pattern()
-    checked = created = 0
-    after = 0
-    while rows := alert_candidates(boundary=boundary, after=after, limit=batch_size):
-        created += _sweep_batch(rows, today=today, directory=directory, link_pattern=link_pattern)
-        checked += len(rows)
-        after = rows[-1]["pk"]
-    seconds = round(time.monotonic() - started, 2)
-    audit_record(
-        actor=None,
-        event=AuditEvent.NOTIFICATIONS_SENT,
-        target_type="notifications.alert_sweep",
-        target_label="期限提醒",
-        today=today,
-        boundary=boundary,
-        checked=checked,
-        created=created,
-        seconds=seconds,
-    )
-    logger.info(
-        "期限提醒：检查 %s 件（期限不晚于 %s），新发通知 %s 条，用时 %.2f 秒。",
-        checked,
-        boundary,
-        created,
-        seconds,
-    )
-    return SweepResult(today=today, boundary=boundary, checked=checked, created=created, seconds=seconds)

@@ -13,6 +13,12 @@ class PetitionsConfig(AppConfig):
 
         notices.register()  # its notices' kinds, and the petition as an owner of notices
 
+        from xinfang.deadlines.registry import register_clock_handler
+
+        from . import alerts, rules
+
+        rules.register()  # the procedure's time limits
+        register_clock_handler(alerts.OWNER_TYPE, alerts.PetitionClocks())  # 临期/逾期提醒
         register_nav_entry(
             NavEntry(label="信访登记簿", url_name="petitions:register", capability="petitions.view", order=20)
         )

@@ -14,6 +14,9 @@ class SupervisionConfig(AppConfig):
         from .machine import register
 
         register()
+        from . import clocks  # also connects the deadlines_changed receiver
+
+        clocks.register()  # the 督办报告期限 rule
         notices.register()  # the 督查督办通知单
         register_nav_entry(
             NavEntry(label="督查督办", url_name="supervision:list", capability="petitions.view", order=30)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from xinfang.audit.models import AuditEntry, AuditEvent
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.deadlines.models import DeadlineRuleSetting
-from xinfang.deadlines.rules import MAX_EXTENSION_DAYS, RULES
+from xinfang.deadlines.rules import RULES
 from xinfang.deadlines.selectors import rule_for, rule_table
 from xinfang.deadlines.services import rule_setting_clear, rule_setting_save
 from xinfang.demo.services import demo_load
@@ -45,25 +45,6 @@ def _entries() -> QuerySet[AuditEntry]:
 
 def _settings() -> set[tuple[str, str, int, str]]:
     return set(DeadlineRuleSetting.objects.values_list("unit_type", "rule", "amount", "unit"))
-
-
-# --- the rules as data ------------------------------------------------------------------------
-
-
-def test_the_law_defaults_are_the_regulation_s():
-    # then
-    assert {code: (rule.amount, str(rule.unit), rule.configurable) for code, rule in RULES.items()} == {
-        "acceptance": (15, "calendar_days", True),
-        "transfer": (15, "calendar_days", True),
-        "handling": (60, "calendar_days", True),
-        "handling_important": (60, "calendar_days", True),
-        "review_decision": (30, "calendar_days", True),
-        "rereview_decision": (30, "calendar_days", True),
-        "review_window": (30, "calendar_days", False),
-        "rereview_window": (30, "calendar_days", False),
-        "objection": (5, "working_days", False),
-    }
-    assert MAX_EXTENSION_DAYS == 30
 
 
 # --- precedence -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from xinfang.audit.models import AuditEntry, AuditEvent
 from xinfang.core.exceptions import Conflict, ValidationFailed
+from xinfang.deadlines.engine import end_of_day
 from xinfang.deadlines.models import CalendarDay, CalendarYear, Deadline
 from xinfang.deadlines.selectors import calendar_load
 from xinfang.deadlines.services import (
@@ -52,7 +53,7 @@ def test_deadline_create_stores_due_date_explanation_and_calendar_version():
     # then
     deadline.refresh_from_db()
     assert deadline.due_date == date(2026, 10, 8)
-    assert deadline.due_at is None
+    assert deadline.due_at == end_of_day(date(2026, 10, 8))  # the end of the due day, local time
     assert deadline.start_date == date(2026, 9, 18)
     assert deadline.is_open is True
     assert deadline.calendar_version == calendar_load().version

@@ -4,8 +4,7 @@ import pytest
 
 from xinfang.notifications.models import Notification
 from xinfang.notifications.services import notification_mark_read, notify
-
-from .helpers import registered
+from xinfang.petitions.tests.alert_helpers import registered
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -14,15 +14,14 @@ from xinfang.core.exceptions import NotFound, ValidationFailed
 from xinfang.notifications.models import Notification
 from xinfang.notifications.services import (
     DeliveryFailed,
-    alerts_sweep,
     notification_mark_read,
     notifications_deliver,
     notifications_mark_all_read,
     notify,
 )
 from xinfang.notifications.tasks import notifications_deliver_task
-
-from .helpers import place, registered, today
+from xinfang.petitions.alerts import alerts_sweep
+from xinfang.petitions.tests.alert_helpers import place, registered, today
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -10,13 +10,13 @@ from xinfang.accounts.models import User
 from xinfang.accounts.permissions import has_capability
 from xinfang.core.dates import date_cn
 from xinfang.core.exceptions import Conflict, ValidationFailed
-from xinfang.deadlines.rules import MAX_EXTENSION_DAYS
 from xinfang.deadlines.services import deadline_extend, deadline_pause, deadline_resume
 from xinfang.organisation.models import Unit
 from xinfang.procedure.machine import Change, DocumentRequest
 
 from ..choices import Outcome, Satisfaction
 from ..models import Petition, PetitionEvent
+from ..rules import EXTENSION_MAX_DAYS
 from .clocks import CLOCK, clock_of, close_clock, engine_window, start_clock
 from .parties import OFFICE, review_target
 from .schemas import REPORT_CHECKS, AnswerIn, RequestExtensionIn, RequestReviewIn, ScheduleHearingIn
@@ -180,10 +180,10 @@ def request_extension(change: Change[Petition]) -> None:
     data: RequestExtensionIn = change.input
     clock = clock_of(change)
     granted = clock.extension_days if clock is not None else 0
-    if data.days < 1 or granted + data.days > MAX_EXTENSION_DAYS:
-        left = MAX_EXTENSION_DAYS - granted
+    if data.days < 1 or granted + data.days > EXTENSION_MAX_DAYS:
+        left = EXTENSION_MAX_DAYS - granted
         raise ValidationFailed(
-            f"延期办理最多 {MAX_EXTENSION_DAYS} 日（已延长 {granted} 日，最多还可申请 {left} 日）。",
+            f"延期办理最多 {EXTENSION_MAX_DAYS} 日（已延长 {granted} 日，最多还可申请 {left} 日）。",
             {"days": f"须在 1 至 {left} 之间。"},
         )
     p.extension_requested_days = data.days

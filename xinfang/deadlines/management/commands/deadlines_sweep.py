@@ -1,0 +1,21 @@
+"""Runs the deadline sweep once, with every owner's scan (for cron or by hand)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from xinfang.deadlines.sweep import SWEEP_BATCH_SIZE, deadlines_sweep
+
+
+class Command(BaseCommand):
+    help = "检查到期和临期的期限，交由各业务发送提醒（可重复运行，不会重复提醒）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=SWEEP_BATCH_SIZE, help="每批处理的期限数")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = deadlines_sweep(batch_size=max(1, options["batch_size"]), scans=True)
+        self.stdout.write(
+            f"逾期 {result.flagged} 项，检查 {result.scanned} 件，"
+            f"新发提醒 {result.created} 条，用时 {result.seconds:.2f} 秒。"
+        )
