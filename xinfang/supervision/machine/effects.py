@@ -238,19 +238,11 @@ def _six_fixed(change: Change[Supervision], data: schemas.ListIn) -> dict[str, A
     supervisor = _person(problems, "supervisor", "督办人", data.supervisor)
     if leader is not None and not has_capability(leader, "petitions.approve"):
         problems.fail("case_leader", f"{leader} 不是领导，不能担任案件领导。")
-    if (
-        leader is not None
-        and responsible is not None
-        and not Unit.covers_path(responsible.path, leader.unit)
-    ):
+    if leader is not None and responsible is not None and not Unit.covers_path(responsible.path, leader.unit):
         problems.fail("case_leader", "案件领导须为责任单位或其上级单位的领导。")
     if person is not None and responsible is not None and person.unit_id != responsible.pk:
         problems.fail("responsible_person", f"责任人须为{responsible.name}的工作人员。")
-    if (
-        supervising is not None
-        and responsible is not None
-        and not responsible.is_descendant_of(supervising)
-    ):
+    if supervising is not None and responsible is not None and not responsible.is_descendant_of(supervising):
         problems.fail("supervising_unit", "督办单位须为责任单位本身或其上级单位。")
     if supervisor is not None and supervising is not None and supervisor.unit_id != supervising.pk:
         problems.fail("supervisor", f"督办人须为{supervising.name}的工作人员。")
