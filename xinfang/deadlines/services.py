@@ -370,7 +370,6 @@ def _audit_deadline(
     )  # fmt: skip
 
 
-@transaction.atomic
 def deadline_create(
     *,
     owner_type: str,
@@ -386,7 +385,8 @@ def deadline_create(
     """Computes and stores a deadline for a record of another app.
 
     Not audited on its own: the owning record's creation (登记, 受理 …) is the audited act.
-    `start` may be a date for day units (stored as local midnight).
+    `start` may be a date for day units (stored as local midnight). One INSERT after the
+    computation: it needs no transaction (nor a savepoint inside the caller's) of its own.
     """
     if not owner_type or not rule:
         raise ValidationFailed("期限须注明所属对象和期限规则。")
@@ -502,16 +502,15 @@ def deadline_extend(*, deadline: Deadline, days: int, actor: Any, reason: str = 
     return deadline
 
 
-@transaction.atomic
 def deadline_close(*, deadline: Deadline, actor: Any, at: datetime | None = None) -> Deadline:
-    """Stops tracking (the record was answered, closed, withdrawn). Idempotent; not audited on
-    its own, the owning record's transition is."""
-    deadline = _lock(deadline)
-    if not deadline.is_open:
-        return deadline
-    deadline.is_open = False
-    deadline.closed_at = at or timezone.now()
-    deadline.save(update_fields=["is_open", "closed_at"])
+    """Stops tracking (the record was answered, closed, withdrawn). Idempotent (one conditional
+    UPDATE, which also serialises two closers); not audited on its own, the owning record's
+    transition is."""
+    closed_at = at or timezone.now()
+    if Deadline.objects.filter(pk=deadline.pk, is_open=True).update(is_open=False, closed_at=closed_at):
+        deadline.is_open, deadline.closed_at = False, closed_at
+    else:
+        deadline.refresh_from_db(fields=["is_open", "closed_at"])
     return deadline
 
 

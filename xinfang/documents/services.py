@@ -15,7 +15,7 @@ from datetime import date
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from jinja2 import ChainableUndefined, Template, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -323,16 +323,17 @@ def template_reset(*, kind: str, actor: Any, request_meta: RequestMeta | None = 
 def _next_sequence(unit: Unit, kind: str, year: int) -> int:
     """Gap-free per unit, kind and year: the row is locked until the caller's transaction ends,
     so the increment commits or rolls back with the document."""
-    sequence = DocumentSequence.objects.select_for_update().filter(unit=unit, kind=kind, year=year).first()
-    if sequence is None:
-        try:
-            with transaction.atomic():
-                sequence = DocumentSequence.objects.create(unit=unit, kind=kind, year=year, last_value=0)
-        except IntegrityError:  # another transaction created it first
-            sequence = DocumentSequence.objects.select_for_update().get(unit=unit, kind=kind, year=year)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return sequence.last_value
+    # one upsert: creates the year's row or takes the next value, and keeps the row locked
+    table = connection.ops.quote_name(DocumentSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (unit_id, kind, year, last_value) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (unit_id, kind, year) DO UPDATE SET last_value = {table}.last_value + 1 "
+            "RETURNING last_value",
+            [unit.pk, kind, year],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
 
 
 def document_number(*, unit: Unit, kind: str, year: int, value: int) -> str:
@@ -361,7 +362,7 @@ def _owner_audit(owner_type: str, reference: str) -> dict[str, str]:
     return {owner_spec.audit_key if owner_spec is not None else "owner": reference}
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a transition: no savepoint of its own
 def document_generate(
     *,
     kind: str,

@@ -65,7 +65,7 @@ SAVED_FIELDS = [
     "closed_at",
     "repeat_of",
 ]
-LOCK_RELATED = ("unit", "handling_unit", "answered_unit__parent", "review_unit", "category")
+LOCK_RELATED = ("unit", "handling_unit", "answered_unit__parent", "review_unit", "category__parent")
 BEFORE = "hook_snapshot"
 
 
