@@ -11,7 +11,6 @@ import re
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
@@ -22,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
+from xinfang.core.dates import date_cn
 from xinfang.core.exceptions import ApplicationError, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.models import Unit
@@ -55,11 +55,6 @@ _XML_TAG = re.compile(r"<[^>]+>")
 
 class TemplateProblem(ValidationFailed):
     """An uploaded or stored template that cannot be used; the message says why, in Chinese."""
-
-
-def date_cn(day: date) -> str:
-    """A date as written in official documents: 2026年11月23日 (no leading zeros)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _jinja_environment() -> SandboxedEnvironment:

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from xinfang.accounts.models import User
 from xinfang.accounts.roles import Role
+from xinfang.core.dates import date_cn
 from xinfang.deadlines.selectors import working_days_after
-from xinfang.documents.services import date_cn
 from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition
 
