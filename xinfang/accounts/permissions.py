@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from xinfang.core.exceptions import PermissionDenied
@@ -114,7 +114,3 @@ def acting_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied("请先登录。")
     return user
-
-
-def not_found() -> Http404:
-    return Http404("记录不存在或您无权查看。")

@@ -63,10 +63,6 @@ def unregister_rule(code: str) -> None:
     RULES.pop(code, None)
 
 
-def rule_definitions() -> list[RuleDefinition]:
-    return list(RULES.values())
-
-
 def register_clock_handler(owner_type: str, handler: ClockHandler) -> None:
     _handlers[owner_type] = handler
 

@@ -142,10 +142,6 @@ def deadlines_open_affected_by(dates: Iterable[date]) -> QuerySet[Deadline]:
     ).order_by("pk")
 
 
-def deadlines_of_owner(*, owner_type: str, owner_id: int) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(owner_type=owner_type, owner_id=owner_id).order_by("pk")
-
-
 # --- deadline rules ---------------------------------------------------------------------------
 
 ALL_UNIT_TYPES_LABEL = "全部单位类型"

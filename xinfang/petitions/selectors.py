@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -276,10 +276,4 @@ def repeat_candidates(
 def category_tree() -> list[Category]:
     return list(
         Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
-    )
-
-
-def status_counts(*, actor: Any) -> dict[str, int]:
-    return dict(
-        petitions_visible_to(actor).values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
