@@ -13,9 +13,11 @@ from .inputs import StepInput
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         ref = node.get("$ref")
+        own = {k: _inline(v, defs) for k, v in node.items() if k not in ("$defs", "$ref")}
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+            # the field's own keys (its Chinese title, its help) win over the definition's
+            return {**_inline(defs[ref.removeprefix("#/$defs/")], defs), **own}
+        return own
     if isinstance(node, list):
         return [_inline(v, defs) for v in node]
     return node

@@ -7,7 +7,7 @@ in the wrong state, 422 for bad fields (with per-field Chinese messages).
 
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -166,40 +166,76 @@ def list_supervisions(request: HttpRequest, query: Query[SupervisionQuery]) -> d
     }
 
 
-class SupervisionIn(Schema):
-    """督办 (kind=normal) or 挂牌督办 (kind=listed, with all of 六定)."""
+# `kind` names the step that opens the supervision: each kind has the body of its own step
+OPENING_ACTIONS: dict[str, str] = {
+    SupervisionKind.NORMAL: "supervise",
+    SupervisionKind.LISTED: "list_supervision",
+}
 
-    kind: Literal["normal", "listed"] = "normal"
-    trigger: str = Field(
-        "", description="督办事由：deadline_missed, not_reported, procedure, shirking, not_executed, other"
-    )
-    method: str = Field("", description="督办方式：phone, letter, visit, talk（挂牌督办可省略，默认 letter）")
-    deadline: date | None = Field(None, description="督办：办理时限（省略为 5 个工作日后）")
-    responsible_unit: int | None = Field(None, description="责任单位 id（督办可省略，默认本件承办单位）")
-    note: str = Field("", description="督办要求")
-    case_leader: int | str | None = Field(None, description="挂牌督办：案件领导（用户 id 或用户名）")
-    responsible_person: int | str | None = Field(None, description="挂牌督办：责任人（用户 id 或用户名）")
-    supervising_unit: int | None = Field(None, description="挂牌督办：督办单位 id")
-    supervisor: int | str | None = Field(None, description="挂牌督办：督办人（用户 id 或用户名）")
-    time_limit: date | None = Field(None, description="挂牌督办：办理时限")
-    packages: list[str] = Field(default_factory=list, description="挂牌督办：已落实的五包事项代码")
+
+def _documented_body(action: str, *, kind: str | None = None) -> dict[str, Any]:
+    """The step's documented body (`request_body`): with `kind` for the opening endpoint, which
+    serves two steps; without `supervision` for an endpoint whose path names the supervision."""
+    body = request_body(MACHINE.steps[action].schema)["requestBody"]
+    schema: dict[str, Any] = body["content"]["application/json"]["schema"]
+    properties = schema["properties"]
+    properties.pop("supervision", None)
+    schema["required"] = [name for name in schema.get("required", []) if name != "supervision"]
+    if kind is not None:
+        label = SupervisionKind(kind).label
+        schema["title"] = f"{label}（kind={kind}）"
+        schema["properties"] = {
+            "kind": {"type": "string", "enum": [kind], "title": "督办类型", "description": label},
+            **properties,
+        }
+        if kind != SupervisionKind.NORMAL:  # 督办 is the default kind
+            schema["required"] = ["kind", *schema["required"]]
+    if not schema["required"]:
+        schema.pop("required")
+    return schema
+
+
+def _opening_body() -> dict[str, Any]:
+    """One documented body per kind: 督办 (kind=normal, the default) or 挂牌督办 (kind=listed)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": "kind=normal（默认）为督办，kind=listed 为挂牌督办；各自的字段见下。",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            _documented_body(action, kind=kind) for kind, action in OPENING_ACTIONS.items()
+                        ]
+                    }
+                }
+            },
+        }
+    }
 
 
 @router.post(
     "/petitions/{petition_id}/supervisions",
     response={201: SupervisionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    openapi_extra=_opening_body(),
 )
-def create_supervision(request: HttpRequest, petition_id: int, payload: SupervisionIn) -> Status:
-    """对信访事项督办（生成督查督办通知单并通知责任单位）；kind=listed 为挂牌督办（仅领导）。"""
+def create_supervision(request: HttpRequest, petition_id: int) -> Status:
+    """对信访事项督办（生成督查督办通知单并通知责任单位）；kind=listed 为挂牌督办（仅领导）。
+    请求体由该步骤的输入校验（范围、角色、状态之后），与 `/petitions/{id}/actions/supervise`、
+    `/actions/list_supervision` 相同。"""
     ensure_capability(request.user, "petitions.view")
-    action = "list_supervision" if payload.kind == "listed" else "supervise"
+    fields = {k: v for k, v in json_body(request).items() if v is not None}
+    kind = fields.pop("kind", SupervisionKind.NORMAL)
+    if not isinstance(kind, str) or kind not in OPENING_ACTIONS:
+        raise ValidationFailed("督办类型取值无效。", {"kind": "督办类型须为 normal 或 listed。"})
+    note = fields.pop("note", "")
     change = transition(
         MACHINE,
         case=Supervision(petition=Petition(pk=petition_id)),
-        action=action,
+        action=OPENING_ACTIONS[kind],
         actor=acting_user(request),
-        note=payload.note,
-        fields=payload.dict(exclude={"kind", "note"}, exclude_none=True),
+        note=note if isinstance(note, str) else "",
+        fields=fields,
         request_meta=RequestMeta.from_request(request),
     )
     return Status(201, _out(change.case))
@@ -257,7 +293,12 @@ def _action_endpoint(action: str) -> None:
         summary=f"{step.label}（{action}）",
         description=f"{step.label}。非法顺序 409，角色或单位不符 403，范围外 404，字段有误 422。",
         operation_id=f"supervision_action_{action}",
-        openapi_extra=request_body(step.schema),
+        openapi_extra={
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _documented_body(action)}},
+            }
+        },
     )(act)
 
 

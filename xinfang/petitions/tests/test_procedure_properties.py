@@ -7,6 +7,12 @@ fields. It predicts the outcome of every call and checks, after every step, that
 a path of `TRANSITIONS`, that every transition is audited once, that every stored deadline is the
 engine's value and that closed matters accept only what the rules leave open.
 
+The supervision machine attached to petitions (督办) takes part too: its steps, offered ones and
+blind ones, go through the same `petition_transition`, and its daily jobs (逾期提议, 逾期升级)
+run now and then. Each supervision's history is a path of its machine from 新建, every event of
+either machine has exactly one audit entry, and the petition's timeline shows both, the jobs'
+steps as 系统.
+
 Each example runs in its own savepoint inside the test's transaction and is rolled back at the
 end, so examples do not see each other's petitions.
 """
@@ -18,6 +24,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck
+from hypothesis import event as tally  # shown by --hypothesis-show-statistics
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -44,7 +51,13 @@ from xinfang.deadlines.models import Deadline
 from xinfang.deadlines.selectors import calendar_load
 from xinfang.documents.models import Document
 from xinfang.organisation.models import Unit
-from xinfang.petitions.choices import CLOSED_STATUSES, Outcome, PetitionStatus, Satisfaction
+from xinfang.petitions.choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Outcome,
+    PetitionStatus,
+    Satisfaction,
+)
 from xinfang.petitions.models import Petition, PetitionEvent
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.workflow import (
@@ -55,7 +68,26 @@ from xinfang.petitions.workflow import (
     DeclineGround,
     RejectGround,
     allowed_actions,
+    petition_timeline,
     petition_transition,
+)
+from xinfang.procedure import engine
+from xinfang.procedure.machine import Step
+from xinfang.supervision.choices import (
+    ACTIVE_STATUSES,
+    RUNNING_STATUSES,
+    FivePackage,
+    Method,
+    SupervisionStatus,
+    Trigger,
+)
+from xinfang.supervision.machine import MACHINE as SUPERVISION
+from xinfang.supervision.models import Supervision, SupervisionEvent, SupervisionLog
+from xinfang.supervision.selectors import petition_supervision_rows
+from xinfang.supervision.services import (
+    EscalationReport,
+    supervision_escalate_overdue,
+    supervision_propose_overdue,
 )
 
 from .factories import register
@@ -75,6 +107,7 @@ USERNAMES = (
     "auditor",
 )
 EAST_WIND = "341122101201"  # 东风村
+RED_STAR = "341122101202"  # 红星村
 TOWNSHIP = "341122101"  # 城关镇
 COUNTY = "341122"  # 青山县
 UNKNOWN_ACTION = "dance"
@@ -94,6 +127,20 @@ CLOCK_OF_STATE = {
 DEAD_ENDS = {Action.REJECT, Action.DECLINE_AGAIN}
 CLOSED_MAY = {"request_review", "request_rereview", "record_visit"}
 TEXT = st.sampled_from(["经核查，情况属实。", "已与信访人当面沟通", "补充调查笔录"])
+
+SV = SupervisionStatus
+SUP_STEPS = SUPERVISION.steps
+SUP_ACTIONS = list(SUP_STEPS)  # the users' steps and the jobs' (refused to every user)
+JOB_STEPS = frozenset(code for code, step in SUP_STEPS.items() if step.by_system)
+NO_SUCH_SUPERVISION = 10**9
+AUTO = "auto"  # no `supervision` field: the one supervision the step applies to
+# a member of each unit the matter may be handled by (挂牌督办's 责任人), and who supervises there
+STAFF_OF = {
+    EAST_WIND: "village-handler",
+    RED_STAR: "village2-handler",
+    TOWNSHIP: "handler",
+    COUNTY: "county-clerk",
+}
 
 
 def _today() -> date:
@@ -122,6 +169,17 @@ def _pauses(row: Deadline) -> list[tuple[date, date | None]]:
     ]
 
 
+def _sup_target(action: str, from_status: str) -> str:
+    """The state a supervision step leads to (None in the table: the state stays)."""
+    target = SUP_STEPS[action].target
+    assert not callable(target)
+    return from_status if target is None else str(target)
+
+
+def _passes_guards(step: Step[Supervision], row: Supervision) -> bool:
+    return all(guard(row) is None for guard in step.guards)
+
+
 def _target_of(action: str, from_status: str) -> str:
     """The state an action leads to from `from_status`, read from TRANSITIONS (the objection
     returns the matter: a transfer to the registering office, an assignment to acceptance)."""
@@ -144,6 +202,9 @@ class ProcedureMachine(RuleBasedStateMachine):
         self.petition: Petition | None = None
         self.model_status = S.REGISTERED
         self.model_events = 0
+        self.model_supervisions: dict[int, str] = {}  # each supervision's expected state
+        self.model_supervision_events = 0
+        self.moved_deadline: date | None = None  # `current_deadline` as the proposal rule set it
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -176,6 +237,36 @@ class ProcedureMachine(RuleBasedStateMachine):
             AuditEntry.objects.count(),
             Document.objects.filter(owner_type="petitions.petition", owner_id=p.pk).count(),
             deadlines,
+            *self.supervision_snapshot(p),
+        )
+
+    def supervision_snapshot(self, p: Petition) -> tuple[Any, ...]:
+        rows = list(
+            Supervision.objects.filter(petition=p)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "status",
+                "kind",
+                "method",
+                "deadline",
+                "supervisor_id",
+                "report",
+                "closed_at",
+                "delisted_at",
+                "five_packages",
+            )
+        )
+        clocks = list(
+            Deadline.objects.filter(owner_type=SUPERVISION.owner_type, owner_id__in=[r[0] for r in rows])
+            .order_by("pk")
+            .values_list("pk", "is_open", "due_date")
+        )
+        return (
+            rows,
+            SupervisionEvent.objects.filter(supervision__petition=p).count(),
+            SupervisionLog.objects.filter(supervision__petition=p).count(),
+            clocks,
         )
 
     def fields_for(self, action: str, valid: bool, data: st.DataObject) -> tuple[dict[str, Any], bool]:
@@ -325,6 +416,195 @@ class ProcedureMachine(RuleBasedStateMachine):
         assert not expected, f"{call} succeeded, expected a refusal"
         self.model_status = _target_of(action, before.status)
         self.model_events += 1
+        self.moved_deadline = None  # the transition computed `current_deadline` afresh
+
+    # --- supervision (督办) steps through the petition's transition function --------------------
+
+    def supervision_fields(
+        self, action: str, valid: bool, data: st.DataObject, p: Petition, row: Supervision | None
+    ) -> tuple[dict[str, Any], bool]:
+        """Fields for a supervision step (`row`: the supervision it is about, when known);
+        `valid=False` asks for a bad variant. Returns the fields and whether they are valid."""
+        today = _today()
+        draw = data.draw
+        if action == "supervise":
+            fields: dict[str, Any] = {
+                "trigger": draw(st.sampled_from(Trigger.values)),
+                "method": draw(st.sampled_from(Method.values)),
+            }
+            if draw(st.booleans()):
+                fields["deadline"] = today + timedelta(days=draw(st.integers(0, 10)))
+            if draw(st.booleans()):
+                fields["responsible_unit"] = draw(
+                    st.sampled_from([p.unit_id, p.handling_unit_id or p.unit_id])
+                )
+            if valid:
+                return fields, True
+            bad = draw(st.sampled_from(["trigger", "method", "deadline", "unit"]))
+            if bad == "trigger":
+                fields["trigger"] = ""
+            elif bad == "method":
+                fields["method"] = "fax"
+            elif bad == "deadline":
+                fields["deadline"] = today - timedelta(days=1)
+            else:  # not on the matter's chain
+                fields["responsible_unit"] = self.units[RED_STAR].pk
+            return fields, False
+        if action == "list_supervision":
+            return self.six_fixed(valid, data, p)
+        if action == "confirm_supervision":
+            fields = {}
+            if draw(st.booleans()):
+                fields["method"] = draw(st.sampled_from([*Method.values, *Method.labels]))
+            if draw(st.booleans()):
+                fields["deadline"] = today + timedelta(days=draw(st.integers(0, 10)))
+            if valid:
+                return fields, True
+            if draw(st.booleans()):
+                fields["method"] = "fax"
+            else:
+                fields["deadline"] = today - timedelta(days=1)
+            return fields, False
+        if action in ("dismiss_supervision", "delist_supervision"):
+            return ({"reason": draw(TEXT)}, True) if valid else ({"reason": " "}, False)
+        if action == "answer_supervision":
+            return ({"report": draw(TEXT)}, True) if valid else ({"report": ""}, False)
+        if action == "close_supervision":
+            return draw(st.sampled_from([{}, {"note": "同意办结"}])), True
+        if action == "log_supervision":
+            fields = {"text": draw(TEXT)}
+            listed = row is not None and row.kind == "listed"
+            if listed and draw(st.booleans()):
+                fields["packages"] = draw(
+                    st.lists(st.sampled_from(FivePackage.values), max_size=2, unique=True)
+                )
+            if valid:
+                return fields, True
+            if row is not None and not listed and draw(st.booleans()):
+                return {**fields, "packages": [FivePackage.KNOW_SITUATION.value]}, False  # 五包 of a 督办
+            return {"text": ""}, False
+        # the jobs' steps take no fields (and are refused to every user)
+        return {}, True
+
+    def six_fixed(self, valid: bool, data: st.DataObject, p: Petition) -> tuple[dict[str, Any], bool]:
+        """挂牌督办 with all of 六定 for the unit now responsible (the handling unit, else the
+        registering one): its own staff member, the township (or the county) supervising."""
+        draw = data.draw
+        responsible = p.handling_unit or p.unit
+        township = self.units[TOWNSHIP]
+        under_township = responsible.path.startswith(township.path)
+        leader = draw(st.sampled_from(["leader", "county-leader"] if under_township else ["county-leader"]))
+        supervisor = "supervisor" if under_township else "county-clerk"
+        person = STAFF_OF.get(responsible.code)
+
+        def who(username: str) -> int | str:  # a person by id or by username, as the forms allow
+            return username if draw(st.booleans()) else self.users[username].pk
+
+        fields: dict[str, Any] = {
+            "trigger": draw(st.sampled_from(Trigger.values)),
+            "case_leader": who(leader),
+            "responsible_unit": responsible.pk,
+            "responsible_person": who(person) if person else "",
+            "supervising_unit": (township if under_township else self.units[COUNTY]).pk,
+            "supervisor": who(supervisor),
+            "time_limit": _today() + timedelta(days=draw(st.integers(0, 15))),
+            "packages": draw(st.lists(st.sampled_from(FivePackage.values), max_size=3, unique=True)),
+        }
+        if draw(st.booleans()):
+            fields["method"] = draw(st.sampled_from(Method.values))
+        if valid:
+            return fields, person is not None
+        bad = draw(st.sampled_from(["no_leader", "not_a_leader", "past", "supervisor"]))
+        if bad == "no_leader":
+            fields.pop("case_leader")
+        elif bad == "not_a_leader":
+            fields["case_leader"] = self.users["clerk"].pk
+        elif bad == "past":
+            fields["time_limit"] = _today() - timedelta(days=1)
+        else:  # not of the supervising unit
+            fields["supervisor"] = self.users["village-handler"].pk
+        return fields, False
+
+    def supervision_expected(
+        self, p: Petition, action: str, actor: User, fields: dict[str, Any], valid: bool
+    ) -> tuple[tuple[type[Exception], ...], Supervision | None]:
+        """The refusals the rules allow for this supervision step (() means it must succeed),
+        and the supervision it is about (None for a new one)."""
+        step = SUP_STEPS[action]
+        capabilities = frozenset(capabilities_of(actor))
+        if step.by_system or not capabilities & step.capabilities:
+            return (PermissionDenied,), None
+        if not petitions_visible_to(actor).filter(pk=p.pk).exists():
+            return (NotFound,), None
+        offered = action in allowed_actions(p, actor)
+        if SUPERVISION.initial in step.sources:  # a new supervision
+            if not offered:
+                return (PermissionDenied, Conflict), None
+            return (() if valid else (ValidationFailed,)), None
+        rows = petition_supervision_rows(p)
+        key = fields.get("supervision")
+        if key is None:
+            candidates = [r for r in rows if r.status in step.sources and _passes_guards(step, r)]
+            if not candidates:
+                return (Conflict,), None
+            if len(candidates) > 1:
+                return (ValidationFailed,), None
+            row = candidates[0]
+            # the supervisions a user is offered a step on are among those it applies to
+            here = offered
+            assert here == engine.is_offered(SUPERVISION, action, row, actor, capabilities)
+        else:
+            named = [r for r in rows if r.pk == key]
+            if not named:
+                return (ValidationFailed,), None
+            row = named[0]
+            here = engine.is_offered(SUPERVISION, action, row, actor, capabilities)
+            assert offered or not here, f"{action} on #{row.pk} not offered to {actor}"
+        if not here:
+            return (PermissionDenied, Conflict), row
+        return (() if valid else (ValidationFailed,)), row
+
+    def supervision_attempt(
+        self, action: str, username: str, key: int | str, valid: bool, data: st.DataObject
+    ) -> None:
+        """One supervision step through `petition_transition`, about the supervision `key`
+        (AUTO: none named), with its outcome predicted and checked."""
+        actor = self.users[username]
+        before = self.fresh()
+        creation = SUPERVISION.initial in SUP_STEPS[action].sources
+        rows = {r.pk: r for r in petition_supervision_rows(before)}
+        named = None if creation or key == AUTO else key
+        fields, valid = self.supervision_fields(
+            action, valid, data, before, rows.get(named) if isinstance(named, int) else None
+        )
+        if named is not None:
+            fields["supervision"] = named
+        before = self.fresh()  # without the rows cached above
+        expected, row = self.supervision_expected(before, action, actor, fields, valid)
+        snapshot = self.snapshot()
+        refusal: ApplicationError | None = None
+        try:
+            petition_transition(petition=before, action=action, actor=actor, **fields)
+        except ApplicationError as error:
+            refusal = error
+        call = f"{username} {action} {fields} on {before.status} with supervisions {self.model_supervisions}"
+        if refusal is not None:
+            assert expected, f"{call} refused: {refusal.message} {refusal.extra}"
+            assert isinstance(refusal, expected), (
+                f"{call}: {type(refusal).__name__} {refusal.message}, expected {[e.__name__ for e in expected]}"
+            )
+            assert self.snapshot() == snapshot, f"refused {action} changed something"
+            tally(f"督办 {action}: {type(refusal).__name__}")
+            return
+        assert not expected, f"{call} succeeded, expected a refusal"
+        tally(f"督办 {action}: done")
+        if creation:
+            (new,) = Supervision.objects.filter(petition=before).exclude(pk__in=self.model_supervisions)
+            self.model_supervisions[new.pk] = _sup_target(action, SUPERVISION.initial)
+        else:
+            assert row is not None
+            self.model_supervisions[row.pk] = _sup_target(action, row.status)
+        self.model_supervision_events += 1
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -333,6 +613,9 @@ class ProcedureMachine(RuleBasedStateMachine):
         self.petition = register(self.users["clerk"], flags=["urgent"] if urgent else [])
         self.model_status = S.REGISTERED
         self.model_events = 0
+        self.model_supervisions = {}
+        self.model_supervision_events = 0
+        self.moved_deadline = None
 
     @rule(
         action=st.sampled_from(ACTIONS),
@@ -379,6 +662,140 @@ class ProcedureMachine(RuleBasedStateMachine):
                 return
             action, username = data.draw(st.sampled_from(offered))
             self.attempt(action, username, True, data)
+
+    @rule(
+        action=st.sampled_from(SUP_ACTIONS),
+        username=st.sampled_from(USERNAMES),
+        key=st.sampled_from([AUTO, AUTO, "row", NO_SUCH_SUPERVISION]),
+        valid=st.booleans() | st.just(True),
+        data=st.data(),
+    )
+    def blind_supervision_action(
+        self, action: str, username: str, key: int | str, valid: bool, data: st.DataObject
+    ) -> None:
+        """Any supervision step, the jobs' included, by anyone, about no supervision in
+        particular, one of the matter's (in any state) or one that does not exist."""
+        if key == "row":
+            pks = sorted(self.model_supervisions)
+            key = data.draw(st.sampled_from(pks)) if pks else AUTO
+        self.supervision_attempt(action, username, key, valid, data)
+
+    @rule(steps=st.integers(1, 3), data=st.data())
+    def offered_supervision_actions(self, steps: int, data: st.DataObject) -> None:
+        """Up to `steps` supervision steps some demo user is offered, mostly with valid fields."""
+        for _ in range(steps):
+            self.offered_supervision_action(data.draw(st.integers(0, 9).map(lambda n: n > 0)), data)
+
+    def offered_supervision_action(self, valid: bool, data: st.DataObject) -> None:
+        """A supervision step some demo user is offered now, about a supervision it is offered on."""
+        p = self.fresh()
+        offered = [
+            (action, name)
+            for name in USERNAMES
+            for action in allowed_actions(p, self.users[name])
+            if action in SUP_STEPS
+        ]
+        if not offered:
+            return
+        action, username = data.draw(st.sampled_from(offered))
+        step = SUP_STEPS[action]
+        key: int | str = AUTO
+        if SUPERVISION.initial not in step.sources:
+            actor = self.users[username]
+            capabilities = frozenset(capabilities_of(actor))
+            rows = petition_supervision_rows(p)
+            on = [r.pk for r in rows if engine.is_offered(SUPERVISION, action, r, actor, capabilities)]
+            assert on, f"{action} offered to {username} on no supervision"
+            applies = [r for r in rows if r.status in step.sources and _passes_guards(step, r)]
+            if len(applies) > 1 or data.draw(st.booleans()):
+                key = data.draw(st.sampled_from(on))
+        self.supervision_attempt(action, username, key, valid, data)
+
+    @rule(
+        propose_later=st.integers(0, 90),
+        move=st.booleans(),
+        days_ago=st.integers(1, 10),
+        escalate_later=st.integers(0, 20),
+    )
+    def the_daily_jobs_run(self, propose_later: int, move: bool, days_ago: int, escalate_later: int) -> None:
+        """The daily jobs, as 系统: 逾期提议, then 逾期升级."""
+        self.proposal_job(propose_later, move, days_ago)
+        self.escalation_job(escalate_later)
+
+    @precondition(lambda self: SV.OPEN in self.model_supervisions.values())
+    @rule(days_late=st.integers(1, 5))
+    def an_open_supervision_is_not_answered_in_time(self, days_late: int) -> None:
+        """逾期升级 run `days_late` days after the earliest open supervision's time limit."""
+        limits = Supervision.objects.filter(petition=self.petition, status=SV.OPEN).values_list(
+            "deadline", flat=True
+        )
+        self.escalation_job((min(limits) - _today()).days + days_late)
+
+    def proposal_job(self, later: int, move: bool, days_ago: int) -> None:
+        """逾期提议, on a day `later` days from now, or today after the matter's deadline was moved
+        `days_ago` into the past (then 督办 of a matter not yet routed is offered too)."""
+        p = self.fresh()
+        run_on = _today() + timedelta(days=later)
+        if move and p.current_deadline is not None:
+            self.moved_deadline = _today() - timedelta(days=days_ago)
+            Petition.objects.filter(pk=p.pk).update(current_deadline=self.moved_deadline)
+            p = self.fresh()
+            run_on = _today()
+        rows = list(Supervision.objects.filter(petition=p))
+        due = p.current_deadline
+        expected = (
+            p.status in OPEN_STATUSES
+            and due is not None
+            and due < run_on
+            and not any(r.status in ACTIVE_STATUSES for r in rows)
+            and not any(r.status == SV.DISMISSED and r.overdue_since == due for r in rows)
+        )
+        assert supervision_propose_overdue(actor=None, today=run_on) == int(expected)
+        tally(f"逾期提议: {int(expected)}")
+        if expected:
+            (new,) = Supervision.objects.filter(petition=p).exclude(pk__in=self.model_supervisions)
+            assert (new.status, new.overdue_since, new.created_by) == (SV.PROPOSED, due, None)
+            self.model_supervisions[new.pk] = SV.PROPOSED
+            self.model_supervision_events += 1
+
+    def escalation_job(self, later: int) -> None:
+        """逾期升级 on a day `later` days from now: supervisions of a closed matter end first, then
+        each open one past its limit is escalated and the unit above supervises anew."""
+        p = self.fresh()
+        run_on = _today() + timedelta(days=later)
+        rows = list(Supervision.objects.filter(petition=p).select_related("supervising_unit").order_by("pk"))
+        states = dict(self.model_supervisions)
+        ended = 0
+        if p.status in CLOSED_STATUSES:
+            for r in rows:
+                if r.status in ACTIVE_STATUSES | RUNNING_STATUSES:
+                    states[r.pk] = SV.CLOSED
+                    ended += 1
+        overdue = [r for r in rows if states[r.pk] == SV.OPEN and r.deadline < run_on]
+        escalating = [r for r in overdue if r.supervising_unit.parent_id is not None]
+        for r in escalating:
+            states[r.pk] = SV.ESCALATED
+        report = supervision_escalate_overdue(actor=None, today=run_on)
+        tally(
+            f"逾期升级: {len(escalating)} escalated, {ended} ended, {len(overdue) - len(escalating)} at the top"
+        )
+        assert report == EscalationReport(
+            escalated=len(escalating), at_top=len(overdue) - len(escalating), closed_with_petition=ended
+        )
+        new = list(Supervision.objects.filter(petition=p).exclude(pk__in=self.model_supervisions))
+        by_old = {r.pk: r for r in escalating}
+        assert sorted(n.escalated_from_id for n in new) == sorted(by_old)
+        for n in new:
+            old = by_old[n.escalated_from_id]
+            assert (n.status, n.level, n.supervising_unit_id, n.created_by) == (
+                SV.OPEN,
+                old.level + 1,
+                old.supervising_unit.parent_id,
+                None,
+            )
+            states[n.pk] = SV.OPEN
+        self.model_supervisions = states
+        self.model_supervision_events += ended + 2 * len(escalating)
 
     @precondition(lambda self: self.petition is not None)
     @rule(days_ago=st.integers(45, 120))
@@ -453,6 +870,56 @@ class ProcedureMachine(RuleBasedStateMachine):
         )
         event_ids = sorted(PetitionEvent.objects.filter(petition=self.petition).values_list("pk", flat=True))
         assert sorted(e.extra_data["event_id"] for e in entries) == event_ids
+        supervisions = [
+            str(pk) for pk in Supervision.objects.filter(petition=self.petition).values_list("pk", flat=True)
+        ]
+        entries = AuditEntry.objects.filter(
+            event=AuditEvent.STATE_TRANSITION, target_type=SUPERVISION.owner_type, target_id__in=supervisions
+        )
+        events = SupervisionEvent.objects.filter(supervision__petition=self.petition)
+        assert sorted((int(e.target_id), e.extra_data["event_id"]) for e in entries) == sorted(
+            events.values_list("supervision_id", "pk")
+        )
+
+    @invariant()
+    def each_supervision_is_a_path_of_its_machine(self) -> None:
+        if self.petition is None:
+            return
+        states = dict.fromkeys(
+            Supervision.objects.filter(petition=self.petition).values_list("pk", flat=True),
+            SUPERVISION.initial,
+        )
+        events = list(SupervisionEvent.objects.filter(supervision__petition=self.petition).order_by("pk"))
+        for event in events:
+            step = SUP_STEPS[event.action]
+            state = states[event.supervision_id]
+            assert event.from_status == state, f"{event.action} starts from {event.from_status}, not {state}"
+            assert state in step.sources, (event.action, state)
+            assert event.to_status == _sup_target(event.action, state)
+            assert (event.actor is None) == step.by_system, event.action
+            states[event.supervision_id] = event.to_status
+        stored = dict(Supervision.objects.filter(petition=self.petition).values_list("pk", "status"))
+        assert stored == states == self.model_supervisions
+        assert SUPERVISION.initial not in states.values()  # each began with its creation step
+        assert len(events) == self.model_supervision_events
+
+    @invariant()
+    def the_timeline_shows_both_histories_and_the_jobs_as_the_system(self) -> None:
+        if self.petition is None:
+            return
+        p = self.fresh()
+        own = list(PetitionEvent.objects.filter(petition=p).select_related("actor"))
+        entries = petition_timeline(p, own)
+        supervision_events = SupervisionEvent.objects.filter(supervision__petition=p).values_list(
+            "pk", flat=True
+        )
+        assert sorted(e.key for e in entries) == sorted(
+            [(OWNER_TYPE, e.pk) for e in own] + [(SUPERVISION.owner_type, pk) for pk in supervision_events]
+        )
+        assert [e.order for e in entries] == sorted(e.order for e in entries)
+        for entry in entries:
+            assert (entry.actor is None) == (entry.action in JOB_STEPS), entry.action
+            assert (entry.actor_name == "系统") == (entry.actor is None)
 
     @invariant()
     def every_deadline_is_the_engines(self) -> None:
@@ -478,6 +945,8 @@ class ProcedureMachine(RuleBasedStateMachine):
         expected = clock.due_date if clock is not None else None
         if expected is not None and p.assignment_due is not None:
             expected = min(expected, p.assignment_due)
+        if self.moved_deadline is not None:  # moved by the proposal rule, until the next transition
+            expected = self.moved_deadline
         assert p.current_deadline == expected
         if clock is not None and clock.is_paused:
             assert p.current_deadline is None
@@ -514,13 +983,15 @@ def test_random_walks_keep_the_procedure_invariants(demo, settings_override):
     ProcedureMachine.users = {
         u.username: u for u in User.objects.select_related("unit").filter(username__in=USERNAMES)
     }
-    ProcedureMachine.units = {u.code: u for u in Unit.objects.filter(code__in=[EAST_WIND, TOWNSHIP, COUNTY])}
+    ProcedureMachine.units = {
+        u.code: u for u in Unit.objects.filter(code__in=[EAST_WIND, RED_STAR, TOWNSHIP, COUNTY])
+    }
     assert len(ProcedureMachine.users) == len(USERNAMES)
     run_state_machine_as_test(
         ProcedureMachine,
         settings=hsettings(
             max_examples=40,
-            stateful_step_count=20,
+            stateful_step_count=25,
             deadline=None,
             derandomize=False,
             database=None,
