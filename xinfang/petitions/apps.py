@@ -9,16 +9,14 @@ class PetitionsConfig(AppConfig):
     verbose_name = "信访事项"
 
     def ready(self) -> None:
-        from . import notices, receivers  # noqa: F401 - receivers connects the signal receivers
-
-        notices.register()  # its notices' kinds, and the petition as an owner of notices
-
         from xinfang.deadlines.registry import register_clock_handler
 
-        from . import alerts, rules
+        from . import alerts, notices, receivers, rules  # noqa: F401 - receivers connects its receivers
+        from .models import OWNER_TYPE
 
+        notices.register()  # its notices' kinds, and the petition as an owner of notices
         rules.register()  # the procedure's time limits
-        register_clock_handler(alerts.OWNER_TYPE, alerts.PetitionClocks())  # 临期/逾期提醒
+        register_clock_handler(OWNER_TYPE, alerts.PetitionClocks())  # 临期/逾期提醒
         register_nav_entry(
             NavEntry(label="信访登记簿", url_name="petitions:register", capability="petitions.view", order=20)
         )
