@@ -15,6 +15,8 @@ from typing import Any
 from django.db import models
 from django.db.models import QuerySet
 
+from xinfang.accounts.models import User
+
 # The placeholders of every notice, whatever its kind and owner (filled by documents itself).
 GENERIC_PLACEHOLDERS: tuple[tuple[str, str], ...] = (
     ("unit_name", "发文单位名称"),
@@ -63,7 +65,7 @@ class DocumentOwnerSpec:
 
     owner_type: str
     label: str  # 信访件
-    visible_ids: Callable[[Any], QuerySet[Any] | None]
+    visible_ids: Callable[[User], QuerySet[Any] | None]
     reference: Callable[[models.Model], str]
     url: Callable[[int], str]
     audit_key: str = "owner"

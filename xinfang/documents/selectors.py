@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q, QuerySet
 
+from xinfang.accounts.models import User
 from xinfang.core.exceptions import NotFound
 from xinfang.organisation.selectors import scope_q
 
@@ -37,7 +38,7 @@ def access_document_by_id(actor: Any, document_id: Any) -> Document:
         raise NotFound() from None
 
 
-def documents_for_owner(*, actor: Any, owner_type: str, owner_id: Any) -> QuerySet[Document]:
+def documents_for_owner(*, actor: User, owner_type: str, owner_id: int) -> QuerySet[Document]:
     """The notices of one owner, oldest first; NotFound when the actor may not see the owner
     (or its type registers no owner scope)."""
     spec = document_owner(owner_type)

@@ -422,7 +422,7 @@ def get_petition_timeline(request: HttpRequest, petition_id: int) -> list[dict[s
 def list_petition_documents(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
     """信访件的文书（按生成时间先后），含其督查督办通知单。"""
     ensure_capability(request.user, "petitions.view")
-    documents = documents_for_owner(actor=request.user, owner_type=OWNER_TYPE, owner_id=petition_id)
+    documents = documents_for_owner(actor=acting_user(request), owner_type=OWNER_TYPE, owner_id=petition_id)
     return [document_out(d) for d in documents]
 
 

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.accounts.models import User
 from xinfang.core.dates import date_cn
 from xinfang.documents.defaults import NoticeLayout, build_notice
 from xinfang.documents.registry import (
@@ -273,7 +274,7 @@ KINDS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 }
 
 
-def _visible_ids(actor: Any) -> QuerySet[Any] | None:
+def _visible_ids(actor: User) -> QuerySet[Any] | None:
     """A notice of a petition is visible exactly when its petition is."""
     from xinfang.accounts.permissions import has_capability
 
