@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from xinfang.accounts.permissions import capability_required
 from xinfang.core.exceptions import ApplicationError
 from xinfang.core.requests import RequestMeta
+from xinfang.core.spreadsheets import csv_row
 
 from .models import AuditArchive, AuditEvent
 from .selectors import AuditFilter, audit_entry_list
@@ -93,17 +94,19 @@ def entry_export_view(request: HttpRequest) -> StreamingHttpResponse:
         )
         for e in audit_entry_list(filters=filters).iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    e.actor_username,
-                    labels.get(e.event, e.event),
-                    e.target_type,
-                    e.target_id,
-                    e.target_label,
-                    "成功" if e.success else "失败",
-                    e.ip or "",
-                    e.extra_data,
-                ]
+                csv_row(
+                    [
+                        timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                        e.actor_username,
+                        labels.get(e.event, e.event),
+                        e.target_type,
+                        e.target_id,
+                        e.target_label,
+                        "成功" if e.success else "失败",
+                        e.ip or "",
+                        e.extra_data,
+                    ]
+                )
             )
 
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")

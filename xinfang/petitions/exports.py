@@ -12,6 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from xinfang.core.exceptions import ValidationFailed
+from xinfang.core.spreadsheets import xlsx_row
 
 from .choices import Gender
 from .models import Petition, PetitionPetitioner
@@ -120,7 +121,7 @@ def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
         deadline = WriteOnlyCell(sheet, value=values[11])
         deadline.number_format = "yyyy-mm-dd"
         values[1], values[11] = received, deadline
-        sheet.append(values)
+        sheet.append(xlsx_row(sheet, values))
         written += 1
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from xinfang.core.exceptions import ApplicationError, ValidationFailed
 from xinfang.core.requests import RequestMeta
+from xinfang.core.spreadsheets import xlsx_row
 from xinfang.organisation.selectors import units_visible_to
 
 from .choices import Channel, PetitionStatus, ReferralKind
@@ -277,7 +278,7 @@ def import_template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "登记台账"
-    sheet.append(list(TEMPLATE_COLUMNS))
+    sheet.append(xlsx_row(sheet, TEMPLATE_COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDEFGHIJK", (18, 12, 16, 22, 16, 18, 30, 50, 16, 20, 16), strict=True):
@@ -303,7 +304,7 @@ def import_template_xlsx() -> bytes:
         ),
         ("", "首问责任人为导入人；当前期限等其余列会被忽略。"),
     ):
-        notes.append(list(line))
+        notes.append(xlsx_row(notes, line))
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 90
     buffer = io.BytesIO()

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from xinfang.core.spreadsheets import xlsx_row
 from xinfang.documents.defaults import BODY_FONT, FALLBACK_FONT, TITLE_FONT
 
 CJK_FONT_FILES = (
@@ -171,22 +172,22 @@ def workbook_xlsx(sheets: Sequence[Sheet], *, heading: str = "") -> bytes:
     for spec in sheets:
         sheet = book.create_sheet(spec.title[:31])
         if heading:
-            sheet.append([heading])
+            sheet.append(xlsx_row(sheet, [heading]))
             sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-        sheet.append(list(spec.header))
+        sheet.append(xlsx_row(sheet, spec.header))
         header_row = sheet.max_row
         for column, _ in enumerate(spec.header, start=1):
             cell = sheet.cell(row=header_row, column=column)
             cell.font, cell.fill = header_font, header_fill
             cell.alignment = Alignment(horizontal="center", wrap_text=True)
         for values in spec.rows:
-            sheet.append([_xlsx_value(v) for v in values])
+            sheet.append(xlsx_row(sheet, [_xlsx_value(v) for v in values]))
             for column, value in enumerate(values, start=1):
                 if isinstance(value, float):
                     sheet.cell(row=sheet.max_row, column=column).number_format = "0.0%"
         for note in spec.notes:
             sheet.append([])
-            sheet.append([note])
+            sheet.append(xlsx_row(sheet, [note]))
         sheet.column_dimensions["A"].width = 28
         for column in range(2, len(spec.header) + 1):
             sheet.column_dimensions[get_column_letter(column)].width = 14
