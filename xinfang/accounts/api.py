@@ -35,11 +35,15 @@ class MessageOut(Schema):
 
 @router.post("/token", auth=None, response={200: TokenOut, 400: MessageOut, 403: MessageOut})
 def issue_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
-    """用户名和密码换取令牌。连续 5 次失败锁定 15 分钟，与页面登录共用计数。"""
+    """用户名和密码换取令牌。连续 5 次失败锁定 15 分钟，与页面登录共用计数。
+
+    令牌无操作 30 分钟（随安全策略）或签发 12 小时后失效；修改、重置密码或停用账号时全部吊销。
+    须修改密码的账号（如密码被重置后）先在网页上修改密码，才能获取令牌。"""
     meta = RequestMeta.from_request(request)
     user = services.auth_authenticate(username=payload.username, password=payload.password, request_meta=meta)
+    key = services.token_issue(user=user, request_meta=meta)  # refused while a password change is due
     services.auth_record_login(user=user, request_meta=meta, via="api")
-    return TokenOut(token=services.token_issue(user=user, request_meta=meta))
+    return TokenOut(token=key)
 
 
 @router.delete("/token", response={200: MessageOut})

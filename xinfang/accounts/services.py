@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,13 +13,15 @@ from django.utils import timezone
 
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
-from xinfang.core.exceptions import ApplicationError, ValidationFailed
+from xinfang.core.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.models import Unit
 
 from .models import ApiToken, RoleAssignment, User
-from .policy import security_policy
-from .roles import Role
+from .permissions import has_capability
+from .policy import LIMITS, security_policy
+from .roles import ADMIN_ROLES, Role
+from .signals import account_notice
 
 GENERIC_LOGIN_ERROR = "用户名或密码错误。"
 
@@ -130,6 +133,7 @@ def password_change(
     actor.password_changed_at = timezone.now()
     actor.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit_record(actor=actor, event=AuditEvent.PASSWORD_CHANGED, target=actor, request_meta=request_meta)
+    tokens_revoke_all(actor=actor, user=actor, reason="password_changed", request_meta=request_meta)
 
 
 def _validate_user_fields(
@@ -222,7 +226,7 @@ def user_update(
         new={k: v for k, v in new.items() if old[k] != v},
     )
     if not is_active:
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        tokens_revoke_all(actor=actor, user=user, reason="deactivated", request_meta=request_meta)
     return user
 
 
@@ -263,20 +267,91 @@ def user_unlock(*, actor: Any, user: User, request_meta: RequestMeta | None = No
     audit_record(actor=actor, event=AuditEvent.ACCOUNT_UNLOCKED, target=user, request_meta=request_meta)
 
 
+def password_reset_refusal(actor: Any, user: User) -> str | None:
+    """Why `actor` may not reset `user`'s password, or None if they may (三员分立).
+
+    An account holding an administrator role (系统/安全/审计管理员) is reset by the security
+    administrator only, so that the system administrator cannot take over the audit or security
+    administrator's account; any other account by the system administrator (users.manage).
+    Nobody resets their own password this way. A job or command (actor None) may reset any."""
+    if actor is None:
+        return None
+    if actor.pk == user.pk:
+        return "不能重置自己的密码，请使用「修改密码」。"
+    if user.role_codes & ADMIN_ROLES:
+        if Role.SECADMIN in actor.role_codes:
+            return None
+        return "三员分立：系统管理员、安全管理员、审计管理员账号的密码只能由安全管理员重置。"
+    if has_capability(actor, "users.manage"):
+        return None
+    return "您没有执行此操作的权限。"
+
+
 @transaction.atomic
 def user_reset_password(
     *, actor: Any, user: User, new_password: str, request_meta: RequestMeta | None = None
 ) -> None:
-    """An administrator sets a temporary password; the user must change it at next login."""
+    """An administrator sets a temporary password (see `password_reset_refusal` for who may).
+
+    The user must change it at next login; every API token of the user is revoked; the reset is
+    audited and the user is told in an in-app notification."""
+    refusal = password_reset_refusal(actor, user)
+    if refusal:
+        raise PermissionDenied(refusal)
     _check_password_policy(new_password, user)
     user.set_password(new_password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    audit_record(actor=actor, event=AuditEvent.PASSWORD_RESET, target=user, request_meta=request_meta)
+    entry = audit_record(actor=actor, event=AuditEvent.PASSWORD_RESET, target=user, request_meta=request_meta)
+    tokens_revoke_all(actor=actor, user=user, reason="password_reset", request_meta=request_meta)
+    by = "系统" if actor is None else f"{actor}（{actor.username}）"
+    account_notice.send(
+        sender=User,
+        user=user,
+        title="您的登录密码已被重置",
+        body=(
+            f"{by}于 {timezone.localtime(entry.created_at):%Y-%m-%d %H:%M} 重置了您的登录密码。"
+            "下次登录时须修改密码，您此前获取的 API 令牌均已吊销。如非您本人申请，请立即联系安全管理员。"
+        ),
+        link="/accounts/password/",
+        dedupe_key=f"password_reset:{entry.pk}",
+    )
+
+
+def tokens_revoke_all(*, actor: Any, user: User, reason: str, request_meta: RequestMeta | None = None) -> int:
+    """Revokes every live token of `user` (password change, reset, deactivation); audited once."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        audit_record(
+            actor=actor,
+            event=AuditEvent.TOKEN_REVOKED,
+            target=user,
+            request_meta=request_meta,
+            owner=user.username,
+            count=revoked,
+            reason=reason,
+        )
+    return revoked
+
+
+PASSWORD_CHANGE_FIRST = "您须先修改密码：请在网页上登录并修改密码后，再获取或使用 API 令牌。"
+
+
+class PasswordChangeRequired(PermissionDenied):
+    def __init__(self) -> None:
+        super().__init__(PASSWORD_CHANGE_FIRST)
+
+
+def token_max_age() -> timedelta:
+    """The absolute lifetime of a token (setting XINFANG_TOKEN_MAX_HOURS, default 12 hours)."""
+    return timedelta(hours=getattr(settings, "XINFANG_TOKEN_MAX_HOURS", 12))
 
 
 @transaction.atomic
 def token_issue(*, user: User, request_meta: RequestMeta | None = None) -> str:
+    """A new token. Refused while the user must change their password (PasswordChangeRequired)."""
+    if user.must_change_password:
+        raise PasswordChangeRequired()
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8], created_at=timezone.now()
@@ -291,19 +366,56 @@ def token_issue(*, user: User, request_meta: RequestMeta | None = None) -> str:
     return key
 
 
-def token_authenticate(key: str) -> User | None:
-    """The user behind a live token, or None. Revoked tokens, inactive and locked users fail."""
+def _token_rejection(token: ApiToken | None, now: Any) -> str:
+    """Why a token is not live ("" if it is)."""
+    if token is None:
+        return "unknown"
+    if token.revoked_at is not None:
+        return "revoked"
+    if now - token.created_at > token_max_age():
+        return "expired"
+    idle_for = now - (token.last_used_at or token.created_at)
+    # no policy allows fewer idle minutes than its lower limit: a token used since then is live
+    # without reading the policy (a query whenever its per-process cache is cold)
+    if idle_for > timedelta(minutes=LIMITS["idle_minutes"][0]) and idle_for > timedelta(
+        minutes=security_policy().idle_minutes
+    ):
+        return "idle"
+    if not token.user.is_active:
+        return "inactive"
+    if token.user.locked_until and token.user.locked_until > now:
+        return "locked"
+    return ""
+
+
+def token_authenticate(key: str, request_meta: RequestMeta | None = None) -> User | None:
+    """The user behind a live token, or None (each refusal audited as TOKEN_REJECTED).
+
+    A token dies when revoked, 12 hours after issue (XINFANG_TOKEN_MAX_HOURS), or after the
+    policy's idle minutes without use (the session's limit); inactive and locked users fail. Last
+    use is written at most once a minute, so the idle limit is exact to that minute. A user who
+    must change their password gets PasswordChangeRequired (403) instead."""
     token = (
-        ApiToken.objects.select_related("user", "user__unit")
-        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
-        .first()
+        ApiToken.objects.select_related("user", "user__unit").filter(key_hash=ApiToken.hash_key(key)).first()
     )
-    if token is None or not token.user.is_active:
-        return None
-    user = token.user
     now = timezone.now()
-    if user.locked_until and user.locked_until > now:
+    reason = _token_rejection(token, now)
+    if reason:
+        audit_record(
+            actor=None,
+            username=token.user.username if token else "",
+            event=AuditEvent.TOKEN_REJECTED,
+            target=token,
+            target_label=token.prefix if token else "",
+            success=False,
+            request_meta=request_meta,
+            reason=reason,
+        )
         return None
+    assert token is not None
+    user = token.user
+    if user.must_change_password:
+        raise PasswordChangeRequired()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     user.api_token = token

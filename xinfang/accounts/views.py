@@ -163,14 +163,27 @@ def user_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "accounts/user_form.html",
-        {"form": form, "title": f"编辑用户 {target.username}", "target": target, "reset_form": reset_form},
+        {
+            "form": form,
+            "title": f"编辑用户 {target.username}",
+            "target": target,
+            "reset_form": reset_form,
+            "can_reset": services.password_reset_refusal(request.user, target) is None,
+        },
     )
 
 
 @require_POST
-@capability_required("users.manage")
-def user_reset_password_view(request: HttpRequest, user_id: int) -> HttpResponse:
+@login_required
+def user_reset_password_view(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    """The system administrator resets business accounts, the security administrator the three
+    administrators' accounts (三员分立); anyone else is refused with 403."""
+    _can_see_users(request)
     target = access_user_by_id(request.user, user_id)
+    refusal = services.password_reset_refusal(request.user, target)
+    if refusal:
+        raise PermissionDenied(refusal)
+    back = "accounts:user_edit" if has_capability(request.user, "users.manage") else "accounts:user_roles"
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -183,8 +196,10 @@ def user_reset_password_view(request: HttpRequest, user_id: int) -> HttpResponse
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已重置 {target.username} 的密码，其下次登录时须修改。")
-    return redirect("accounts:user_edit", user_id=target.pk)
+            messages.success(
+                request, f"已重置 {target.username} 的密码，其下次登录时须修改；其 API 令牌均已吊销。"
+            )
+    return redirect(back, user_id=target.pk)
 
 
 @capability_required("roles.manage")
@@ -204,7 +219,16 @@ def user_roles_view(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, f"已更新 {target.username} 的角色。")
             return redirect("accounts:user_list")
-    return render(request, "accounts/user_roles.html", {"form": form, "target": target})
+    return render(
+        request,
+        "accounts/user_roles.html",
+        {
+            "form": form,
+            "target": target,
+            "reset_form": ResetPasswordForm(),
+            "can_reset": services.password_reset_refusal(request.user, target) is None,
+        },
+    )
 
 
 @require_POST

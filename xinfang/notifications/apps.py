@@ -9,6 +9,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "消息通知"
 
     def ready(self) -> None:
+        from . import receivers  # noqa: F401 - connects the receivers of other apps' signals
+
         # the bell at the right of the bar, its unread badge from context_processors.inbox
         register_nav_entry(
             NavEntry(
