@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
 from xinfang.accounts.services import token_authenticate
+from xinfang.core.bounds import bound_message
 from xinfang.core.exceptions import ApplicationError
 
 
@@ -59,7 +60,12 @@ def chinese_field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
     for error in errors:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")]
         field = ".".join(loc) or "__all__"
-        message = error.get("ctx", {}).get("chinese") or FIELD_MESSAGES.get(error.get("type", ""))
+        ctx = error.get("ctx") or {}
+        message = (
+            ctx.get("chinese")
+            or bound_message(error.get("type", ""), ctx)
+            or FIELD_MESSAGES.get(error.get("type", ""))
+        )
         if message is None:
             message = str(error.get("msg", "取值无效。")).removeprefix("Value error, ")
         fields.setdefault(field, message)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from xinfang.accounts.permissions import has_capability
+from xinfang.core.bounds import DATE_MAX, DATE_MIN
 from xinfang.core.exceptions import PermissionDenied, ValidationFailed
 
 from .engine import (
@@ -102,6 +103,8 @@ def parse_start(text: str, unit: str) -> date | datetime:
                 return date.fromisoformat(text)
             except ValueError:
                 moment = datetime.fromisoformat(text)
+                if not DATE_MIN <= moment.date() <= DATE_MAX:
+                    return moment.date()  # the engine refuses it, before any time-zone arithmetic
                 return timezone.localtime(moment, LOCAL_TZ).date() if moment.tzinfo else moment.date()
         if len(text) <= len("YYYY-MM-DD"):
             raise ValidationFailed(

@@ -33,6 +33,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from xinfang.core.bounds import DATE_MAX, DATE_MIN
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -296,12 +298,23 @@ def _validate_extension(extension_days: Any, unit: Unit) -> None:
         raise DeadlineInputError("按小时或分钟计算的时限不能延长。", "extension_days")
 
 
+def _within_calendar(day: date) -> None:
+    """A start the engine can count from: the product's date range (core.bounds), so that no due
+    date, pause or holiday look-up runs past the last date Python (or the database) can hold."""
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise DeadlineInputError(f"起算日期须在 {DATE_MIN} 至 {DATE_MAX} 之间。", "start")
+
+
 def _as_local_date(value: Any) -> date:
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TZ).date() if value.tzinfo else value.date()
-    if isinstance(value, date):
-        return value
-    raise DeadlineInputError("起算日期须为日期，格式 YYYY-MM-DD。", "start")
+        _within_calendar(value.date())  # before converting: the year 9999 has no next day
+        day = value.astimezone(LOCAL_TZ).date() if value.tzinfo else value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        raise DeadlineInputError("起算日期须为日期，格式 YYYY-MM-DD。", "start")
+    _within_calendar(day)
+    return day
 
 
 def _as_aware_datetime(value: Any) -> datetime:
@@ -309,6 +322,7 @@ def _as_aware_datetime(value: Any) -> datetime:
         raise DeadlineInputError("按小时或分钟计算时，起算时间须包含时刻，例如 2026-10-01T09:30。", "start")
     if value.tzinfo is None or value.utcoffset() is None:
         raise DeadlineInputError("起算时间须包含时区。", "start")
+    _within_calendar(value.date())
     return value
 
 

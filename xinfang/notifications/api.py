@@ -6,6 +6,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from xinfang.core.bounds import PageNumber
+
 from . import selectors, services
 from .models import Notification
 
@@ -37,7 +39,7 @@ class NotificationPage(Schema):
 
 class NotificationQuery(Schema):
     unread: bool = False
-    page: int = Field(default=1, ge=1)
+    page: PageNumber = 1
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -1,6 +1,8 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from xinfang.core.bounds import PageNumber
+
 from .selectors import access_unit_by_id, unit_list
 
 router = Router(tags=["组织机构"])
@@ -39,7 +41,7 @@ def _out(unit) -> UnitOut:  # type: ignore[no-untyped-def]
 
 @router.get("", response=UnitPage)
 def list_units(
-    request: HttpRequest, q: str = "", unit_type: str = "", page: int = 1, page_size: int = 100
+    request: HttpRequest, q: str = "", unit_type: str = "", page: PageNumber = 1, page_size: int = 100
 ) -> UnitPage:
     """调用者权限范围内的单位（本单位；领导、接访员等含下级单位）。"""
     page_size = max(1, min(page_size, 500))

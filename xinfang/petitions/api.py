@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from xinfang.accounts.permissions import acting_user, ensure_capability
+from xinfang.core.bounds import Day, Id, Moment, PageNumber
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta, json_body
 from xinfang.documents.api import DocumentOut, document_out
@@ -17,7 +18,7 @@ from xinfang.procedure.openapi import request_body
 
 from . import selectors, services, workflow
 from .choices import Channel, PetitionStatus
-from .models import OWNER_TYPE, Petition, Petitioner
+from .models import OWNER_TYPE, Category, Petition, Petitioner
 from .validators import mask_address, mask_id_number, mask_name, mask_phone
 
 router = Router(tags=["信访登记"])
@@ -25,35 +26,45 @@ router = Router(tags=["信访登记"])
 MAX_PAGE_SIZE = 100
 
 
+def _person_text(name: str) -> Any:
+    return Field("", max_length=services.text_limit(Petitioner, name))
+
+
+def _petition_text(name: str, default: Any = "") -> Any:
+    return Field(default, max_length=services.text_limit(Petition, name))
+
+
 class PetitionerIn(Schema):
-    name: str = ""
+    """The bounds are the columns' (services.text_limit); the service checks them again for the page."""
+
+    name: str = _person_text("name")
     gender: Literal["male", "female", "unknown"] = "unknown"
-    id_number: str = ""
-    phone: str = ""
-    address: str = ""
-    workplace: str = ""
+    id_number: str = _person_text("id_number")
+    phone: str = _person_text("phone")
+    address: str = _person_text("address")
+    workplace: str = _person_text("workplace")
     is_representative: bool = False
 
 
 class PetitionIn(Schema):
     channel: Literal["letter", "visit", "call", "online", "reception_day", "referral"]
-    received_at: datetime
-    subject: str
-    content: str
-    category: str
-    problem_unit: int
-    petitioners: list[PetitionerIn] = Field(default_factory=list)
-    representatives: list[PetitionerIn] = Field(default_factory=list)
-    headcount: int | None = Field(default=None, ge=1)
+    received_at: Moment = Field(description=f"不早于 {services.RECEIVED_EARLIEST}，不晚于当前时间")
+    subject: str = _petition_text("subject", ...)
+    content: str = Field(max_length=services.CONTENT_MAX)
+    category: str = Field(max_length=Category._meta.get_field("code").max_length)
+    problem_unit: Id
+    petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=services.MAX_PETITIONERS)
+    representatives: list[PetitionerIn] = Field(default_factory=list, max_length=services.MAX_PETITIONERS)
+    headcount: int | None = Field(default=None, ge=1, le=services.HEADCOUNT_MAX)
     anonymous: bool = False
-    flags: list[str] = Field(default_factory=list)
-    repeat_of: int | None = None
-    complained_unit: int | None = None
-    complained_party: str = ""
+    flags: list[str] = Field(default_factory=list, max_length=len(services.FLAGS))
+    repeat_of: Id | None = None
+    complained_unit: Id | None = None
+    complained_party: str = _petition_text("complained_party")
     referral_kind: Literal["", "transfer", "assign"] = ""
-    referral_office: str = ""
-    referral_number: str = ""
-    referral_deadline: date | None = None
+    referral_office: str = _petition_text("referral_office")
+    referral_number: str = _petition_text("referral_number")
+    referral_deadline: Day | None = None
 
 
 class PetitionerOut(Schema):
@@ -246,18 +257,18 @@ def create_petition(request: HttpRequest, payload: PetitionIn) -> Status:
 
 
 class RegisterQuery(Schema):
-    q: str = ""
+    q: str = Field("", max_length=100)
     status: str = ""
     category: str = ""
     channel: str = ""
-    unit: int | None = None
-    received_from: date | None = None
-    received_to: date | None = None
+    unit: Id | None = None
+    received_from: Day | None = None
+    received_to: Day | None = None
     overdue: bool | None = None
     light: Literal["", "red", "yellow", "green"] = ""
     flags: str = ""
-    registered_unit: int | None = None
-    page: int = Field(default=1, ge=1)
+    registered_unit: Id | None = None
+    page: PageNumber = 1
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
 

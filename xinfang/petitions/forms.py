@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.core.bounds import ID_MAX, day_validators
 from xinfang.core.exceptions import ApplicationError
 from xinfang.core.forms import BootstrapFormMixin
 from xinfang.organisation.selectors import units_visible_to
@@ -13,7 +14,13 @@ from xinfang.organisation.selectors import units_visible_to
 from .choices import Channel, Gender, PetitionStatus, ReferralKind
 from .models import Category
 from .selectors import RegisterFilter
-from .services import ATTACHMENT_TYPES, PetitionerInput, PetitionInput, attachment_problem
+from .services import (
+    ATTACHMENT_TYPES,
+    HEADCOUNT_MAX,
+    PetitionerInput,
+    PetitionInput,
+    attachment_problem,
+)
 
 MAX_REPRESENTATIVES = 5
 ANONYMOUS_CHANNELS = (Channel.LETTER, Channel.CALL, Channel.ONLINE)
@@ -81,15 +88,25 @@ class RegisterFilterForm(BootstrapFormMixin, forms.Form):
     status = forms.ChoiceField(label="状态", required=False)
     unit = forms.ChoiceField(label="问题属地", required=False)
     received_from = forms.DateField(
-        label="收到日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="收到日期自",
+        required=False,
+        validators=day_validators(),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    received_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(
+        label="至",
+        required=False,
+        validators=day_validators(),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     flags = forms.MultipleChoiceField(
         label="标记", required=False, choices=FILTER_FLAGS, widget=forms.CheckboxSelectMultiple
     )
     overdue = forms.BooleanField(label="已逾期", required=False)
     # 登记单位: set by the links of the statistics pages, kept as a hidden field
-    registered_unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    registered_unit = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     light = forms.ChoiceField(
         label="期限",
         required=False,
@@ -199,8 +216,12 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
         label="来访人数",
         required=False,
         min_value=1,
-        max_value=100000,
-        error_messages={"min_value": "人数至少为 1。", "invalid": "人数须为整数。"},
+        max_value=HEADCOUNT_MAX,
+        error_messages={
+            "min_value": "人数至少为 1。",
+            "max_value": f"人数不能超过 {HEADCOUNT_MAX}。",
+            "invalid": "人数须为整数。",
+        },
     )
     anonymous = forms.BooleanField(label="匿名（不登记信访人）", required=False)
     referral_kind = forms.ChoiceField(
@@ -233,7 +254,7 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
     flags = forms.MultipleChoiceField(
         label="标记", required=False, choices=REGISTER_FLAGS, widget=forms.CheckboxSelectMultiple
     )
-    repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)  # bounded by the service
     attachments = MultipleFileField(
         label="附件",
         required=False,

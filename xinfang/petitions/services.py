@@ -1,15 +1,17 @@
 """Registration (登记) of petitions: one service that every page, API call and import uses."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
+from xinfang.core.bounds import DATE_MAX, DATE_MIN, ID_MAX
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.deadlines.selectors import rule_for
@@ -41,6 +43,39 @@ FLAGS = {
     "joint_letter": "is_joint_letter",
 }
 MAX_REPRESENTATIVES = 5
+# The bounds of a registration, whoever registers (page, API, import); text fields are held to
+# their columns' max_length (`text_limit`).
+MAX_PETITIONERS = 100  # more people: register their representatives and the headcount
+HEADCOUNT_MAX = 100_000
+CONTENT_MAX = 20_000
+RECEIVED_EARLIEST = date(1990, 1, 1)
+_RECEIVED_EARLIEST_AT = datetime(1990, 1, 1, tzinfo=dt_timezone(timedelta(hours=8)))
+CLOCK_SKEW = timedelta(minutes=5)
+PETITION_TEXTS = ("subject", "complained_party", "referral_office", "referral_number")
+PETITIONER_TEXTS = ("name", "id_number", "phone", "address", "workplace")
+
+
+def _column(model: type[Petition] | type[Petitioner], name: str) -> models.CharField:
+    column = model._meta.get_field(name)
+    assert isinstance(column, models.CharField)
+    return column
+
+
+def text_limit(model: type[Petition] | type[Petitioner], name: str) -> int:
+    """The max_length of a text column: what a registration may put in it."""
+    return int(_column(model, name).max_length or 0)
+
+
+def _too_long(model: type[Petition] | type[Petitioner], name: str, value: str) -> str | None:
+    column = _column(model, name)
+    if len(value.strip()) <= text_limit(model, name):
+        return None
+    return f"{column.verbose_name}不能超过 {column.max_length} 字。"
+
+
+def _row_id(value: Any) -> int | None:
+    """An id as the database can hold it; None (not found) for anything else."""
+    return value if isinstance(value, int) and 1 <= value <= ID_MAX else None
 
 
 @dataclass
@@ -88,6 +123,9 @@ def _validate_petitioner(p: PetitionerInput, prefix: str, errors: dict[str, str]
         errors[f"{prefix}.id_number"] = problem
     if problem := phone_problem(p.phone):
         errors[f"{prefix}.phone"] = problem
+    for name in PETITIONER_TEXTS:
+        if problem := _too_long(Petitioner, name, getattr(p, name)):
+            errors.setdefault(f"{prefix}.{name}", problem)
 
 
 def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
@@ -99,26 +137,34 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
     now = timezone.now()
     if data.received_at is None:
         errors["received_at"] = "请填写收到时间。"
-    elif data.received_at > now + timedelta(minutes=5):
+    elif data.received_at > now + CLOCK_SKEW:
         errors["received_at"] = "收到时间不能晚于当前时间。"
+    elif data.received_at < _RECEIVED_EARLIEST_AT:
+        errors["received_at"] = f"收到时间不能早于 {RECEIVED_EARLIEST.isoformat()}。"
     if not data.subject.strip():
         errors["subject"] = "请填写标题。"
-    elif len(data.subject) > 200:
-        errors["subject"] = "标题不能超过 200 字。"
+    for name in PETITION_TEXTS:
+        if problem := _too_long(Petition, name, getattr(data, name)):
+            errors[name] = problem
     if not data.content.strip():
         errors["content"] = "请填写反映的主要问题和诉求。"
+    elif len(data.content.strip()) > CONTENT_MAX:
+        errors["content"] = f"反映的主要问题和诉求不能超过 {CONTENT_MAX} 字。"
     category = Category.objects.filter(code=data.category, is_active=True).first()
     if category is None:
         errors["category"] = "问题类别不存在或已停用。"
     resolved["category"] = category
     visible_units = units_visible_to(actor)
-    problem_unit = visible_units.filter(pk=data.problem_unit).first() if data.problem_unit else None
+    wanted_unit = _row_id(data.problem_unit)
+    problem_unit = visible_units.filter(pk=wanted_unit).first() if wanted_unit else None
     if problem_unit is None:
         errors["problem_unit"] = "请选择问题属地（须为您权限范围内的单位）。"
     resolved["problem_unit"] = problem_unit
     resolved["complained_unit"] = None
     if data.complained_unit:
-        resolved["complained_unit"] = Unit.objects.filter(pk=data.complained_unit, is_active=True).first()
+        complained = _row_id(data.complained_unit)
+        active = Unit.objects.filter(is_active=True)
+        resolved["complained_unit"] = active.filter(pk=complained).first() if complained else None
         if resolved["complained_unit"] is None:
             errors["complained_unit"] = "被反映单位不存在。"
     unknown_flags = set(data.flags) - set(FLAGS)
@@ -129,7 +175,11 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
         errors["anonymous"] = "只有来信、来电和网上信访可以匿名登记；来访须登记来访人。"
     if not anonymous and not data.petitioners and not data.representatives:
         errors["petitioners"] = "请至少登记一名信访人；匿名来信、来电请勾选匿名。"
-    for i, p in enumerate(data.petitioners):
+    if len(data.petitioners) > MAX_PETITIONERS:
+        errors["petitioners"] = (
+            f"一件信访事项最多登记 {MAX_PETITIONERS} 名信访人；人数更多时请登记代表并填写人数。"
+        )
+    for i, p in enumerate(data.petitioners[:MAX_PETITIONERS]):
         _validate_petitioner(p, f"petitioners.{i}", errors, anonymous=anonymous)
     for i, p in enumerate(data.representatives):
         _validate_petitioner(p, f"representatives.{i}", errors, anonymous=False)
@@ -137,11 +187,15 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
     if representative_count > MAX_REPRESENTATIVES:
         errors["representatives"] = f"集体访推选的代表不得超过 {MAX_REPRESENTATIVES} 人。"
     people = len(data.petitioners) + len(data.representatives)
-    if data.headcount is not None and data.headcount < max(people, 1):
+    if data.headcount is not None and not 1 <= data.headcount <= HEADCOUNT_MAX:
+        errors["headcount"] = f"人数须在 1 至 {HEADCOUNT_MAX} 之间。"
+    elif data.headcount is not None and data.headcount < max(people, 1):
         errors["headcount"] = f"人数不能少于已登记的信访人数（{people} 人）。"
     resolved["repeat_of"] = None
     if data.repeat_of:
-        resolved["repeat_of"] = petitions_visible_to(actor).filter(pk=data.repeat_of).first()
+        original = _row_id(data.repeat_of)
+        visible = petitions_visible_to(actor)
+        resolved["repeat_of"] = visible.filter(pk=original).first() if original else None
         if resolved["repeat_of"] is None:
             errors["repeat_of"] = "所关联的原信访件不存在或不在您的权限范围内。"
     if data.channel == Channel.REFERRAL:
@@ -149,6 +203,9 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
             errors["referral_kind"] = "请注明是上级转送还是上级交办。"
         if not data.referral_office.strip():
             errors["referral_office"] = "请填写转送或交办的上级机关。"
+    deadline = data.referral_deadline
+    if isinstance(deadline, date) and not DATE_MIN <= deadline <= DATE_MAX:
+        errors["referral_deadline"] = f"上级要求办结时间须在 {DATE_MIN} 至 {DATE_MAX} 之间。"
     if data.original_number:
         if len(data.original_number) > 40:
             errors["original_number"] = "编号不能超过 40 个字符。"

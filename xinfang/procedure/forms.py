@@ -12,7 +12,7 @@ from typing import Any, get_args, get_origin
 from django.http import QueryDict
 from pydantic.fields import FieldInfo
 
-from .inputs import StepInput, schema_extra
+from .inputs import StepInput, bare, schema_extra
 
 Choices = list[tuple[Any, str]]
 
@@ -29,10 +29,11 @@ class Input:
 
 
 def _parts(annotation: Any) -> tuple[Any, bool]:
-    """(the annotation without None, whether it is a list)."""
+    """(the annotation without None and bounds, whether it is a list)."""
+    annotation = bare(annotation)
     args = [a for a in get_args(annotation) if a is not type(None)]
     if get_origin(annotation) is list:
-        return (args[0] if args else str), True
+        return (bare(args[0]) if args else str), True
     if args and get_origin(annotation) is not list and len(args) == 1:
         return _parts(args[0])
     return annotation, False

@@ -10,12 +10,17 @@ page's error say the same thing.
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from ninja import Schema
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
+# The bounded types of a step's fields: a row's id, a date, a date and time (see core.bounds).
+from xinfang.core.bounds import Day as Day
+from xinfang.core.bounds import Id as Id
+from xinfang.core.bounds import Moment as Moment
+from xinfang.core.bounds import bound_message
 from xinfang.core.exceptions import ValidationFailed
 
 TEXT_MAX = 5000  # the longest free text of any step (答复意见, 办结报告, 理由 …)
@@ -130,10 +135,17 @@ def schema_extra(info: FieldInfo | None) -> dict[str, Any]:
     return dict(extra) if isinstance(extra, dict) else {}
 
 
+def bare(annotation: Any) -> Any:
+    """The type without its `Annotated` bounds (`Id` → int, `Day` → date)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
 def _kind_of(info: FieldInfo) -> str:
     annotation = info.annotation
     args = tuple(a for a in getattr(annotation, "__args__", ()) if a is not type(None))
-    base = args[0] if len(args) == 1 else annotation
+    base = bare(args[0] if len(args) == 1 else annotation)
     if base is datetime:
         return "datetime"
     if base is date:
@@ -171,20 +183,22 @@ def _message(info: FieldInfo | None, name: str, error: dict[str, Any]) -> tuple[
     if kind == "string_too_long":
         limit = ctx.get("max_length", TEXT_MAX)
         return f"{label}不能超过 {limit} 字。", f"不能超过 {limit} 字。"
+    if kind == "too_long":
+        bound = bound_message(kind, ctx) or "项数过多。"
+        return f"{label}{bound}", bound
     if kind == "value_error":  # a validator's own Chinese message
         message = str(error.get("msg", "取值无效。")).removeprefix("Value error, ")
         return message, message
-    if kind.startswith(("date_", "datetime_")) or value_kind in ("date", "datetime"):
-        if value_kind == "datetime":
-            return f"{label}格式有误。", f"请填写{label}，例如 2026-12-01T09:30。"
-        return f"{label}格式有误。", "日期格式应为 YYYY-MM-DD。"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         low, high = ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
         if low is not None and high is not None:
             return f"{label}须在 {low} 至 {high} 之间。", f"须在 {low} 至 {high} 之间。"
-        if low is not None:
-            return f"{label}不能小于 {low}。", f"不能小于 {low}。"
-        return f"{label}不能大于 {high}。", f"不能大于 {high}。"
+        bound = bound_message(kind, ctx) or "取值超出范围。"
+        return f"{label}{bound}", bound
+    if kind.startswith(("date_", "datetime_")) or value_kind in ("date", "datetime"):
+        if value_kind == "datetime":
+            return f"{label}格式有误。", f"请填写{label}，例如 2026-12-01T09:30。"
+        return f"{label}格式有误。", "日期格式应为 YYYY-MM-DD。"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{label}须为整数。", f"{label}须为整数。"
     if kind in ("list_type", "string_type", "bool_type", "bool_parsing"):

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from xinfang.accounts.permissions import acting_user, ensure_capability
+from xinfang.core.bounds import PageNumber
 from xinfang.core.exceptions import NotFound, ValidationFailed
 from xinfang.core.requests import RequestMeta, json_body
 from xinfang.petitions.models import Petition
@@ -140,7 +141,7 @@ def _out(s: Supervision) -> dict[str, Any]:
 class SupervisionQuery(Schema):
     status: str = ""
     kind: str = ""
-    page: int = Field(default=1, ge=1)
+    page: PageNumber = 1
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -1,11 +1,9 @@
 """The input of each step of a petition's procedure: the API's documented body and the page's
 form (see `xinfang.procedure.inputs`)."""
 
-from datetime import date, datetime
-
 from django.db import models
 
-from xinfang.procedure.inputs import StepInput, note, pick, plain, text
+from xinfang.procedure.inputs import Day, Id, Moment, StepInput, note, pick, plain, text
 
 from ..choices import Outcome, Satisfaction
 
@@ -54,20 +52,20 @@ class RejectIn(StepInput):
 
 class DeclineAgainIn(StepInput):
     ground: DeclineGround = pick("理由")
-    original: int | None = plain("原信访事项 ID", required=False, help="以“已经终结”为由时须关联原件")
+    original: Id | None = plain("原信访事项 ID", required=False, help="以“已经终结”为由时须关联原件")
     note: str = note()
 
 
 class TransferIn(StepInput):
-    unit: int = pick("接收单位", choices="all_units")
+    unit: Id = pick("接收单位", choices="all_units")
     note: str = note()
 
 
 class AssignIn(StepInput):
-    unit: int = pick("承办单位", choices="scope_units")
-    handler: int | None = pick("承办人", choices="handlers", required=False)
-    co_units: list[int] = pick("协办单位（联合办案）", choices="scope_units", required=False, default=[])
-    deadline: date | None = plain("交办期限", required=False, help="不填则为法定办理期限")
+    unit: Id = pick("承办单位", choices="scope_units")
+    handler: Id | None = pick("承办人", choices="handlers", required=False)
+    co_units: list[Id] = pick("协办单位（联合办案）", choices="scope_units", required=False, default=[])
+    deadline: Day | None = plain("交办期限", required=False, help="不填则为法定办理期限")
     note: str = note()
 
 
@@ -95,7 +93,7 @@ class ReturnReportIn(StepInput):
 class AnswerIn(StepInput):
     outcome: Outcome = pick("处理结果")
     text: str = text("答复意见")
-    delivered_on: date = plain("送达日期")
+    delivered_on: Day = plain("送达日期")
     note: str = note()
 
 
@@ -109,7 +107,7 @@ class NoteOnlyIn(StepInput):
 
 
 class ScheduleHearingIn(StepInput):
-    held_at: datetime = plain("听证时间")
+    held_at: Moment = plain("听证时间")
     place: str = text("听证地点", textarea=False)
     participants: str = text("参加人员", help="有关单位代表 3–5 人、原处理机关、法律工作者等")
     note: str = note()
@@ -120,7 +118,7 @@ class FinishHearingIn(StepInput):
 
 
 class RequestReviewIn(StepInput):
-    requested_on: date = plain("申请日期")
+    requested_on: Day = plain("申请日期")
     reason: str = text("申请理由")
 
 
@@ -130,7 +128,7 @@ class RecordVisitIn(StepInput):
 
 
 class TakeOwnershipIn(StepInput):
-    leader: int | None = plain("包案领导（用户 id）", required=False, help="不填则为本人", form=False)
+    leader: Id | None = plain("包案领导（用户 id）", required=False, help="不填则为本人", form=False)
     note: str = note()
 
 

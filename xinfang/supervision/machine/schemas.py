@@ -4,9 +4,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from django.utils import timezone
-from pydantic import BeforeValidator, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
-from xinfang.procedure.inputs import StepInput, note, pick, plain, text
+from xinfang.procedure.inputs import Day, Id, StepInput, note, pick, plain, text
 
 from ..choices import FivePackage, Method, Trigger
 
@@ -26,8 +26,17 @@ def _package_words(value: Any) -> Any:
 
 
 Packages = Annotated[list[FivePackage], BeforeValidator(_package_words)]
+
+
+def _person_id(value: Any) -> Any:
+    """A person typed as digits is a user id (and held to an id's bounds)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
 # a person as the forms let people give one: a user id or a username
-Person = int | str
+Person = Annotated[Id | Annotated[str, Field(max_length=150)], BeforeValidator(_person_id)]
 
 
 class _Dated(StepInput):
@@ -45,8 +54,8 @@ class SuperviseIn(_Dated):
 
     trigger: Trigger = pick("督办事由")
     method: Method = pick("督办方式")
-    deadline: date | None = plain("办理时限", required=False, help="不填则为 5 个工作日后")
-    responsible_unit: int | None = pick(
+    deadline: Day | None = plain("办理时限", required=False, help="不填则为 5 个工作日后")
+    responsible_unit: Id | None = pick(
         "责任单位", choices="scope_units", required=False, help="不填则为本件的承办单位"
     )
     note: str = note("督办要求")
@@ -55,24 +64,24 @@ class SuperviseIn(_Dated):
 class ConfirmIn(_Dated):
     invalid_message = "督办信息有误，请按提示修改。"
 
-    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    supervision: Id | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
     method: Method | None = pick("督办方式", required=False, help="不填则为发函督办")
-    deadline: date | None = plain("办理时限", required=False, help="不填则为 5 个工作日后")
+    deadline: Day | None = plain("办理时限", required=False, help="不填则为 5 个工作日后")
     note: str = note("督办要求")
 
 
 class DismissIn(StepInput):
-    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    supervision: Id | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
     reason: str = text("不予督办理由", help="如超期有正当理由，请写明")
 
 
 class AnswerIn(StepInput):
-    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    supervision: Id | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
     report: str = text("办结报告")
 
 
 class CloseIn(StepInput):
-    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    supervision: Id | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
     note: str = note("办结意见")
 
 
@@ -82,24 +91,24 @@ class ListIn(_Dated):
     trigger: Trigger = pick("督办事由")
     method: Method | None = pick("督办方式", required=False, help="不填则为发函督办")
     case_leader: Person = plain("案件领导", help=USER_HELP, choose=True)
-    responsible_unit: int = pick("责任单位", choices="scope_units")
+    responsible_unit: Id = pick("责任单位", choices="scope_units")
     responsible_person: Person = plain("责任人", help=USER_HELP + "，须为责任单位的工作人员", choose=True)
-    supervising_unit: int = pick("督办单位", choices="scope_units")
+    supervising_unit: Id = pick("督办单位", choices="scope_units")
     supervisor: Person = plain("督办人", help=USER_HELP + "，须为督办单位的工作人员", choose=True)
-    time_limit: date = plain("办理时限")
+    time_limit: Day = plain("办理时限")
     packages: Packages = pick("已落实的“五包”事项", widget="options", required=False, default=[])
     note: str = note("督办要求")
 
 
 class DelistIn(StepInput):
-    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    supervision: Id | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
     reason: str = text("摘牌理由")
 
 
 class LogIn(StepInput):
     invalid_message = "请按提示填写督办进展。"
 
-    supervision: int | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
+    supervision: Id | None = plain("督办事项编号", required=False, help=SUPERVISION_HELP)
     text: str = text("进展情况")
     packages: Packages = pick("已落实的“五包”事项", widget="options", required=False, default=[])
 
