@@ -1,8 +1,10 @@
 """The audit log (审计日志): append-only, in the product and in the database.
 
 The model refuses updates and deletes, and a database trigger (SQLite and PostgreSQL, see
-migration 0002) refuses UPDATE always and DELETE except for rows older than an open
-`ArchiveWindow`, which only `audit_archive` opens, inside its own transaction.
+migrations 0002 and 0006) refuses UPDATE always and DELETE except for rows older than an open
+`ArchiveWindow`, which only `audit_archive` opens, inside its own transaction, and older than the
+retention period by the database's clock, so that a window row inserted by hand cannot open more.
+On PostgreSQL a statement trigger refuses TRUNCATE of a non-empty log.
 """
 
 from django.db import models
@@ -101,7 +103,8 @@ class AuditEntry(models.Model):
 
 
 class ArchiveWindow(models.Model):
-    """Open only inside `audit_archive`'s transaction: lets the trigger delete rows before `cutoff`."""
+    """Open only inside `audit_archive`'s transaction: lets the trigger delete rows before `cutoff`
+    (never rows inside the retention period, whatever the cutoff)."""
 
     cutoff = models.DateTimeField()
 
