@@ -32,6 +32,7 @@ def read_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG")
+# Outside production any host name is answered (make run on one machine); production requires a list.
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "xinfang.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "xinfang.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "xinfang.core.middleware.ApplicationErrorMiddleware",
+    "xinfang.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -134,6 +137,11 @@ LOGIN_REDIRECT_URL = "workbench:home"
 # Django's default hasher (PBKDF2-SHA256) is what production uses; see accounts.passwords.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "xinfang.accounts.passwords.ComplexityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email", "phone")},
+    },
 ]
 
 # Security policy (等保 2.0 application controls). The security administrator can tighten these.

@@ -16,7 +16,7 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
     new_password = forms.CharField(
         label="新密码",
         widget=forms.PasswordInput,
-        help_text="至少 8 位，且包含大写字母、小写字母、数字、特殊字符中的至少三类。",
+        help_text="至少 8 位，且包含大写字母、小写字母、数字、特殊字符中的至少三类；不能是常见密码，也不能与用户名、姓名相似。",
     )
     new_password_again = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
 

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEvent
@@ -23,28 +22,60 @@ from .policy import LIMITS, security_policy
 from .roles import ADMIN_ROLES, Role
 from .signals import account_notice
 
-GENERIC_LOGIN_ERROR = "用户名或密码错误。"
+# One message for an unknown user, a wrong password and a locked account alike, so that the
+# answer never tells whether an account exists (the lock is a state only a real account has).
+GENERIC_LOGIN_ERROR = "用户名或密码错误。连续失败次数达到上限、账号已锁定的，请稍后再试或联系安全管理员解锁。"
 
 
-class AccountLocked(ApplicationError):
-    status_code = 403
-
-
-def _locked_message(user: User) -> str:
-    until = timezone.localtime(user.locked_until)
-    return f"连续登录失败次数过多，账号已锁定至 {until:%H:%M}，请稍后再试或联系安全管理员解锁。"
+def _run_hasher(password: str) -> None:
+    """Costs what checking a real password costs, for an unknown user or a locked account, so
+    that the time of the answer does not reveal either (django.contrib.auth's ModelBackend)."""
+    User().set_password(password)
 
 
 def auth_authenticate(*, username: str, password: str, request_meta: RequestMeta | None = None) -> User:
     """Checks a username and password, counting failures and locking the account.
 
     After the policy's `max_failures` consecutive failures the account is locked for
-    `lock_minutes` (SecurityPolicy, defaults 5 and 15); while locked even the right password is refused. The message does not
-    say whether the username exists. Failures are committed even though the caller gets an error.
+    `lock_minutes` (SecurityPolicy, defaults 5 and 15); while locked even the right password is
+    refused. Unknown user, wrong password, inactive or locked account: the same ApplicationError
+    (400, GENERIC_LOGIN_ERROR) after the same hasher work. The account row is read with
+    SELECT … FOR UPDATE and held while its password is checked, so that attempts on one account
+    run one after another and no more than `max_failures` wrong passwords are ever checked before
+    the lock (on PostgreSQL; SQLite serialises writers anyway). Failures are committed even
+    though the caller gets an error.
     """
-    now = timezone.now()
-    user = User.objects.filter(username=username).select_related("unit").first()
-    if user is not None and user.locked_until and user.locked_until > now:
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .filter(username=username)
+            .first()
+        )
+        now = timezone.now()
+        if user is None:
+            _run_hasher(password)
+            _record_failure(user=None, username=username, request_meta=request_meta, reason="unknown_user")
+        elif user.locked_until and user.locked_until > now:
+            _run_hasher(password)
+            _record_failure(user=user, username=username, request_meta=request_meta, reason="locked")
+        elif not user.check_password(password) or not user.is_active:
+            reason = "bad_password" if user.is_active else "inactive"
+            _record_failure(user=user, username=username, request_meta=request_meta, reason=reason)
+        else:
+            if user.failed_login_count or user.locked_until:
+                User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+                user.failed_login_count, user.locked_until = 0, None
+            return user
+    raise ApplicationError(GENERIC_LOGIN_ERROR)
+
+
+def _record_failure(
+    *, user: User | None, username: str, request_meta: RequestMeta | None, reason: str
+) -> None:
+    """Audits a failed sign-in; a wrong password of a real account counts towards its lock.
+    Runs inside `auth_authenticate`'s transaction, which holds the account's row lock."""
+    if user is None or reason == "locked":
         audit_record(
             actor=None,
             username=username,
@@ -52,32 +83,17 @@ def auth_authenticate(*, username: str, password: str, request_meta: RequestMeta
             target=user,
             success=False,
             request_meta=request_meta,
-            reason="locked",
-        )
-        raise AccountLocked(_locked_message(user))
-    if user is None or not user.is_active or not user.check_password(password):
-        _record_failure(user=user, username=username, request_meta=request_meta)
-        raise ApplicationError(GENERIC_LOGIN_ERROR)
-    if user.failed_login_count or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-        user.failed_login_count, user.locked_until = 0, None
-    return user
-
-
-@transaction.atomic
-def _record_failure(*, user: User | None, username: str, request_meta: RequestMeta | None) -> None:
-    if user is None:
-        audit_record(
-            actor=None,
-            username=username,
-            event=AuditEvent.LOGIN_FAILED,
-            success=False,
-            request_meta=request_meta,
-            reason="unknown_user",
+            reason=reason,
         )
         return
-    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-    user.refresh_from_db(fields=["failed_login_count"])
+    user.failed_login_count += 1
+    policy = security_policy()
+    locked_until = None
+    if user.failed_login_count >= policy.max_failures:
+        locked_until = timezone.now() + timedelta(minutes=policy.lock_minutes)
+        User.objects.filter(pk=user.pk).update(locked_until=locked_until, failed_login_count=0)
+    else:
+        User.objects.filter(pk=user.pk).update(failed_login_count=user.failed_login_count)
     audit_record(
         actor=None,
         username=username,
@@ -85,13 +101,10 @@ def _record_failure(*, user: User | None, username: str, request_meta: RequestMe
         target=user,
         success=False,
         request_meta=request_meta,
-        reason="bad_password",
+        reason=reason,
         failures=user.failed_login_count,
     )
-    policy = security_policy()
-    if user.failed_login_count >= policy.max_failures:
-        locked_until = timezone.now() + timedelta(minutes=policy.lock_minutes)
-        User.objects.filter(pk=user.pk).update(locked_until=locked_until, failed_login_count=0)
+    if locked_until is not None:
         audit_record(
             actor=None,
             username=username,

@@ -95,13 +95,11 @@ def _unit(wanted: int, label: str, queryset: Any) -> Unit:
 def _handler(wanted: int | None, unit: Unit) -> User | None:
     if wanted is None:
         return None
-    user = User.objects.filter(pk=wanted, is_active=True).first()
-    if user is None:
-        raise ValidationFailed("承办人不存在。", {"handler": "承办人不存在或已停用。"})
-    if user.unit_id != unit.pk or not has_capability(user, "petitions.handle"):
-        raise ValidationFailed(
-            "承办人须为承办单位的承办人。", {"handler": f"{user} 不是{unit.name}的承办人。"}
-        )
+    # one answer for a missing, inactive, other unit's or wrong role's id: never name a user
+    user = User.objects.filter(pk=wanted, is_active=True, unit=unit).first()
+    if user is None or not has_capability(user, "petitions.handle"):
+        message = f"承办人不存在或不是{unit.name}的承办人。"
+        raise ValidationFailed(message, {"handler": message})
     return user
 
 
