@@ -1,8 +1,11 @@
 """The REST API (django-ninja): one NinjaAPI, one router per app, one error mapping."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
@@ -10,6 +13,33 @@ from ninja.security import HttpBearer
 from xinfang.accounts.services import token_authenticate
 from xinfang.core.bounds import bound_message
 from xinfang.core.exceptions import ApplicationError
+from xinfang.core.requests import RequestMeta
+
+
+def signed_in_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API docs and schema: for a signed-in user (page session) or a valid bearer token; the
+    docs page sends anyone else to the login page, the schema answers 401."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            try:
+                user = (
+                    token_authenticate(token.strip(), RequestMeta.from_request(request))
+                    if scheme.lower() == "bearer" and token
+                    else None
+                )
+            except ApplicationError as exc:
+                return JsonResponse({"message": exc.message}, status=exc.status_code)
+            if user is None:
+                if request.path.endswith(".json"):
+                    return JsonResponse({"message": "请先登录或提供有效的 API 令牌。"}, status=401)
+                return redirect_to_login(request.get_full_path())
+            request.user = user
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 class BearerToken(HttpBearer):
@@ -27,6 +57,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=signed_in_only,
 )
 
 FIELD_MESSAGES = {
