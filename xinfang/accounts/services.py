@@ -39,12 +39,22 @@ def auth_authenticate(*, username: str, password: str, request_meta: RequestMeta
     After the policy's `max_failures` consecutive failures the account is locked for
     `lock_minutes` (SecurityPolicy, defaults 5 and 15); while locked even the right password is
     refused. Unknown user, wrong password, inactive or locked account: the same ApplicationError
-    (400, GENERIC_LOGIN_ERROR) after the same hasher work. The account row is read with
-    SELECT … FOR UPDATE and held while its password is checked, so that attempts on one account
-    run one after another and no more than `max_failures` wrong passwords are ever checked before
-    the lock (on PostgreSQL; SQLite serialises writers anyway). Failures are committed even
-    though the caller gets an error.
+    (400, GENERIC_LOGIN_ERROR) after the same hasher work.
+
+    The password is hashed first, outside any transaction: with SQLite's IMMEDIATE transactions
+    a hash (hundreds of milliseconds) inside one would hold every writer of the installation.
+    The decision is then taken in a short transaction with the account row read SELECT … FOR
+    UPDATE: the failure count and the lock are read there, so parallel guesses cannot exceed
+    `max_failures` counted failures, and an attempt that finds the account locked is refused
+    whatever its password (the same answer, so a guess checked in the race teaches nothing).
+    Failures are committed even though the caller gets an error.
     """
+    candidate = User.objects.filter(username=username).only("pk", "password", "is_active").first()
+    if candidate is None:
+        _run_hasher(password)
+        password_ok = False
+    else:
+        password_ok = candidate.check_password(password)
     with transaction.atomic():
         user = (
             User.objects.select_for_update(of=("self",))
@@ -54,12 +64,10 @@ def auth_authenticate(*, username: str, password: str, request_meta: RequestMeta
         )
         now = timezone.now()
         if user is None:
-            _run_hasher(password)
             _record_failure(user=None, username=username, request_meta=request_meta, reason="unknown_user")
         elif user.locked_until and user.locked_until > now:
-            _run_hasher(password)
             _record_failure(user=user, username=username, request_meta=request_meta, reason="locked")
-        elif not user.check_password(password) or not user.is_active:
+        elif not password_ok or not user.is_active or candidate is None or candidate.pk != user.pk:
             reason = "bad_password" if user.is_active else "inactive"
             _record_failure(user=user, username=username, request_meta=request_meta, reason=reason)
         else:
