@@ -450,9 +450,11 @@ class PetitionerDetailOut(PetitionerOut):
 
 @router.get("/petitioners", response=PetitionerPage)
 def list_petitioners(request: HttpRequest, q: str = "") -> dict[str, Any]:
-    """按姓名前缀、电话或身份证号查找信访人（脱敏，最多 10 条）。"""
+    """按姓名前缀，或完整的电话、身份证号查找信访人（脱敏，最多 10 条；号码须完整，按号码查找记入审计日志）。"""
     ensure_capability(request.user, "petitions.view")
-    people = list(selectors.petitioner_search(actor=request.user, q=q))
+    people = services.petitioner_search(
+        actor=request.user, q=q, source="api", request_meta=RequestMeta.from_request(request)
+    )
     return {"count": len(people), "items": [_petitioner(p, masked=True) for p in people]}
 
 

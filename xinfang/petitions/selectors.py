@@ -17,6 +17,7 @@ from xinfang.organisation.selectors import scope_q
 from .choices import CLOSED_STATUSES, OPEN_STATUSES
 from .models import Category, Petition, Petitioner, PetitionPetitioner
 from .search import search_count, search_filter
+from .validators import is_identifier_query, normalise_id_number
 
 PETITION_SCOPE: dict[str, Any] = {"unit_field": "unit", "path_field": "unit_path"}
 HANDLING_SCOPE = {"unit_field": "handling_unit", "path_field": "handling_path"}
@@ -217,13 +218,16 @@ class CountedPaginator(Paginator):
 
 
 def petitioner_search(*, actor: Any, q: str, limit: int = 10) -> QuerySet[Petitioner]:
-    """Autocomplete: an ID number or phone matches exactly (or by prefix), a name by prefix."""
+    """Autocomplete and the API: an ID number or phone matches only the whole identifier (the
+    normalised ID number or the exact phone, never a prefix: digit by digit it would give away a
+    person's ID number), a name by prefix. Identifier searches are audited by the caller
+    (`services.petitioner_search`)."""
     q = (q or "").strip()
     qs = petitioners_visible_to(actor)
     if not q:
         return qs.none()
-    if q.isdigit() or (len(q) > 6 and q[:-1].isdigit()):
-        qs = qs.filter(Q(id_number__startswith=q.upper()) | Q(phone__startswith=q))
+    if is_identifier_query(q):
+        qs = qs.filter(Q(id_number=normalise_id_number(q)) | Q(phone=q))
     else:
         qs = qs.filter(name__startswith=q)
     return qs.order_by("name", "pk")[:limit]

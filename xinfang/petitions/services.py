@@ -31,8 +31,15 @@ from .models import (
     SearchDocument,
 )
 from .search import document_tokens
+from .selectors import petitioner_search as selectors_petitioner_search
 from .selectors import petitioners_visible_to, petitions_visible_to
-from .validators import id_number_problem, normalise_id_number, phone_problem
+from .validators import (
+    id_number_problem,
+    is_identifier_query,
+    mask_searched_identifier,
+    normalise_id_number,
+    phone_problem,
+)
 
 FLAGS = {
     "skip_level": "is_skip_level",
@@ -404,6 +411,47 @@ def petitioner_personal_data_viewed(
         target=petitioner,
         target_label=petitioner.name,
         request_meta=request_meta,
+    )
+
+
+PETITIONER_SEARCH_ACTION = "petitioner_search"
+
+
+def petitioner_search(
+    *, actor: Any, q: str, source: str, request_meta: RequestMeta | None = None, limit: int = 10
+) -> list[Petitioner]:
+    """`selectors.petitioner_search`, and an identifier search (身份证号, phone: whole
+    identifiers only) is audited, the searched identifier masked. A name search is not."""
+    q = (q or "").strip()
+    people = list(selectors_petitioner_search(actor=actor, q=q, limit=limit))
+    if q and is_identifier_query(q):
+        petitioner_identifiers_searched(
+            actor=actor, identifiers=[q], found=len(people), source=source, request_meta=request_meta
+        )
+    return people
+
+
+def petitioner_identifiers_searched(
+    *,
+    actor: Any,
+    identifiers: list[str],
+    found: int,
+    source: str,
+    request_meta: RequestMeta | None = None,
+) -> None:
+    """One entry per search (查看个人信息, action `petitioner_search`: a lookup of personal data,
+    whatever it found); the identifiers only masked (first 3 and last 2 characters)."""
+    masked = [mask_searched_identifier(value) for value in identifiers]
+    audit_record(
+        actor=actor,
+        event=AuditEvent.PERSONAL_DATA_VIEWED,
+        target_type="petitions.petitioner",
+        target_label="、".join(masked),
+        request_meta=request_meta,
+        action=PETITIONER_SEARCH_ACTION,
+        identifiers=masked,
+        found=found,
+        source=source,
     )
 
 

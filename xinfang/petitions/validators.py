@@ -64,6 +64,29 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * 8 + value[-4:] if len(value) == 18 else "*" * len(value)
 
 
+IDENTIFIER_QUERY_PATTERN = re.compile(r"^[\d\s()+-]*\d[\d\s()+-]*[Xx]?$")
+
+
+def is_identifier_query(query: str) -> bool:
+    """A search for a 身份证号 or a phone number: digits (with the separators of a phone number),
+    an ID number ending in X included. Such a search must match only the whole identifier."""
+    return bool(IDENTIFIER_QUERY_PATTERN.match((query or "").strip()))
+
+
+def is_whole_identifier(query: str) -> bool:
+    """Could `query` be a whole ID number or phone number (not just the first digits of one)?"""
+    query = (query or "").strip()
+    return bool(ID_PATTERN.match(normalise_id_number(query)) or PHONE_PATTERN.match(query))
+
+
+def mask_searched_identifier(query: str) -> str:
+    """How the audit log keeps a searched identifier: the first 3 and the last 2 characters."""
+    query = (query or "").strip()
+    if len(query) <= 7:
+        return "*" * len(query)
+    return query[:3] + "*" * (len(query) - 5) + query[-2:]
+
+
 def mask_address(address: str) -> str:
     if not address:
         return ""

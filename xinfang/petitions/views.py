@@ -39,7 +39,7 @@ from .forms import (
 )
 from .imports import import_template_xlsx, register_import
 from .models import OWNER_TYPE, Petition
-from .validators import mask_id_number, mask_name, mask_phone
+from .validators import is_identifier_query, is_whole_identifier, mask_id_number, mask_name, mask_phone
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -249,7 +249,18 @@ def petition_create_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required("petitions.register")
 def repeat_check_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "petitions/partials/_repeat_check.html", _repeat_context(request, request.GET))
+    context = _repeat_context(request, request.GET)
+    fields = [name for name in request.GET if name.endswith(("id_number", "_phone"))]
+    identifiers = [value for value in (request.GET.get(name, "").strip() for name in fields) if value]
+    if identifiers:  # the repeat check looks people up by ID number or phone: audited, masked
+        services.petitioner_identifiers_searched(
+            actor=request.user,
+            identifiers=identifiers,
+            found=len(context["candidates"]),
+            source="repeat_check",
+            request_meta=RequestMeta.from_request(request),
+        )
+    return render(request, "petitions/partials/_repeat_check.html", context)
 
 
 @require_GET
@@ -264,7 +275,13 @@ def petitioner_autocomplete_view(request: HttpRequest) -> HttpResponse:
         ),
         "",
     )
-    people = list(selectors.petitioner_search(actor=request.user, q=query)) if len(query) >= 1 else []
+    # An ID number or phone only ever matches whole: its first digits are not searched (nor audited).
+    if not query or (is_identifier_query(query) and not is_whole_identifier(query)):
+        people = []
+    else:
+        people = services.petitioner_search(
+            actor=request.user, q=query, source="autocomplete", request_meta=RequestMeta.from_request(request)
+        )
     rows = [
         {
             "pk": person.pk,
