@@ -27,6 +27,7 @@ class AuditEvent(models.IntegerChoices):
     ACCOUNT_UNLOCKED = 113, "解除锁定"
     PASSWORD_RESET = 114, "重置密码"
     POLICY_CHANGED = 115, "修改安全策略"
+    ACCESS_DENIED = 116, "越权访问"  # a record that exists, asked for outside the caller's scope
     # 2xx petitions (register, handling)
     RECORD_CREATED = 201, "新建记录"
     RECORD_CHANGED = 202, "修改记录"

@@ -59,6 +59,29 @@ def audit_record(**fields: Any) -> AuditEntry:
     return entry
 
 
+def audit_access_denied(
+    *, actor: Any, model: type[models.Model], target_id: Any, request_meta: RequestMeta | None = None
+) -> None:
+    """For an `access_*_by_id` miss only: one query asks whether the record exists at all; when it
+    does (it lies outside the actor's scope) a failed ACCESS_DENIED entry is written. The caller
+    then raises the same NotFound as for a missing record. The label names the type and id only."""
+    try:
+        pk = int(target_id)
+    except (TypeError, ValueError, OverflowError):
+        return
+    if not model._default_manager.filter(pk=pk).exists():
+        return
+    audit_record(
+        actor=actor,
+        event=AuditEvent.ACCESS_DENIED,
+        target_type=model._meta.label_lower,
+        target_id=pk,
+        target_label=f"{model._meta.verbose_name} #{pk}",
+        success=False,
+        request_meta=request_meta,
+    )
+
+
 def audit_record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
     """Append a job's entries (built with `audit_entry`) in one statement."""
     return AuditEntry.objects.bulk_create(entries)

@@ -58,7 +58,7 @@ def document_out(document: Document) -> dict[str, Any]:
 @router.get("/documents/{document_id}/download", response={404: ErrorOut})
 def download_document(request: HttpRequest, document_id: int) -> FileResponse:
     """下载文书（Word 文件），记入审计日志。"""
-    document = selectors.access_document_by_id(request.user, document_id)
+    document = selectors.access_document_by_id(request.user, document_id, RequestMeta.from_request(request))
     handle = services.document_file_open(
         actor=request.user, document=document, mode="download", request_meta=RequestMeta.from_request(request)
     )

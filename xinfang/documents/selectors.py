@@ -10,7 +10,9 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from xinfang.accounts.models import User
+from xinfang.audit.services import audit_access_denied
 from xinfang.core.exceptions import NotFound
+from xinfang.core.requests import RequestMeta
 from xinfang.organisation.selectors import scope_q
 
 from .models import Document, DocumentTemplate
@@ -30,11 +32,13 @@ def documents_visible_to(actor: Any) -> QuerySet[Document]:
     return Document.objects.filter(visible)
 
 
-def access_document_by_id(actor: Any, document_id: Any) -> Document:
-    """The same NotFound for a notice that does not exist and for one outside scope."""
+def access_document_by_id(actor: Any, document_id: Any, request_meta: RequestMeta | None = None) -> Document:
+    """The same NotFound for a notice that does not exist and for one outside scope; the latter
+    is audited (ACCESS_DENIED, one more query on the miss path only)."""
     try:
         return documents_visible_to(actor).select_related("created_by").get(pk=int(document_id))
     except (Document.DoesNotExist, ValueError, TypeError):
+        audit_access_denied(actor=actor, model=Document, target_id=document_id, request_meta=request_meta)
         raise NotFound() from None
 
 

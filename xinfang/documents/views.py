@@ -35,7 +35,7 @@ def _docx_response(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 @login_required
 def document_download_view(request: HttpRequest, document_id: int) -> FileResponse:
-    document = selectors.access_document_by_id(request.user, document_id)
+    document = selectors.access_document_by_id(request.user, document_id, RequestMeta.from_request(request))
     handle = services.document_file_open(
         actor=request.user, document=document, mode="download", request_meta=RequestMeta.from_request(request)
     )
@@ -54,7 +54,7 @@ def docx_to_html(content: bytes) -> str:
 @require_GET
 @login_required
 def document_preview_view(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.access_document_by_id(request.user, document_id)
+    document = selectors.access_document_by_id(request.user, document_id, RequestMeta.from_request(request))
     with services.document_file_open(
         actor=request.user, document=document, mode="preview", request_meta=RequestMeta.from_request(request)
     ) as handle:

@@ -258,7 +258,7 @@ def list_petition_supervisions(request: HttpRequest, petition_id: int) -> list[d
 
 def _act(request: HttpRequest, supervision_id: int, action: str) -> dict[str, Any]:
     ensure_capability(request.user, "petitions.view")
-    supervision = access_supervision_by_id(request.user, supervision_id)
+    supervision = access_supervision_by_id(request.user, supervision_id, RequestMeta.from_request(request))
     if action not in FOLLOW_UP_ACTIONS:
         raise ValidationFailed(
             f"未知的督办操作：{action}。", {"action": "须为 " + "、".join(FOLLOW_UP_ACTIONS)}
@@ -274,7 +274,7 @@ def _act(request: HttpRequest, supervision_id: int, action: str) -> dict[str, An
         fields=fields,
         request_meta=RequestMeta.from_request(request),
     )
-    return _out(access_supervision_by_id(request.user, supervision_id))
+    return _out(access_supervision_by_id(request.user, supervision_id, RequestMeta.from_request(request)))
 
 
 ACTION_RESPONSES = {200: SupervisionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

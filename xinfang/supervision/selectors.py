@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from xinfang.accounts.models import RoleAssignment, User
 from xinfang.accounts.roles import Role
+from xinfang.audit.services import audit_access_denied
 from xinfang.core.exceptions import NotFound
+from xinfang.core.requests import RequestMeta
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petition_scope_q
 
@@ -47,8 +49,11 @@ def supervisions_visible_to(actor: Any) -> QuerySet[Supervision]:
     return Supervision.objects.filter(_through_petition(petition_scope_q(actor)))
 
 
-def access_supervision_by_id(actor: Any, supervision_id: Any) -> Supervision:
-    """The same NotFound for a supervision that does not exist and for one outside scope."""
+def access_supervision_by_id(
+    actor: Any, supervision_id: Any, request_meta: RequestMeta | None = None
+) -> Supervision:
+    """The same NotFound for a supervision that does not exist and for one outside scope; the
+    latter is audited (ACCESS_DENIED, one more query on the miss path only)."""
     try:
         return (
             supervisions_visible_to(actor)
@@ -56,6 +61,9 @@ def access_supervision_by_id(actor: Any, supervision_id: Any) -> Supervision:
             .get(pk=int(supervision_id))
         )
     except (Supervision.DoesNotExist, ValueError, TypeError):
+        audit_access_denied(
+            actor=actor, model=Supervision, target_id=supervision_id, request_meta=request_meta
+        )
         raise NotFound() from None
 
 
