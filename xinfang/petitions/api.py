@@ -12,7 +12,7 @@ from xinfang.core.bounds import Day, Id, Moment, PageNumber
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta, json_body
 from xinfang.documents.api import DocumentOut, document_out
-from xinfang.documents.selectors import documents_for_owner
+from xinfang.documents.selectors import documents_of
 from xinfang.procedure import engine
 from xinfang.procedure.openapi import request_body
 
@@ -308,10 +308,9 @@ def list_petitions(request: HttpRequest, query: Query[RegisterQuery]) -> dict[st
 def get_petition(request: HttpRequest, petition_id: int) -> dict[str, Any]:
     """信访事项详情（含完整个人信息，每次查看记入审计日志）；权限范围外回答 404。"""
     ensure_capability(request.user, "petitions.view")
-    petition = selectors.access_petition_by_id(request.user, petition_id)
-    services.petition_personal_data_viewed(
-        actor=request.user, petition=petition, request_meta=RequestMeta.from_request(request)
-    )
+    request_meta = RequestMeta.from_request(request)
+    petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
+    services.petition_personal_data_viewed(actor=request.user, petition=petition, request_meta=request_meta)
     return {**_detail(petition), "allowed_actions": workflow.allowed_actions(petition, acting_user(request))}
 
 
@@ -407,7 +406,11 @@ _register_action_endpoints()
 def get_petition_timeline(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
     """信访件的办理过程（时间线），含督办等附属事项的步骤；系统作业的步骤显示为“系统”。"""
     ensure_capability(request.user, "petitions.view")
-    petition = selectors.access_petition_by_id(request.user, petition_id)
+    request_meta = RequestMeta.from_request(request)
+    petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
+    services.petition_personal_data_viewed(
+        actor=request.user, petition=petition, request_meta=request_meta, part="timeline"
+    )
     entries = workflow.petition_timeline(petition, list(petition.events.select_related("actor")))
     return [
         {
@@ -433,7 +436,12 @@ def get_petition_timeline(request: HttpRequest, petition_id: int) -> list[dict[s
 def list_petition_documents(request: HttpRequest, petition_id: int) -> list[dict[str, Any]]:
     """信访件的文书（按生成时间先后），含其督查督办通知单。"""
     ensure_capability(request.user, "petitions.view")
-    documents = documents_for_owner(actor=acting_user(request), owner_type=OWNER_TYPE, owner_id=petition_id)
+    request_meta = RequestMeta.from_request(request)
+    petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
+    services.petition_personal_data_viewed(
+        actor=request.user, petition=petition, request_meta=request_meta, part="documents"
+    )
+    documents = documents_of(owner_type=OWNER_TYPE, owner_id=petition.pk)
     return [document_out(d) for d in documents]
 
 
@@ -461,10 +469,9 @@ def list_petitioners(request: HttpRequest, q: str = "") -> dict[str, Any]:
 @router.get("/petitioners/{petitioner_id}", response={200: PetitionerDetailOut, 404: ErrorOut})
 def get_petitioner(request: HttpRequest, petitioner_id: int) -> dict[str, Any]:
     ensure_capability(request.user, "petitions.view")
-    person = selectors.access_petitioner_by_id(request.user, petitioner_id)
-    services.petitioner_personal_data_viewed(
-        actor=request.user, petitioner=person, request_meta=RequestMeta.from_request(request)
-    )
+    request_meta = RequestMeta.from_request(request)
+    person = selectors.access_petitioner_by_id(request.user, petitioner_id, request_meta)
+    services.petitioner_personal_data_viewed(actor=request.user, petitioner=person, request_meta=request_meta)
     petitions = selectors.petitioner_petitions(actor=request.user, petitioner=person).select_related(
         "problem_unit"
     )

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from xinfang.accounts.permissions import sees_subtree
+from xinfang.audit.services import audit_access_denied
 from xinfang.core.exceptions import NotFound
+from xinfang.core.requests import RequestMeta
 from xinfang.deadlines.selectors import working_days_after
 from xinfang.organisation.selectors import scope_q
 
@@ -44,8 +46,9 @@ def petitioners_visible_to(actor: Any) -> QuerySet[Petitioner]:
     return Petitioner.objects.filter(scope_q(actor, **PETITION_SCOPE))
 
 
-def access_petition_by_id(actor: Any, petition_id: Any) -> Petition:
-    """The same NotFound for a petition that does not exist and for one outside scope."""
+def access_petition_by_id(actor: Any, petition_id: Any, request_meta: RequestMeta | None = None) -> Petition:
+    """The same NotFound for a petition that does not exist and for one outside scope; the latter
+    is audited (ACCESS_DENIED, one more query on the miss path only)."""
     try:
         return (
             petitions_visible_to(actor)
@@ -73,13 +76,17 @@ def access_petition_by_id(actor: Any, petition_id: Any) -> Petition:
             .get(pk=int(petition_id))
         )
     except (Petition.DoesNotExist, ValueError, TypeError):
+        audit_access_denied(actor=actor, model=Petition, target_id=petition_id, request_meta=request_meta)
         raise NotFound() from None
 
 
-def access_petitioner_by_id(actor: Any, petitioner_id: Any) -> Petitioner:
+def access_petitioner_by_id(
+    actor: Any, petitioner_id: Any, request_meta: RequestMeta | None = None
+) -> Petitioner:
     try:
         return petitioners_visible_to(actor).get(pk=int(petitioner_id))
     except (Petitioner.DoesNotExist, ValueError, TypeError):
+        audit_access_denied(actor=actor, model=Petitioner, target_id=petitioner_id, request_meta=request_meta)
         raise NotFound() from None
 
 

@@ -389,9 +389,10 @@ def petition_register(
 
 
 def petition_personal_data_viewed(
-    *, actor: Any, petition: Petition, request_meta: RequestMeta | None = None
+    *, actor: Any, petition: Petition, request_meta: RequestMeta | None = None, part: str = ""
 ) -> None:
-    """Every display of a petition's unmasked personal data is audited (who saw whose data)."""
+    """Every display of a petition's unmasked personal data is audited (who saw whose data);
+    `part` names a read other than the detail ("timeline", "documents")."""
     audit_record(
         actor=actor,
         event=AuditEvent.PERSONAL_DATA_VIEWED,
@@ -399,6 +400,7 @@ def petition_personal_data_viewed(
         target_label=petition.number,
         request_meta=request_meta,
         petitioners=[link.petitioner_id for link in petition.petitioner_links.all()],
+        **({"part": part} if part else {}),
     )
 
 
@@ -409,7 +411,7 @@ def petitioner_personal_data_viewed(
         actor=actor,
         event=AuditEvent.PERSONAL_DATA_VIEWED,
         target=petitioner,
-        target_label=petitioner.name,
+        target_label=f"信访人 #{petitioner.pk}",  # never the name: the auditor reads these labels
         request_meta=request_meta,
     )
 
@@ -470,6 +472,7 @@ def register_exported(
         event=AuditEvent.EXPORT,
         target=target,
         target_type="" if target else "petitions.register",
+        target_label=target.number if target else "",  # not str(): the subject may name a person
         request_meta=request_meta,
         kind=kind,
         filters=filters,

@@ -298,10 +298,9 @@ def petitioner_autocomplete_view(request: HttpRequest) -> HttpResponse:
 @capability_required("petitions.register")
 def petitioner_pick_view(request: HttpRequest, petitioner_id: int) -> HttpResponse:
     """Fills the petitioner fields with a chosen existing person (an audited view of their data)."""
-    person = selectors.access_petitioner_by_id(request.user, petitioner_id)
-    services.petitioner_personal_data_viewed(
-        actor=request.user, petitioner=person, request_meta=RequestMeta.from_request(request)
-    )
+    request_meta = RequestMeta.from_request(request)
+    person = selectors.access_petitioner_by_id(request.user, petitioner_id, request_meta)
+    services.petitioner_personal_data_viewed(actor=request.user, petitioner=person, request_meta=request_meta)
     initial = {f"petitioner_{name}": getattr(person, name) for name in PERSON_FIELDS}
     form = PetitionForm(initial=initial, actor=request.user, categories=[])
     response = render(request, "petitions/partials/_petitioner_fields.html", {"form": form, "picked": person})
@@ -315,10 +314,9 @@ def petitioner_pick_view(request: HttpRequest, petitioner_id: int) -> HttpRespon
 @require_GET
 @capability_required("petitions.view")
 def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse:
-    petition = selectors.access_petition_by_id(request.user, petition_id)
-    services.petition_personal_data_viewed(
-        actor=request.user, petition=petition, request_meta=RequestMeta.from_request(request)
-    )
+    request_meta = RequestMeta.from_request(request)
+    petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
+    services.petition_personal_data_viewed(actor=request.user, petition=petition, request_meta=request_meta)
     repeats = list(
         selectors.petitions_visible_to(request.user)
         .filter(repeat_of=petition)
@@ -352,7 +350,7 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
 @capability_required("petitions.view")
 def petition_action_view(request: HttpRequest, petition_id: int, action: str) -> HttpResponse:
     """A button of the detail page: the same transition function as the API."""
-    petition = selectors.access_petition_by_id(request.user, petition_id)
+    petition = selectors.access_petition_by_id(request.user, petition_id, RequestMeta.from_request(request))
     if not action_forms_module.has_form(action):
         raise NotFound()
     fields = action_forms_module.fields_from_post(action, request.POST)
@@ -381,10 +379,9 @@ def petition_action_view(request: HttpRequest, petition_id: int, action: str) ->
 @require_GET
 @capability_required("petitions.view")
 def petitioner_detail_view(request: HttpRequest, petitioner_id: int) -> HttpResponse:
-    person = selectors.access_petitioner_by_id(request.user, petitioner_id)
-    services.petitioner_personal_data_viewed(
-        actor=request.user, petitioner=person, request_meta=RequestMeta.from_request(request)
-    )
+    request_meta = RequestMeta.from_request(request)
+    person = selectors.access_petitioner_by_id(request.user, petitioner_id, request_meta)
+    services.petitioner_personal_data_viewed(actor=request.user, petitioner=person, request_meta=request_meta)
     petitions = selectors.petitioner_petitions(actor=request.user, petitioner=person).select_related(
         "problem_unit"
     )
@@ -407,7 +404,7 @@ def petitioner_detail_view(request: HttpRequest, petitioner_id: int) -> HttpResp
 @require_GET
 @capability_required("petitions.view")
 def attachment_download_view(request: HttpRequest, petition_id: int, attachment_id: int) -> FileResponse:
-    petition = selectors.access_petition_by_id(request.user, petition_id)
+    petition = selectors.access_petition_by_id(request.user, petition_id, RequestMeta.from_request(request))
     attachment = next((a for a in petition.attachments.all() if a.pk == attachment_id), None)
     if attachment is None:
         raise NotFound()
@@ -426,7 +423,7 @@ def attachment_download_view(request: HttpRequest, petition_id: int, attachment_
 @require_GET
 @capability_required("petitions.view")
 def print_form_view(request: HttpRequest, petition_id: int) -> HttpResponse:
-    petition = selectors.access_petition_by_id(request.user, petition_id)
+    petition = selectors.access_petition_by_id(request.user, petition_id, RequestMeta.from_request(request))
     content = registration_form_docx(petition)
     services.register_exported(
         actor=request.user,
