@@ -32,6 +32,10 @@ from .models import Document, DocumentSequence, DocumentTemplate
 from .registry import DocumentKindSpec, document_kind, kind_label, owner_type_of
 
 TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
+# What a template may unpack to: a small .docx can hold a member of hundreds of megabytes of
+# zeros (a zip bomb), which parsing would expand in memory and the prepared-template cache keep.
+TEMPLATE_MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+TEMPLATE_MAX_MEMBERS = 2000
 
 # What a template of each kind may use: the generic keys, then the kind's own (the admin page
 # lists these); a read-only view of the registry.
@@ -78,12 +82,30 @@ class _PreparedTemplate:
 
     members: tuple[tuple[str, bytes], ...]
     parts: dict[str, tuple[Template, str]]  # member name → (compiled template, encoding)
+    size: int  # the unpacked bytes of the members, for the cache's bound
 
 
 _RENDERED_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 _ENCODING = re.compile(rb'^<\?xml[^?]+\bencoding="([^"]+)"', re.IGNORECASE)
 _PREPARED: dict[str, _PreparedTemplate] = {}
-_PREPARED_MAX = 64
+_PREPARED_MAX = 32  # templates; a worker sees one per kind in use, a dozen in practice
+_PREPARED_MAX_BYTES = 64 * 1024 * 1024  # unpacked, over all cached templates
+
+
+def _unpacked_problem(archive: zipfile.ZipFile) -> str | None:
+    """None when the package unpacks to a bounded size, else the reason in Chinese. The sizes
+    are the ones the zip declares; zipfile does not read a member past its declared size."""
+    infos = archive.infolist()
+    if len(infos) > TEMPLATE_MAX_MEMBERS:
+        return f"Word 文档包含的部件过多（{len(infos)} 个，最多 {TEMPLATE_MAX_MEMBERS} 个），不能作为模板。"
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > TEMPLATE_MAX_UNPACKED_BYTES:
+        limit = TEMPLATE_MAX_UNPACKED_BYTES // (1024 * 1024)
+        return (
+            f"Word 文档解压后过大（{unpacked / 1024 / 1024:.1f} MB，最多 {limit} MB），"
+            "可能含有异常内容，不能作为模板。"
+        )
+    return None
 
 
 def _prepare(template: bytes, digest: str) -> _PreparedTemplate:
@@ -92,6 +114,9 @@ def _prepare(template: bytes, digest: str) -> _PreparedTemplate:
         return prepared
     from docxtpl import DocxTemplate
 
+    with zipfile.ZipFile(io.BytesIO(template)) as archive:
+        if problem := _unpacked_problem(archive):  # a template stored before uploads were checked
+            raise TemplateError(problem)
     helper = DocxTemplate(io.BytesIO(template))  # only its string functions are used
     environment = _jinja_environment()
     members, parts = [], {}
@@ -104,8 +129,9 @@ def _prepare(template: bytes, digest: str) -> _PreparedTemplate:
                 encoding = found.group(1).decode() if found else "utf-8"
                 xml = _PARAGRAPH_START.sub(r"\n<w:p\1", helper.patch_xml(data.decode(encoding)))
                 parts[name] = (environment.from_string(xml), encoding)
-    prepared = _PreparedTemplate(tuple(members), parts)
-    if len(_PREPARED) >= _PREPARED_MAX:
+    prepared = _PreparedTemplate(tuple(members), parts, sum(len(data) for _, data in members))
+    cached_bytes = sum(entry.size for entry in _PREPARED.values())
+    if len(_PREPARED) >= _PREPARED_MAX or cached_bytes + prepared.size > _PREPARED_MAX_BYTES:
         _PREPARED.clear()
     _PREPARED[digest] = prepared
     return prepared
@@ -184,7 +210,8 @@ def _syntax_message(error: TemplateSyntaxError, xml: str) -> str:
 def template_problem(*, kind: str, name: str, content: bytes) -> str | None:
     """None when the file can serve as `kind`'s template, else the reason in Chinese.
 
-    Checks, in order: the extension, the size, that it is a zip holding word/document.xml,
+    Checks, in order: the extension, the size, that it is a zip of at most TEMPLATE_MAX_MEMBERS
+    members unpacking to at most TEMPLATE_MAX_UNPACKED_BYTES and holding word/document.xml,
     that Jinja can parse it, that it uses only the kind's placeholders, and that it renders
     with a sample context.
     """
@@ -196,6 +223,8 @@ def template_problem(*, kind: str, name: str, content: bytes) -> str | None:
         return "上传的是空文件。"
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if problem := _unpacked_problem(archive):
+                return problem
             if "word/document.xml" not in archive.namelist():
                 return "文件中没有 word/document.xml，不是有效的 Word 文档。"
     except zipfile.BadZipFile:

@@ -1,9 +1,9 @@
 """Pages: a notice's download and preview (audited), and the template administration (系统管理员)."""
 
 import io
-import re
 from urllib.parse import quote
 
+import nh3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -19,8 +19,16 @@ from .forms import TemplateUploadForm
 from .registry import document_kind, kind_label
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-# Mammoth escapes text and attributes but passes hyperlink targets through as written.
-_UNSAFE_HREF = re.compile(r'href="(?!https?:|mailto:|#)[^"]*"', re.IGNORECASE)
+# What the preview of a notice keeps of mammoth's HTML: text structure, no links, images,
+# classes, styles or event handlers. A template's embedded style map can make mammoth emit any
+# element (`p => script`), so it is ignored, and whatever comes out is sanitised regardless.
+_PREVIEW_TAGS = {
+    *("p", "h1", "h2", "h3", "h4", "h5", "h6", "br"),
+    *("strong", "em", "u", "s", "sub", "sup", "span"),
+    *("table", "thead", "tbody", "tr", "th", "td"),
+    *("ul", "ol", "li"),
+}
+_PREVIEW_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 
 
 def _docx_response(content: bytes, filename: str) -> HttpResponse:
@@ -47,8 +55,13 @@ def docx_to_html(content: bytes) -> str:
     that an image linked (not embedded) in a template cannot pull in a file from the server."""
     import mammoth
 
-    result = mammoth.convert_to_html(io.BytesIO(content))
-    return _UNSAFE_HREF.sub('href="#"', result.value)
+    result = mammoth.convert_to_html(io.BytesIO(content), include_embedded_style_map=False)
+    return sanitise_preview_html(result.value)
+
+
+def sanitise_preview_html(html: str) -> str:
+    """Only _PREVIEW_TAGS and _PREVIEW_ATTRIBUTES survive; script and style lose their content."""
+    return nh3.clean(html, tags=_PREVIEW_TAGS, attributes=_PREVIEW_ATTRIBUTES, link_rel=None)
 
 
 @require_GET

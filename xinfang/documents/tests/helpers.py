@@ -106,3 +106,18 @@ def generate(actor: Any, petition: Any = None, kind: str = "acceptance_notice", 
     unit = kwargs.pop("unit", None) or (petition.unit if petition is not None else actor.unit)
     context = kwargs.pop("context", MARKERS[kind])
     return document_generate(kind=kind, unit=unit, actor=actor, owner=petition, context=context, **kwargs)
+
+
+def zip_bomb_docx(megabytes: int = 120) -> bytes:
+    """A valid template plus one member of `megabytes` of zeros: a few hundred KB on disk."""
+    import zipfile
+
+    buffer = io.BytesIO(docx_bytes("受理告知单 {{ number }}"))
+    with (
+        zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("word/media/zeros.bin", "w", force_zip64=True) as member,
+    ):
+        chunk = bytes(1024 * 1024)
+        for _ in range(megabytes):
+            member.write(chunk)
+    return buffer.getvalue()

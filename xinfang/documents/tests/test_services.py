@@ -7,18 +7,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEntry, AuditEvent
+from xinfang.documents import services
 from xinfang.documents.defaults import default_template_bytes
 from xinfang.documents.models import Document, DocumentTemplate
 from xinfang.documents.registry import document_kind, document_kinds, kind_label
 from xinfang.documents.services import (
     PLACEHOLDERS,
     TemplateProblem,
+    render_docx,
     template_replace,
     template_reset,
 )
 from xinfang.petitions.tests.factories import register
 
-from .helpers import MARKER_KEYS, MARKERS, docx_bytes, generate, text_of, upload
+from .helpers import MARKER_KEYS, MARKERS, docx_bytes, generate, text_of, upload, zip_bomb_docx
 
 VILLAGE = "341122101201"
 
@@ -223,6 +225,52 @@ def test_an_upload_over_five_megabytes_is_refused(sysadmin):
         template_replace(
             kind="acceptance_notice", upload=upload(b"0" * (5 * 1024 * 1024 + 1)), actor=sysadmin
         )
+
+
+def test_a_zip_bomb_template_is_refused_before_it_is_parsed(sysadmin, monkeypatch):
+    # given: 120 MB of zeros inside a file of a few hundred KB
+    content = zip_bomb_docx(120)
+    assert len(content) < 1024 * 1024
+    parsed = []
+    monkeypatch.setattr(services, "_template_parts_xml", lambda data: parsed.append(data) or [])
+    # when
+    with pytest.raises(TemplateProblem) as refused:
+        template_replace(kind="acceptance_notice", upload=upload(content), actor=sysadmin)
+    # then
+    assert "Word 文档解压后过大" in refused.value.message
+    assert refused.value.extra["file"] == refused.value.message
+    assert parsed == []
+    assert not DocumentTemplate.objects.exists()
+
+
+def test_a_template_of_too_many_members_is_refused(sysadmin):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO(docx_bytes("受理告知单"))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        for index in range(services.TEMPLATE_MAX_MEMBERS):
+            archive.writestr(f"extra/part{index}.xml", "")
+    with pytest.raises(TemplateProblem, match="Word 文档包含的部件过多"):
+        template_replace(kind="acceptance_notice", upload=upload(buffer.getvalue()), actor=sysadmin)
+
+
+def test_a_zip_bomb_stored_as_a_template_is_not_unpacked_when_rendering():
+    from jinja2 import TemplateError
+
+    with pytest.raises(TemplateError, match="Word 文档解压后过大"):
+        render_docx(zip_bomb_docx(30), {})
+
+
+def test_the_prepared_template_cache_is_bounded():
+    # given
+    template = docx_bytes("受理告知单 {{ number }}")
+    services._PREPARED.clear()
+    # when
+    for index in range(40):
+        render_docx(template, {"number": index}, digest=f"digest-{index}")
+    # then
+    assert 0 < len(services._PREPARED) <= 32
 
 
 def test_reset_goes_back_to_the_default_and_is_audited(clerk, sysadmin):

@@ -67,6 +67,72 @@ def test_preview_neutralises_script_links_of_a_template():
     assert "javascript:" not in html
 
 
+def test_preview_ignores_a_style_map_embedded_in_the_template():
+    import io
+
+    import mammoth
+
+    from xinfang.documents.views import docx_to_html
+
+    # given: a template whose own style map turns every paragraph into a script
+    buffer = io.BytesIO(docx_bytes("alert(document.cookie)"))
+    mammoth.embed_style_map(buffer, "p => script:fresh")
+    # when
+    html = docx_to_html(buffer.getvalue())
+    # then
+    assert "<script" not in html
+    assert html == "<p>alert(document.cookie)</p>"
+
+
+def test_preview_html_is_sanitised_whatever_mammoth_answers(monkeypatch):
+    import mammoth
+    from mammoth.results import Result
+
+    from xinfang.documents.views import docx_to_html
+
+    # given
+    poisoned = (
+        "<script>alert(1)</script><p onclick=x style='color:red' class=c>t</p>"
+        '<iframe src="javascript:alert(2)"></iframe><img src=x onerror=alert(3)>'
+        '<a href="javascript:alert(4)">链接</a><table><tr><td colspan="2" onmouseover=y>格</td></tr></table>'
+    )
+    monkeypatch.setattr(mammoth, "convert_to_html", lambda *args, **kwargs: Result(poisoned, []))
+    # when
+    html = docx_to_html(b"ignored")
+    # then
+    assert "<script" not in html
+    assert "alert(1)" not in html
+    assert "<iframe" not in html
+    assert "<img" not in html
+    assert "<a" not in html
+    assert "onclick" not in html
+    assert "onerror" not in html
+    assert "onmouseover" not in html
+    assert "style" not in html
+    assert "class" not in html
+    assert "javascript:" not in html
+    assert "<p>t</p>" in html
+    assert '<td colspan="2">格</td>' in html
+
+
+def test_the_preview_page_of_a_poisoned_notice_runs_no_script(client, clerk, monkeypatch):
+    import mammoth
+    from mammoth.results import Result
+
+    # given
+    document = generate(clerk, register(clerk))
+    client.force_login(clerk)
+    poisoned = Result("<script>alert(1)</script><p onclick=x>正文</p>", [])
+    monkeypatch.setattr(mammoth, "convert_to_html", lambda *args, **kwargs: poisoned)
+    # when
+    response = client.get(reverse("documents:preview", args=[document.pk]))
+    # then
+    page = response.content.decode()
+    assert "alert(1)" not in page
+    assert "<p>正文</p>" in page
+    assert "onclick" not in page
+
+
 def _docx_with_link(target: str) -> bytes:
     """A .docx whose only paragraph is a hyperlink to `target`."""
     import io
