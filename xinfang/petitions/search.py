@@ -5,9 +5,15 @@ segmented with jieba (search mode: every word and its sub-words) into space-sepa
 stored in `SearchDocument`. On SQLite an external-content FTS5 table `petitions_search`, kept in
 step by triggers, indexes those tokens; on PostgreSQL a GIN index over a 'simple' tsvector does.
 The query is segmented the same way and every token must match.
+
+Scope words (`xfo<id>`, `xfu<id>`, see `scope_tokens`) are added to every document; a word of
+the petition's own text that either database's tokeniser would read as one is rewritten by
+`_neutralise` (in the index and in the query alike), so text can never stand in for a scope.
 """
 
 import re
+import unicodedata
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +22,34 @@ from django.db.models import QuerySet
 
 from xinfang.accounts.permissions import sees_subtree
 
-_WORD = re.compile(r"[\w]+", re.UNICODE)
+# Runs of letters and digits: the underscore splits words too, as SQLite's unicode61 and
+# PostgreSQL's parser split at it.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# The one definition of a scope word's shape: `scope_tokens` writes such words, `SCOPE_TOKEN`
+# finds them in a document, and `_neutralise` keeps the petition's text from producing one.
+SCOPE_PREFIX = "xf"
+SCOPE_KINDS = "ou"
+SCOPE_TOKEN = re.compile(rf"^{SCOPE_PREFIX}[{SCOPE_KINDS}]\d+$")
+# text words that are, once folded, a scope word with any number of x after the prefix; each
+# gets one more x, which keeps distinct words distinct and makes none of them a scope word
+_ESCAPABLE = re.compile(rf"{SCOPE_PREFIX}(x*[{SCOPE_KINDS}]\d+)")
+
+
+def _fold(word: str) -> str:
+    """`word` as a tokeniser may read it, or further: compatibility forms and accents dropped
+    (unicode61 removes diacritics), case folded."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _neutralise(word: str) -> list[str]:
+    """The pieces of `word` a tokeniser keeps whole, those shaped like a scope word rewritten."""
+    pieces = []
+    for piece in _WORD.findall(word):
+        escapable = _ESCAPABLE.fullmatch(_fold(piece))
+        pieces.append(f"{SCOPE_PREFIX}x{escapable.group(1)}" if escapable else piece)
+    return pieces
 
 
 @lru_cache(maxsize=1)
@@ -34,9 +67,10 @@ def segment(text: str) -> list[str]:
     words = []
     for chunk in _WORD.findall(text or ""):
         if chunk.isascii():
-            words.append(chunk.lower())
+            words.extend(_neutralise(chunk.lower()))
             continue
-        words.extend(w for w in _jieba().cut_for_search(chunk) if w.strip())
+        for word in _jieba().cut_for_search(chunk):
+            words.extend(_neutralise(word))
     return words
 
 
@@ -46,9 +80,6 @@ def scope_tokens(unit_path: str) -> list[str]:
     index alone answers "matches within my scope" (and counts them) without reading the table."""
     ids = [part for part in unit_path.split("/") if part]
     return [f"xfo{ids[-1]}", *(f"xfu{i}" for i in ids)] if ids else []
-
-
-SCOPE_TOKEN = re.compile(r"^xf[ou]\d+$")
 
 
 def scope_tokens_of(unit_path: str, handling_path: str = "") -> list[str]:
@@ -83,9 +114,30 @@ def document_tokens(
         *scope_tokens_of(unit_path, handling_path),
     ]
     for name in names:
-        parts.append(name)
+        parts.extend(_neutralise(name))  # the whole name, as the tokeniser splits it
         parts.extend(segment(name))
     return " ".join(parts)
+
+
+_SUSPECT = re.compile(r"[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]|_")
+
+
+def reindex_tokens(tokens: str, unit_path: str, handling_path: str) -> str:
+    """A document stored before text was neutralised, as `document_tokens` writes it now: its
+    own scope words kept, every other word neutralised. Returns `tokens` itself when nothing
+    changes (most rows: only the scope words contain "xf", and no character needs folding)."""
+    own = scope_tokens_of(unit_path, handling_path)
+    if not _SUSPECT.search(tokens) and tokens.casefold().count(SCOPE_PREFIX) == len(own):
+        return tokens
+    keep = Counter(own)
+    words: list[str] = []
+    for word in tokens.split(" "):
+        if keep[word] > 0:
+            keep[word] -= 1
+            words.append(word)
+        elif word:
+            words.extend(_neutralise(word))
+    return " ".join(words)
 
 
 def _fts5_query(tokens: list[str]) -> str:
