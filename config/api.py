@@ -5,6 +5,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -12,6 +13,7 @@ from ninja.security import HttpBearer
 
 from xinfang.accounts.services import token_authenticate
 from xinfang.core.bounds import bound_message
+from xinfang.core.db import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_lock_timeout, recover_connections
 from xinfang.core.exceptions import ApplicationError
 from xinfang.core.requests import RequestMeta
 
@@ -126,6 +128,17 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"message": "未登录或令牌无效，请先获取令牌。"}, status=401)
+
+
+@api.exception_handler(OperationalError)
+def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A lock wait that timed out is 503 with Retry-After; any other database fault stays a 500."""
+    if not is_lock_timeout(exc):
+        raise exc
+    recover_connections()
+    response = api.create_response(request, {"message": BUSY_MESSAGE, "errors": {}}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def register_routers() -> None:

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from .db import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_lock_timeout, recover_connections
 from .exceptions import ApplicationError, NotFound
 
 
@@ -17,10 +18,22 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if request.path.startswith("/api/") or not isinstance(exception, ApplicationError):
+        if request.path.startswith("/api/"):
+            return None
+        if is_lock_timeout(exception):
+            return busy_page(request)
+        if not isinstance(exception, ApplicationError):
             return None
         template = "core/404.html" if isinstance(exception, NotFound) else "core/error.html"
         return render(request, template, {"message": exception.message}, status=exception.status_code)
+
+
+def busy_page(request: HttpRequest) -> HttpResponse:
+    """A lock wait that timed out: 503 in the product's layout, and come back in a few seconds."""
+    recover_connections()
+    response = render(request, "core/503.html", {"message": BUSY_MESSAGE}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 class NoStoreMiddleware:

@@ -1,0 +1,56 @@
+"""A lock wait that still times out (SQLite "database is locked", PostgreSQL lock_timeout) is a
+busy system, not a fault: pages and the API answer 503 with Retry-After, and the connection that
+failed is made sound for the next request."""
+
+from django.db import DatabaseError, OperationalError, connections
+
+BUSY_MESSAGE = "系统繁忙，请稍后重试。"
+RETRY_AFTER_SECONDS = 5
+
+# SQLite: SQLITE_BUSY / SQLITE_LOCKED; PostgreSQL: lock_timeout (SQLSTATE 55P03, lock_not_available)
+_LOCK_PHRASES = (
+    "database is locked",
+    "database table is locked",
+    "database is busy",
+    "database schema is locked",
+    "due to lock timeout",
+    "could not obtain lock",
+)
+_LOCK_SQLSTATES = {"55P03"}
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether exc is an OperationalError that says a lock wait timed out."""
+    if not isinstance(exc, OperationalError):
+        return False
+    for err in (exc, exc.__cause__):
+        if err is None:
+            continue
+        code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
+        if code in _LOCK_SQLSTATES:
+            return True
+        text = str(err).lower()
+        if any(phrase in text for phrase in _LOCK_PHRASES):
+            return True
+    return False
+
+
+def recover_connections() -> None:
+    """After a lock timeout: a connection left in a transaction, marked for rollback or no longer
+    usable is closed (the next query opens a fresh one). A connection inside an atomic block that is
+    still open (a caller's, or a test's) is left to that block, which rolls back on its way out."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is None or conn.in_atomic_block:
+            continue
+        try:
+            broken = (
+                conn.needs_rollback
+                or conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]
+                or bool(getattr(conn.connection, "in_transaction", False))
+            )
+            if broken:
+                conn.close()
+            else:
+                conn.close_if_unusable_or_obsolete()
+        except DatabaseError:
+            conn.close()
