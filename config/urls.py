@@ -19,3 +19,4 @@ urlpatterns = [
 
 handler403 = "xinfang.core.views.permission_denied"
 handler404 = "xinfang.core.views.page_not_found"
+handler500 = "xinfang.core.views.server_error"
