@@ -159,19 +159,35 @@ def _use_chinese_font(document: Any) -> None:
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
 
 
+# GB/T 9704-2012 (党政机关公文格式) §5.2: A4 paper, 天头 37 mm, 订口 28 mm; the text block
+# 156 mm × 225 mm leaves 35 mm at the foot and 26 mm on the right. The notices
+# (documents.defaults) and the statistics reports use the same page.
+A4_MM = (210, 297)
+OFFICIAL_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+
+
+def _official_page(document: Any) -> None:
+    from docx.shared import Mm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(A4_MM[0]), Mm(A4_MM[1])
+        section.top_margin = Mm(OFFICIAL_MARGINS_MM["top"])
+        section.bottom_margin = Mm(OFFICIAL_MARGINS_MM["bottom"])
+        section.left_margin = Mm(OFFICIAL_MARGINS_MM["left"])
+        section.right_margin = Mm(OFFICIAL_MARGINS_MM["right"])
+
+
 def registration_form_docx(petition: Petition) -> bytes:
     """The 信访事项登记表 in the shape of the offices' paper register: the first petitioner's
     particulars, the others listed, the facts and demands, the receiver (首问责任人), and blank
     spaces for the handling result and the signatures."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm, Mm, Pt
 
     document = Document()
     _use_chinese_font(document)
-    for section in document.sections:
-        section.top_margin = section.bottom_margin = Cm(2)
-        section.left_margin = section.right_margin = Cm(2.2)
+    _official_page(document)
     unit_line = document.add_paragraph()
     unit_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
     unit_line.add_run(petition.unit.name).font.size = Pt(12)
@@ -246,10 +262,16 @@ def registration_form_docx(petition: Petition) -> bytes:
     table.rows[-1].height = Cm(4)
     row(("承办人签字", 1), ("", 3), ("日期", 1), ("", 1))
     row(("信访人签字", 1), ("", 3), ("日期", 1), ("", 1))
-    widths = (Cm(3), Cm(3), Cm(2), Cm(3.6), Cm(2.2), Cm(3))
+    # 156 mm between the margins: label, value, label, value, label, value
+    widths = (Mm(29), Mm(28), Mm(19), Mm(33), Mm(19), Mm(28))
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for table_row in table.rows:
-        for cell, width in zip(table_row.cells, widths, strict=False):
-            cell.width = width
+        position = 0
+        for cell in table_row._tr.tc_lst:  # a merged cell spans grid columns: its width is theirs
+            cell.width = sum(widths[position : position + cell.grid_span], Mm(0))
+            position += cell.grid_span
     footer = document.add_paragraph()
     footer.add_run("注：本表由首问责任人登记，信访人核对无误后签字。").font.size = Pt(9)
     buffer = io.BytesIO()
