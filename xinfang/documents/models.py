@@ -4,6 +4,7 @@ The kinds are registered by the apps that own them (see registry); `kind` holds 
 A notice names its owner generically (`owner_type`, `owner_id`, as Deadline does)."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from .registry import kind_label
@@ -56,11 +57,14 @@ class Document(models.Model):
         "organisation.Unit", verbose_name="发文单位", on_delete=models.PROTECT, related_name="+"
     )
     unit_path = models.CharField(max_length=255, editable=False)
-    file = models.FileField(upload_to="documents/%Y/%m/")
+    # blank until rendered: the row is written in the step's transaction, the file after it commits
+    file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
     original_name = models.CharField("文件名", max_length=200)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
     template_sha256 = models.CharField(max_length=64)
+    # the placeholders' values as of the step, rendered into the file once it has committed
+    context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     event_id = models.BigIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -86,3 +90,7 @@ class Document(models.Model):
     def get_kind_display(self) -> str:
         """The registered kind's label (the code for a kind no app registers any more)."""
         return kind_label(self.kind)
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.sha256)

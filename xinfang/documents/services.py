@@ -7,6 +7,7 @@ chained ones, rendering as empty text, so a key the caller did not pass leaves a
 
 import hashlib
 import io
+import logging
 import re
 import uuid
 import zipfile
@@ -50,6 +51,8 @@ SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
     ("unknown tag", "未知的模板标签"),
     ("no filter named", "未知的过滤器"),
 )
+
+logger = logging.getLogger(__name__)
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _PARAGRAPH_START = re.compile(r"<w:p([ >])")
@@ -386,6 +389,36 @@ def _owner_audit(owner_type: str, reference: str) -> dict[str, str]:
     return {owner_spec.audit_key if owner_spec is not None else "owner": reference}
 
 
+def _template_digest(kind: str) -> str:
+    """The SHA-256 of the template generation uses now, from its row (no file read), after making
+    sure it compiles: a template that cannot be used refuses the step before anything is written.
+    Only the first use of a template in a worker reads and compiles it; later ones hit the cache."""
+    stored = DocumentTemplate.objects.filter(kind=kind).values_list("sha256", flat=True).first()
+    digest = stored or _default_digest(kind)
+    if digest not in _PREPARED:
+        template, _ = template_current(kind)
+        try:
+            _prepare(template, digest)
+        except TemplateError as error:
+            raise _template_failure(kind, error) from None
+    return digest
+
+
+_DEFAULT_DIGESTS: dict[str, str] = {}
+
+
+def _default_digest(kind: str) -> str:
+    if kind not in _DEFAULT_DIGESTS:
+        _DEFAULT_DIGESTS[kind] = hashlib.sha256(default_template_bytes(kind)).hexdigest()
+    return _DEFAULT_DIGESTS[kind]
+
+
+def _template_failure(kind: str, error: TemplateError) -> ApplicationError:
+    return ApplicationError(
+        f"“{kind_label(kind)}”模板无法生成文书（{error.message or error}），请系统管理员检查或恢复默认模板。"
+    )
+
+
 @transaction.atomic(savepoint=False)  # inside a transition: no savepoint of its own
 def document_generate(
     *,
@@ -397,12 +430,16 @@ def document_generate(
     event_id: int | None = None,
     request_meta: RequestMeta | None = None,
 ) -> Document:
-    """Numbers, renders, stores and records one notice, inside the caller's transaction.
+    """Numbers and records one notice inside the caller's transaction; its file is rendered once
+    that transaction has committed (`document_render`), so that rendering, hashing and writing
+    the file never hold the database's write lock.
 
     `owner` is any saved model instance (the case the notice belongs to), or None. The context is
     the common one (unit, number, date, and what the kind's spec takes from the owner) updated
-    with the caller's `context`, whose keys win. If the transaction rolls back after the file was
-    written, the file stays on disk without a row; the number is not used up.
+    with the caller's `context`, whose keys win; it is kept with the row, so the file says what
+    was true at the step. If the transaction rolls back, nothing is rendered and the number is
+    not used up. A notice whose rendering failed after the commit is rendered again when first
+    opened.
     """
     spec = _ensure_kind(kind)
     if owner is not None and owner.pk is None:
@@ -410,20 +447,12 @@ def document_generate(
     owner_type = owner_type_of(owner) if owner is not None else ""
     owner_spec = registry.document_owner(owner_type)
     reference = owner_spec.reference(owner) if owner is not None and owner_spec is not None else ""
-    template, _ = template_current(kind)
-    template_digest = hashlib.sha256(template).hexdigest()
+    template_digest = _template_digest(kind)
     now = timezone.now()
     year = timezone.localtime(now).year
     number = document_number(unit=unit, kind=kind, year=year, value=_next_sequence(unit, kind, year))
     full_context = _common_context(spec=spec, unit=unit, number=number, owner=owner) | dict(context or {})
-    try:
-        content = render_docx(template, full_context, digest=template_digest)
-    except TemplateError as error:
-        raise ApplicationError(
-            f"“{kind_label(kind)}”模板无法生成文书（{error.message or error}），"
-            "请系统管理员检查或恢复默认模板。"
-        ) from None
-    document = Document(
+    document = Document.objects.create(
         kind=kind,
         number=number,
         owner_type=owner_type,
@@ -432,15 +461,12 @@ def document_generate(
         unit=unit,
         unit_path=unit.path,
         original_name=f"{spec.label}-{number}.docx"[:200],
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
         template_sha256=template_digest,
+        context={k: _clean(v) for k, v in full_context.items()},
         event_id=event_id,
         created_by=actor,
         created_at=now,
     )
-    document.file.save(f"{uuid.uuid4().hex}.docx", ContentFile(content), save=False)
-    document.save()
     audit_record(
         actor=actor,
         event=AuditEvent.DOCUMENT_GENERATED,
@@ -450,7 +476,51 @@ def document_generate(
         kind=kind,
         number=number,
         **_owner_audit(owner_type, reference),
-        sha256=document.sha256,
+        template_sha256=template_digest,
+    )
+    transaction.on_commit(lambda: _render_quietly(document.pk))
+    return document
+
+
+def _render_quietly(document_id: int) -> None:
+    """After the commit: a failure leaves the notice unrendered (rendered again when opened) and
+    is logged; the step it belongs to has happened and stays done."""
+    try:
+        document_render(document_id)
+    except Exception:  # noqa: BLE001 - the request that took the step must still answer
+        logger.exception("rendering notice %s failed; it is rendered again when opened", document_id)
+
+
+def document_render(document_id: int) -> Document:
+    """Renders a recorded notice's file from its kept context with its kind's current template,
+    stores it and records its size and SHA-256 (a short write of its own, after the slow part).
+    A notice already rendered is returned as it is; of two renderings at once, one file is kept.
+    Raises ApplicationError when the template cannot render it."""
+    document = Document.objects.get(pk=document_id)
+    if document.is_rendered:
+        return document
+    template, _ = template_current(document.kind)
+    digest = hashlib.sha256(template).hexdigest()
+    try:
+        content = render_docx(template, dict(document.context), digest=digest)
+    except TemplateError as error:
+        raise _template_failure(document.kind, error) from None
+    sha256 = hashlib.sha256(content).hexdigest()
+    storage = document.file.storage
+    name = storage.save(
+        document.file.field.generate_filename(document, f"{uuid.uuid4().hex}.docx"), ContentFile(content)
+    )
+    written = Document.objects.filter(pk=document.pk, sha256="").update(
+        file=name, size=len(content), sha256=sha256, template_sha256=digest
+    )
+    if not written:  # rendered meanwhile by another request
+        storage.delete(name)
+        return Document.objects.get(pk=document.pk)
+    document.file.name, document.size, document.sha256, document.template_sha256 = (
+        name,
+        len(content),
+        sha256,
+        digest,
     )
     return document
 
@@ -476,7 +546,15 @@ def document_file_open(
     *, actor: Any, document: Document, mode: str = "download", request_meta: RequestMeta | None = None
 ) -> IO[bytes]:
     """The stored file of a notice the caller may see (see selectors.access_document_by_id),
-    opened for reading; the read is audited only once the file is known to exist."""
+    opened for reading (rendered first if that had not happened yet); the read is audited only
+    once the file is known to exist."""
+    if not document.is_rendered:
+        rendered = document_render(document.pk)
+        document.file.name, document.size, document.sha256 = (
+            rendered.file.name,
+            rendered.size,
+            rendered.sha256,
+        )
     try:
         handle = document.file.open("rb")
     except OSError:

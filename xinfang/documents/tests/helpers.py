@@ -4,9 +4,10 @@ import io
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 
 from xinfang.documents.models import Document
-from xinfang.documents.services import document_generate
+from xinfang.documents.services import document_generate, document_render
 
 # One kind-specific value per kind that its default template must show.
 MARKERS: dict[str, dict[str, Any]] = {
@@ -95,8 +96,12 @@ def upload(content: bytes, name: str = "模板.docx") -> SimpleUploadedFile:
 
 
 def text_of(document: Document) -> str:
+    """The notice's text, rendered first if its step's transaction has not committed (a test's
+    transaction never does; a download renders the same way, see `document_file_open`)."""
     from docx import Document as WordDocument
 
+    if not document.is_rendered:
+        document = document_render(document.pk)
     with document.file.open("rb") as handle:
         word = WordDocument(io.BytesIO(handle.read()))
     return "\n".join(p.text for p in word.paragraphs)
@@ -105,7 +110,13 @@ def text_of(document: Document) -> str:
 def generate(actor: Any, petition: Any = None, kind: str = "acceptance_notice", **kwargs: Any) -> Document:
     unit = kwargs.pop("unit", None) or (petition.unit if petition is not None else actor.unit)
     context = kwargs.pop("context", MARKERS[kind])
-    return document_generate(kind=kind, unit=unit, actor=actor, owner=petition, context=context, **kwargs)
+    # as if the caller's transaction committed: the file is rendered then
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        document = document_generate(
+            kind=kind, unit=unit, actor=actor, owner=petition, context=context, **kwargs
+        )
+    document.refresh_from_db()
+    return document
 
 
 def zip_bomb_docx(megabytes: int = 120) -> bytes:

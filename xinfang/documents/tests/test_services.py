@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 from django.db import transaction
+from django.test import TestCase
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEntry, AuditEvent
@@ -292,3 +293,100 @@ def test_reset_goes_back_to_the_default_and_is_audited(clerk, sysadmin):
 def test_reset_of_a_default_template_does_nothing(sysadmin):
     template_reset(kind="hearing_notice", actor=sysadmin)
     assert not AuditEntry.objects.filter(event=AuditEvent.TEMPLATE_CHANGED).exists()
+
+
+# --- rendering after the commit ----------------------------------------------------------------
+
+
+def test_a_notice_is_recorded_in_the_transaction_and_rendered_once_it_commits(clerk):
+    # given
+    petition = register(clerk)
+    # when
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        document = services.document_generate(
+            kind="acceptance_notice", unit=clerk.unit, actor=clerk, owner=petition, context={}
+        )
+        recorded = Document.objects.get(pk=document.pk)
+        # then: numbered and kept with its context, no file yet
+        assert recorded.number.endswith("1号")
+        assert (recorded.is_rendered, recorded.file.name, recorded.size) == (False, "", 0)
+        assert recorded.context["petition_number"] == petition.number
+    # then: rendered after the commit, from the kept context
+    rendered = Document.objects.get(pk=document.pk)
+    assert rendered.is_rendered
+    with rendered.file.open("rb") as handle:
+        content = handle.read()
+    assert (len(content), hashlib.sha256(content).hexdigest()) == (rendered.size, rendered.sha256)
+    assert petition.number in text_of(rendered)
+
+
+def test_a_notice_whose_rendering_failed_after_the_commit_is_rendered_when_opened(clerk, monkeypatch):
+    # given: the rendering after the commit fails once
+    petition = register(clerk)
+    real = services.render_docx
+    calls = []
+
+    def failing_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "render_docx", failing_once)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        document = services.document_generate(
+            kind="acceptance_notice", unit=clerk.unit, actor=clerk, owner=petition, context={}
+        )
+    assert not Document.objects.get(pk=document.pk).is_rendered
+    # when
+    with services.document_file_open(actor=clerk, document=document) as handle:
+        content = handle.read()
+    # then
+    stored = Document.objects.get(pk=document.pk)
+    assert stored.is_rendered
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    assert AuditEntry.objects.filter(event=AuditEvent.DOWNLOAD, target_id=str(document.pk)).exists()
+
+
+def test_a_template_that_cannot_render_still_refuses_the_step_before_anything_is_written(clerk):
+    # given: a stored template whose file is gone
+    petition = register(clerk)
+    services._PREPARED.clear()
+    template_replace(kind="acceptance_notice", upload=upload(docx_bytes("{{ unit_name }}")), actor=clerk)
+    row = DocumentTemplate.objects.get(kind="acceptance_notice")
+    row.file.storage.delete(row.file.name)
+    services._PREPARED.clear()
+    # when / then
+    with pytest.raises(services.ApplicationError, match="模板文件缺失"), transaction.atomic():
+        services.document_generate(
+            kind="acceptance_notice", unit=clerk.unit, actor=clerk, owner=petition, context={}
+        )
+    assert not Document.objects.filter(kind="acceptance_notice").exists()
+
+
+def test_a_step_renders_its_notice_after_its_transaction_ended(clerk, monkeypatch):
+    """The write lock (SQLite takes it at BEGIN IMMEDIATE) is not held while a notice renders:
+    rendering runs in none of the step's transactions (only the test's own remains open)."""
+    from django.db import connection
+
+    from xinfang.petitions.workflow import petition_transition
+
+    petition = register(clerk)
+    real = services.render_docx
+    outside = len(connection.atomic_blocks)
+    seen = []
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(len(connection.atomic_blocks))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "render_docx", recording)
+    # when
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        petition_transition(petition=petition, action="accept", actor=clerk)
+        assert seen == []
+    # then
+    assert seen == [outside]
+    notice = Document.objects.get(owner_id=petition.pk, kind="acceptance_notice")
+    assert notice.is_rendered
+    assert notice.size > 0
