@@ -1,4 +1,5 @@
-"""Files the office takes away: the 登记台账 (.xlsx) and a petition's 信访事项登记表 (.docx).
+"""Files the office takes away: the 登记台账 (.xlsx, printable on A4 landscape) and a petition's
+信访事项登记表 (.docx, on the 公文 page of GB/T 9704).
 
 The callers (views) check scope and write the audit entry; these functions only lay out files.
 """
@@ -14,9 +15,9 @@ from django.utils import timezone
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.spreadsheets import xlsx_row
 
-from .choices import Gender
+from .choices import Gender, PetitionStatus
 from .models import Petition, PetitionPetitioner
-from .validators import id_number_problem, mask_id_number, mask_phone
+from .validators import id_number_problem, mask_address, mask_id_number, mask_phone
 
 MAX_EXPORT_ROWS = 50_000
 REGISTER_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -24,16 +25,23 @@ REGISTER_COLUMNS: tuple[tuple[str, int], ...] = (
     ("收到时间", 18),
     ("来源渠道", 12),
     ("信访人", 20),
+    ("性别", 8),
     ("身份证号", 22),
     ("联系电话", 16),
+    ("住址", 20),
     ("问题类别", 20),
     ("标题", 36),
     ("主要问题和诉求", 60),
     ("问题属地", 16),
+    ("承办单位", 16),
+    ("承办人", 12),
     ("状态", 10),
+    ("处理结果", 20),
     ("当前期限", 12),
     ("首问责任人", 12),
 )
+DATE_FORMATS = {"收到时间": "yyyy-mm-dd hh:mm", "当前期限": "yyyy-mm-dd"}
+ANSWER_STAGES = ("答复", "复查意见", "复核意见")  # by Petition.review_stage
 
 
 class ExportTooLarge(ValidationFailed):
@@ -46,35 +54,86 @@ class ExportFile:
     rows: int
 
 
-def _people(petition: Petition) -> tuple[str, str, str]:
-    """Full names (the ledger is the office's own record); ID numbers and phones masked."""
-    links = list(petition.petitioner_links.all())
-    if not links:
-        return ("匿名" if petition.is_anonymous else "", "", "")
-    names = "、".join(link.petitioner.name for link in links)
-    ids = "、".join(mask_id_number(link.petitioner.id_number) for link in links if link.petitioner.id_number)
-    phones = "、".join(mask_phone(link.petitioner.phone) for link in links if link.petitioner.phone)
-    return names, ids, phones
+@dataclass(frozen=True)
+class _People:
+    names: str = ""
+    genders: str = ""
+    ids: str = ""
+    phones: str = ""
+    addresses: str = ""
 
 
-def _register_row(petition: Petition) -> list[Any]:
-    names, ids, phones = _people(petition)
-    registered_by = petition.registered_by
-    return [
-        petition.number,
-        timezone.localtime(petition.received_at).replace(tzinfo=None),
-        petition.get_channel_display(),
-        names,
-        ids,
-        phones,
-        str(petition.category),
-        petition.subject,
-        petition.content,
-        petition.problem_unit.name,
-        petition.get_status_display(),
-        petition.current_deadline,
-        registered_by.full_name or registered_by.username,
+def _people(petition: Petition) -> _People:
+    """Full names (the ledger is the office's own record); ID numbers, phones and addresses
+    masked as in the register's lists."""
+    people = [link.petitioner for link in petition.petitioner_links.all()]
+    if not people:
+        return _People(names="匿名" if petition.is_anonymous else "")
+    genders = [
+        Gender(person.gender).label if person.gender != Gender.UNKNOWN else "不详" for person in people
     ]
+    return _People(
+        names="、".join(person.name for person in people),
+        genders="" if set(genders) == {"不详"} else "、".join(genders),
+        ids="、".join(mask_id_number(person.id_number) for person in people if person.id_number),
+        phones="、".join(mask_phone(person.phone) for person in people if person.phone),
+        addresses="、".join(mask_address(person.address) for person in people if person.address),
+    )
+
+
+def _user_name(user: Any) -> str:
+    return (user.full_name or user.username) if user is not None else ""
+
+
+def handling_result(petition: Petition) -> str:
+    """The 处理结果 column: the latest answer, review or re-review outcome (and whether the matter
+    is final), or why it was not taken up."""
+    if petition.answer_outcome:
+        stage = ANSWER_STAGES[min(petition.review_stage, len(ANSWER_STAGES) - 1)]
+        text = f"{stage}：{petition.get_answer_outcome_display()}"
+        return f"{text}（已终结）" if petition.is_final else text
+    if petition.status in (PetitionStatus.NOT_ACCEPTED, PetitionStatus.DECLINED_AGAIN):
+        return petition.get_status_display()
+    return ""
+
+
+def _register_row(petition: Petition) -> dict[str, Any]:
+    people = _people(petition)
+    return {
+        "编号": petition.number,
+        "收到时间": timezone.localtime(petition.received_at).replace(tzinfo=None),
+        "来源渠道": petition.get_channel_display(),
+        "信访人": people.names,
+        "性别": people.genders,
+        "身份证号": people.ids,
+        "联系电话": people.phones,
+        "住址": people.addresses,
+        "问题类别": str(petition.category),
+        "标题": petition.subject,
+        "主要问题和诉求": petition.content,
+        "问题属地": petition.problem_unit.name,
+        "承办单位": petition.handling_unit.name if petition.handling_unit is not None else "",
+        "承办人": _user_name(petition.handler),
+        "状态": petition.get_status_display(),
+        "处理结果": handling_result(petition),
+        "当前期限": petition.current_deadline,
+        "首问责任人": _user_name(petition.registered_by),
+    }
+
+
+def _print_setup(sheet: Any) -> None:
+    """A4 landscape, every column on the page's width (as many pages down as it takes), the
+    header row on every printed page."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
@@ -83,6 +142,7 @@ def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     count = queryset.count()
     if count > MAX_EXPORT_ROWS:
@@ -92,7 +152,9 @@ def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
         )
         raise ExportTooLarge(message)
     rows = (
-        queryset.select_related("category", "category__parent", "problem_unit", "registered_by")
+        queryset.select_related(
+            "category", "category__parent", "problem_unit", "registered_by", "handling_unit", "handler"
+        )
         .prefetch_related(
             Prefetch("petitioner_links", queryset=PetitionPetitioner.objects.select_related("petitioner"))
         )
@@ -100,9 +162,10 @@ def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
     )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("登记台账")
-    for index, (_, width) in enumerate(REGISTER_COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    for index, (_, width) in enumerate(REGISTER_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    _print_setup(sheet)
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="F2DCDB")
     header = []
@@ -116,12 +179,11 @@ def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
     written = 0
     for petition in rows.iterator(chunk_size=2000):
         values = _register_row(petition)
-        received = WriteOnlyCell(sheet, value=values[1])
-        received.number_format = "yyyy-mm-dd hh:mm"
-        deadline = WriteOnlyCell(sheet, value=values[11])
-        deadline.number_format = "yyyy-mm-dd"
-        values[1], values[11] = received, deadline
-        sheet.append(xlsx_row(sheet, values))
+        for title, number_format in DATE_FORMATS.items():
+            cell = WriteOnlyCell(sheet, value=values[title])
+            cell.number_format = number_format
+            values[title] = cell
+        sheet.append(xlsx_row(sheet, (values[title] for title, _ in REGISTER_COLUMNS)))
         written += 1
     buffer = io.BytesIO()
     workbook.save(buffer)
