@@ -25,7 +25,17 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("server-data")
+    """The demo organisation and accounts with no matters: each test registers its own."""
+    yield from _serve(tmp_path_factory.mktemp("server-data"), ["load_demo", "--without-matters"])
+
+
+@pytest.fixture(scope="session")
+def demo_office_url(tmp_path_factory):
+    """The demo office as `make run` serves it: with its few hundred sample matters."""
+    yield from _serve(tmp_path_factory.mktemp("office-data"), ["load_demo"])
+
+
+def _serve(data_dir: Path, load: list[str]):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -35,7 +45,7 @@ def server_url(tmp_path_factory):
     }
     env.pop("DATABASE_URL", None)
     python = sys.executable
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"], ["load_demo"]):
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"], load):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     gunicorn = Path(python).with_name("gunicorn")
@@ -121,8 +131,8 @@ def screenshot():
 
 @pytest.fixture
 def login(server_url):
-    def do(page, username: str, password: str = PASSWORD) -> None:
-        page.goto(f"{server_url}/accounts/login/")
+    def do(page, username: str, password: str = PASSWORD, *, url: str = server_url) -> None:
+        page.goto(f"{url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")

@@ -2,23 +2,34 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.core.exceptions import ApplicationError
+from xinfang.demo.matters import demo_matters_load
 from xinfang.demo.services import DEMO_ACCOUNTS, demo_load
 
 
 class Command(BaseCommand):
-    help = "加载演示组织机构和每个角色一个演示账号（仅演示模式；重复运行不会重复创建）。"
+    help = "加载演示组织机构、每个角色一个演示账号和数百件示例信访件（仅演示模式；重复运行不会重复创建）。"
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
+        parser.add_argument("--without-matters", action="store_true", help="不加载示例信访件")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         try:
             result = demo_load()
+            matters = None if options["without_matters"] else demo_matters_load()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
             f"演示数据：新建单位 {result.units_created} 个，新建账号 {result.users_created} 个。"
         )
+        if matters is not None and matters.skipped:
+            self.stdout.write("库中已有信访件，未再加载示例信访件。")
+        elif matters is not None:
+            self.stdout.write(
+                f"示例信访件：{matters.petitions} 件，办理步骤 {matters.steps} 步，用时 {matters.seconds:.1f} 秒。"
+            )
+            for refusal in matters.refused:
+                self.stderr.write(f"  未能完成的示例步骤：{refusal}")
         if options["quiet_logins"]:
             return
         self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
