@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.accounts.context_processors.navigation",
                 "xinfang.notifications.context_processors.inbox",
+                "xinfang.workbench.context_processors.calendar_notice",
             ],
         },
     },

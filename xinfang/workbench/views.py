@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from xinfang.accounts.http import AuthenticatedRequest
 from xinfang.accounts.permissions import capabilities_of
-from xinfang.deadlines.selectors import calendar_year_status
 from xinfang.petitions.selectors import warning_boundary
 from xinfang.petitions.views import STATUS_BADGES, deadline_light
 from xinfang.stats.selectors import month_key, overview_charts, stats_overview
@@ -25,9 +24,6 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "today": today,
         "roles": user.role_labels(),
         "capabilities": capabilities,
-        "calendar_missing_years": [
-            year for year in (today.year, today.year + 1) if not calendar_year_status(year).is_covered
-        ],
     }
     if "stats.view" in capabilities and user.unit is not None:
         overview = stats_overview(

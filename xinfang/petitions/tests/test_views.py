@@ -97,8 +97,9 @@ def test_register_page_query_count_does_not_grow_with_rows(client, clerk, django
         )
     client.force_login(clerk)
     # when: session, user, policy, roles, unit, categories, unit filter, category ids, count, rows,
-    # and the session's idle-time update (3), and the calendar revision behind the deadline light; the inbox badge
-    with django_assert_max_num_queries(17):
+    # and the session's idle-time update (3), and the calendar revision behind the deadline light; the inbox badge;
+    # the calendar revision again for the missing-holidays note
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("petitions:register"), {"status": "open", "category": "02"})
     # then
     assert response.status_code == 200
@@ -419,8 +420,8 @@ def test_detail_query_count_is_pinned(client, clerk, django_assert_max_num_queri
     client.force_login(clerk)
     # when: 14 for the page as registered, plus co-units, documents and, for the clerk who may
     # route it, the unit and handler pickers of 交办 and 转送; one for the calendar behind the light; the inbox badge;
-    # the supervision card (督办)
-    with django_assert_max_num_queries(22):
+    # the supervision card (督办); the calendar again for the missing-holidays note
+    with django_assert_max_num_queries(23):
         response = client.get(reverse("petitions:detail", args=[petition.pk]))
     # then
     assert response.status_code == 200

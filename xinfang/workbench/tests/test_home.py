@@ -1,5 +1,5 @@
 """The home page (工作台): the leaders' dashboard for stats.view, the work queue for the front desk
-and the handlers, and what every home page keeps (greeting, roles, calendar warning)."""
+and the handlers, and what every home page keeps (greeting, roles)."""
 
 import json
 import re
@@ -14,7 +14,7 @@ from xinfang.petitions.tests.factories import register
 from xinfang.petitions.workflow import petition_transition
 from xinfang.workbench.selectors import work_queue_petitions, work_queue_q
 
-DASHBOARD_QUERIES = 18
+DASHBOARD_QUERIES = 14
 
 
 def _charts(body: str) -> dict:
@@ -62,19 +62,6 @@ def test_dashboard_query_count_is_pinned_and_does_not_grow_with_data(
     # when / then
     with django_assert_num_queries(DASHBOARD_QUERIES):
         assert client.get("/").status_code == 200
-
-
-def test_the_calendar_warning_stays_on_the_dashboard(client, leader):
-    from xinfang.deadlines.models import CalendarYear
-
-    # given: next year's holiday schedule is not entered
-    CalendarYear.objects.filter(year=timezone.localdate().year + 1).delete()
-    client.force_login(leader)
-    # when
-    body = client.get("/").content.decode()
-    # then
-    assert 'data-testid="calendar-warning"' in body
-    assert 'data-testid="dashboard"' in body
 
 
 def test_clerk_home_shows_the_office_queue_by_deadline(client, clerk, county_clerk_user, unit_by_code):
