@@ -9,6 +9,9 @@ class DeadlinesConfig(AppConfig):
     verbose_name = "节假日与期限"
 
     def ready(self) -> None:
+        from . import audit_vocabulary
+
+        audit_vocabulary.register()  # how calendar and clock entries read on the audit page
         register_nav_entry(
             NavEntry(
                 label="期限计算器", url_name="deadlines:calculator", capability="calendar.compute", order=50

@@ -9,6 +9,9 @@ class DocumentsConfig(AppConfig):
     verbose_name = "文书"
 
     def ready(self) -> None:
+        from . import audit_vocabulary
+
+        audit_vocabulary.register()  # notice kinds by their labels on the audit page
         register_nav_entry(
             NavEntry(
                 label="文书模板", url_name="documents:templates", capability="templates.manage", order=80

@@ -11,11 +11,12 @@ class PetitionsConfig(AppConfig):
     def ready(self) -> None:
         from xinfang.deadlines.registry import register_clock_handler
 
-        from . import alerts, notices, receivers, rules  # noqa: F401 - receivers connects its receivers
+        from . import alerts, audit_vocabulary, notices, receivers, rules  # noqa: F401 - receivers connects its receivers
         from .models import OWNER_TYPE
 
         notices.register()  # its notices' kinds, and the petition as an owner of notices
         rules.register()  # the procedure's time limits
+        audit_vocabulary.register()  # how its audit entries read on the audit page
         register_clock_handler(OWNER_TYPE, alerts.PetitionClocks())  # 临期/逾期提醒
         register_nav_entry(
             NavEntry(label="信访登记簿", url_name="petitions:register", capability="petitions.view", order=20)

@@ -12,6 +12,9 @@ class StatsConfig(AppConfig):
         from .receivers import subscribe
 
         subscribe()
+        from . import audit_vocabulary
+
+        audit_vocabulary.register()  # its files by their names on the audit page
         register_nav_entry(
             NavEntry(label="统计分析", url_name="stats:index", capability="stats.view", order=40)
         )

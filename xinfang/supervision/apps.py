@@ -18,6 +18,9 @@ class SupervisionConfig(AppConfig):
 
         clocks.register()  # the 督办报告期限 rule
         notices.register()  # the 督查督办通知单
+        from . import audit_vocabulary
+
+        audit_vocabulary.register()  # how its audit entries read on the audit page
         register_nav_entry(
             NavEntry(label="督查督办", url_name="supervision:list", capability="petitions.view", order=30)
         )
