@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -9,6 +9,7 @@ from xinfang.petitions.selectors import warning_boundary
 from xinfang.petitions.views import STATUS_BADGES, deadline_light
 from xinfang.stats.selectors import month_key, overview_charts, stats_overview
 
+from .guides import GUIDES, guides_for
 from .selectors import work_queue_page, work_queue_q
 
 QUEUE_PAGE_SIZE = 15
@@ -43,3 +44,16 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")  # type: ignore[attr-defined]
         context.update(queue=page, show_queue=True)
     return render(request, "workbench/home.html", context)
+
+
+@login_required
+def guide(request: AuthenticatedRequest, role: str | None = None) -> HttpResponse:
+    """使用指引: the guide of `role`, or of the user's own roles; every role's guide is listed."""
+    if role is None:
+        shown = guides_for(request.user.role_codes)
+    elif role in GUIDES:
+        shown = [GUIDES[role]]
+    else:
+        raise Http404("没有这个角色的使用指引。")
+    others = [g for g in GUIDES.values() if g not in shown]
+    return render(request, "workbench/guide.html", {"guides": shown, "others": others})
