@@ -27,8 +27,17 @@ class NotFound(ApplicationError):
 
     status_code = 404
 
-    def __init__(self, message: str = "记录不存在或您无权查看。", extra: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        message: str = "记录不存在或您无权查看。",
+        extra: dict[str, Any] | None = None,
+        *,
+        missed: tuple[Any, Any] | None = None,
+    ):
         super().__init__(message, extra)
+        # (model, id) a lock through the caller's scope did not find: audited as ACCESS_DENIED
+        # once the transaction it was raised in has rolled back, if the record exists
+        self.missed = missed
 
 
 class Conflict(ApplicationError):

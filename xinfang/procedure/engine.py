@@ -6,7 +6,9 @@ case's save, its timeline event, its notices and one audit entry. A refusal rais
 anything is written, and the transaction undoes an effect that raised halfway.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -15,8 +17,8 @@ from django.utils import timezone
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import capabilities_of
 from xinfang.audit.models import AuditEvent
-from xinfang.audit.services import audit_entry, audit_record, audit_record_many
-from xinfang.core.exceptions import Conflict, PermissionDenied, ValidationFailed
+from xinfang.audit.services import audit_access_denied, audit_entry, audit_record, audit_record_many
+from xinfang.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.documents.services import document_generate
 
@@ -116,7 +118,26 @@ def _audit_extra(machine: Machine[CaseT], data: Mapping[str, Any]) -> dict[str, 
     return {k: v for k, v in data.items() if k not in machine.audit_omitted}
 
 
-@transaction.atomic
+_MISS_GUARDS: ContextVar[int] = ContextVar("scope_miss_guards", default=0)
+
+
+@contextmanager
+def scope_misses_audited(actor: User | None, request_meta: RequestMeta | None) -> Iterator[None]:
+    """Audits a lock's miss (NotFound with `missed`) as ACCESS_DENIED, if the record exists,
+    after the transaction that raised it has rolled back: the outermost of nested guards writes
+    it (a caller that locks within its own transaction wraps that transaction in one)."""
+    depth = _MISS_GUARDS.set(_MISS_GUARDS.get() + 1)
+    try:
+        yield
+    except NotFound as miss:
+        if miss.missed is not None and actor is not None and _MISS_GUARDS.get() == 1:
+            model, pk = miss.missed
+            audit_access_denied(actor=actor, model=model, target_id=pk, request_meta=request_meta)
+        raise
+    finally:
+        _MISS_GUARDS.reset(depth)
+
+
 def transition(
     machine: Machine[CaseT],
     *,
@@ -128,7 +149,31 @@ def transition(
     request_meta: RequestMeta | None = None,
 ) -> Change[CaseT]:
     """Performs `action` on `case` (a saved case, or an unsaved one for a creation step) as
-    `actor` (None: a job, shown as 系统). Returns the change, with the saved case and its event."""
+    `actor` (None: a job, shown as 系统). Returns the change, with the saved case and its event.
+    A case outside the actor's scope answers NotFound and is audited as an access violation."""
+    with scope_misses_audited(actor, request_meta):
+        return _transition(
+            machine,
+            case=case,
+            action=action,
+            actor=actor,
+            fields=fields,
+            note=note,
+            request_meta=request_meta,
+        )
+
+
+@transaction.atomic
+def _transition(
+    machine: Machine[CaseT],
+    *,
+    case: CaseT,
+    action: str,
+    actor: User | None,
+    fields: Mapping[str, Any] | None = None,
+    note: str = "",
+    request_meta: RequestMeta | None = None,
+) -> Change[CaseT]:
     step = step_of(machine, action, actor)
     locked = machine.lock(actor, case)
     _check(machine, step, action, locked, actor)

@@ -156,3 +156,39 @@ def test_registration_form_export_label_is_the_number_only(client, clerk):
     assert response.status_code == 200
     entry = AuditEntry.objects.filter(event=AuditEvent.EXPORT).latest("id")
     assert entry.target_label == petition.number
+
+
+def test_a_step_on_a_petition_outside_scope_is_404_like_missing_and_audited(
+    api_client, clerk, village_handler_clerk
+):
+    # given: a township petition, invisible to the village's clerk
+    petition = register(clerk)
+    api = api_client(village_handler_clerk)
+    # when
+    outside = api.post(f"/api/v1/petitions/{petition.pk}/actions/accept", {})
+    missing = api.post(f"/api/v1/petitions/{MISSING}/actions/accept", {})
+    # then: the transition's rollback does not take the record of the violation with it
+    assert outside.status_code == missing.status_code == 404
+    assert outside.content == missing.content
+    entry = _denied(petition.pk).get()
+    assert (entry.success, entry.actor, entry.target_type) == (
+        False,
+        village_handler_clerk,
+        "petitions.petition",
+    )
+    assert not _denied(MISSING).exists()
+
+
+def test_a_supervision_step_outside_scope_is_audited_once(api_client, clerk, village_handler):
+    # given: a supervisor of the village, which does not see the township's petition
+    from xinfang.accounts.services import user_set_roles
+
+    petition = register(clerk)
+    user_set_roles(actor=None, user=village_handler, roles={"supervisor"})
+    api = api_client(village_handler)
+    # when: a step of the attached machine (its own transaction inside the petition's lock)
+    response = api.post(f"/api/v1/petitions/{petition.pk}/actions/supervise", {})
+    opened = api.post(f"/api/v1/petitions/{petition.pk}/supervisions", {})
+    # then
+    assert response.status_code == opened.status_code == 404
+    assert _denied(petition.pk).count() == 2

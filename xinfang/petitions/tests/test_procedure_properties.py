@@ -234,7 +234,7 @@ class ProcedureMachine(RuleBasedStateMachine):
             p.hearing_pending,
             p.is_final,
             PetitionEvent.objects.filter(petition=p).count(),
-            AuditEntry.objects.count(),
+            AuditEntry.objects.exclude(event=AuditEvent.ACCESS_DENIED).count(),
             Document.objects.filter(owner_type="petitions.petition", owner_id=p.pk).count(),
             deadlines,
             *self.supervision_snapshot(p),
@@ -400,6 +400,7 @@ class ProcedureMachine(RuleBasedStateMachine):
         fields, valid = self.fields_for(action, valid, data)
         expected = self.expected(before, action, actor, valid)
         snapshot = self.snapshot()
+        denials_before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         refusal: ApplicationError | None = None
         try:
             petition_transition(petition=before, action=action, actor=actor, **fields)
@@ -412,6 +413,9 @@ class ProcedureMachine(RuleBasedStateMachine):
                 f"{call}: {type(refusal).__name__} {refusal.message}, expected {[e.__name__ for e in expected]}"
             )
             assert self.snapshot() == snapshot, f"refused {action} changed something"
+            denied = AuditEntry.objects.filter(event=AuditEvent.ACCESS_DENIED, target_id=str(before.pk))
+            # a petition outside the actor's scope is an access violation, and only that is
+            assert denied.filter(pk__gt=denials_before).exists() == isinstance(refusal, NotFound), call
             return
         assert not expected, f"{call} succeeded, expected a refusal"
         self.model_status = _target_of(action, before.status)

@@ -75,7 +75,7 @@ def _lock(actor: User | None, petition: Petition) -> Petition:
     rows = Petition.objects.all() if actor is None else petitions_visible_to(actor)
     locked = rows.select_for_update(of=("self",)).select_related(*LOCK_RELATED).filter(pk=petition.pk).first()
     if locked is None:
-        raise NotFound()
+        raise NotFound(missed=(Petition, petition.pk))
     return locked
 
 
@@ -162,7 +162,7 @@ def petition_transition(
             note=note,
             request_meta=request_meta,
         ).case
-    with transaction.atomic():
+    with engine.scope_misses_audited(actor, request_meta), transaction.atomic():
         engine.step_of(attachment.machine, action, actor)
         host = _lock(actor, petition)
         case = engine.pick_case(attachment, host, action, fields)

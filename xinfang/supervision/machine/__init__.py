@@ -268,7 +268,7 @@ def _lock(actor: User | None, s: Supervision) -> Supervision:
             .first()
         )
         if petition is None:
-            raise NotFound()
+            raise NotFound(missed=(Petition, s.petition_id))
         s.petition = petition
         return s
     rows = Supervision.objects.all() if actor is None else supervisions_visible_to(actor)
@@ -279,7 +279,7 @@ def _lock(actor: User | None, s: Supervision) -> Supervision:
         .first()
     )
     if locked is None:
-        raise NotFound()
+        raise NotFound(missed=(Supervision, s.pk))
     return locked
 
 
