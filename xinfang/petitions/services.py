@@ -6,7 +6,7 @@ from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEvent
@@ -255,20 +255,30 @@ def _reserve_imported_number(number: str) -> None:
 
 
 def _find_or_create_petitioner(p: PetitionerInput, *, actor: Any, unit: Unit, now: datetime) -> Petitioner:
-    """Reuses the petitioner in the actor's scope with the same ID number (else name + phone)."""
+    """Reuses the petitioner in the actor's scope with the same ID number (else name + phone).
+
+    Contact data recorded by a unit is seen only by those who may see a petition carrying it: a
+    record of the actor's own unit takes the missing contact data given now; another unit's
+    record (one below, which the actor sees) is reused only if nothing new is given, else the
+    actor's unit gets a record of its own, so the unit below never sees what this one recorded."""
     id_number = normalise_id_number(p.id_number)
     visible = petitioners_visible_to(actor)
-    existing = None
     if id_number:
-        existing = visible.filter(id_number=id_number).order_by("pk").first()
+        same = visible.filter(id_number=id_number)
     elif p.phone.strip():
-        existing = visible.filter(name=p.name.strip(), phone=p.phone.strip()).order_by("pk").first()
-    if existing is not None:
-        changed = [
-            f for f in ("phone", "address", "workplace") if getattr(p, f).strip() and not getattr(existing, f)
-        ]
+        same = visible.filter(name=p.name.strip(), phone=p.phone.strip())
+    else:
+        same = visible.none()
+    given = {f: getattr(p, f).strip() for f in ("phone", "address", "workplace") if getattr(p, f).strip()}
+    # the own unit's record first, then the oldest
+    for existing in same.annotate(own=Case(When(unit=unit, then=0), default=1)).order_by("own", "pk")[:1]:
+        changed = [f for f in given if not getattr(existing, f)]
+        if existing.unit_id != unit.pk:
+            if any(getattr(existing, f) != value for f, value in given.items()):
+                break  # new contact data of this unit: a record of its own
+            return existing
         for f in changed:
-            setattr(existing, f, getattr(p, f).strip())
+            setattr(existing, f, given[f])
         if changed:
             existing.save(update_fields=changed)
         return existing

@@ -226,3 +226,48 @@ def test_unfiltered_count_by_scope_range_equals_the_list(
         petitions = petition_list(actor=actor, filters=RegisterFilter())
         assert petition_count(actor=actor, filters=RegisterFilter(), petitions=petitions) == expected
         assert petitions.count() == expected
+
+
+def test_contact_data_recorded_by_the_county_is_not_seen_by_the_township(clerk, county_clerk_user):
+    """Issue 15: the township recorded a person by ID number only; the county's registration of
+    the same ID with a phone, address and workplace must not appear on the township's record."""
+    from xinfang.petitions.selectors import petitioners_visible_to
+    from xinfang.petitions.services import PetitionerInput
+
+    # given
+    register(clerk, petitioners=[PetitionerInput(name="张三", id_number=VALID_IDS[1])])
+    # when
+    county_petition = register(
+        county_clerk_user,
+        petitioners=[
+            PetitionerInput(
+                name="张三",
+                id_number=VALID_IDS[1],
+                phone="13900001111",
+                address="青山县幸福路8号",
+                workplace="县化肥厂",
+            )
+        ],
+    )
+    # then: the township's own record holds nothing the county recorded
+    (own,) = petitioners_visible_to(clerk).filter(id_number=VALID_IDS[1])
+    assert (own.phone, own.address, own.workplace) == ("", "", "")
+    county_person = county_petition.petitioner_links.get().petitioner
+    assert county_person.pk != own.pk
+    assert (county_person.phone, county_person.unit_id) == ("13900001111", county_clerk_user.unit_id)
+    # a third registration by the county with nothing new reuses the county's record
+    again = register(county_clerk_user, petitioners=[PetitionerInput(name="张三", id_number=VALID_IDS[1])])
+    assert again.petitioner_links.get().petitioner_id == county_person.pk
+
+
+def test_a_units_own_record_takes_the_contact_data_it_gives_later(clerk):
+    from xinfang.petitions.services import PetitionerInput
+
+    first = register(clerk, petitioners=[PetitionerInput(name="张三", id_number=VALID_IDS[1])])
+    second = register(
+        clerk, petitioners=[PetitionerInput(name="张三", id_number=VALID_IDS[1], phone="13900001111")]
+    )
+    person = first.petitioner_links.get().petitioner
+    assert second.petitioner_links.get().petitioner_id == person.pk
+    person.refresh_from_db()
+    assert person.phone == "13900001111"
