@@ -264,7 +264,13 @@ class _Reader:
                 continue
             was = self.value(spec, before[key]) if key in before else "（无）"
             now = self.value(spec, after[key]) if key in after else "（无）"
-            details.append(Detail(spec.label if spec else key, f"{was} → {now}"))
+            if old is None:  # a new record: its values, not "（无） → …" for each
+                text = now
+            elif new is None:
+                text = f"{was} → （删除）"
+            else:
+                text = f"{was} → {now}"
+            details.append(Detail(spec.label if spec else key, text))
         return details
 
     def details(self) -> list[Detail]:

@@ -10,6 +10,7 @@ from xinfang.organisation.models import UnitType
 
 from .engine import DAY_UNITS, EXTENSION_DAYS_BOUND, LOCAL_TZ, UNIT_LABELS, Unit
 from .models import RULE_UNIT_CHOICES, CalendarDay
+from .notice import MAX_TEXT_LENGTH
 from .rules import configurable_rules
 from .selectors import ALL_UNIT_TYPES_LABEL
 
@@ -144,3 +145,68 @@ class RuleSettingForm(BootstrapFormMixin, forms.Form):
 class RuleSettingClearForm(forms.Form):
     unit_type = forms.ChoiceField(choices=UNIT_TYPE_FORM_CHOICES, required=False)
     rule = forms.CharField(max_length=60, error_messages={"required": "缺少期限规则。"})
+
+
+class HolidayNoticeForm(BootstrapFormMixin, forms.Form):
+    """The pasted State Council notice; `notice.parse_holiday_notice` reads it."""
+
+    year = forms.IntegerField(
+        label="年份",
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "required": "请选择通知所属的年份。",
+            "invalid": "年份须为整数。",
+            "min_value": "年份须在 2000 至 2100 之间。",
+            "max_value": "年份须在 2000 至 2100 之间。",
+        },
+    )
+    text = forms.CharField(
+        label="通知正文",
+        max_length=MAX_TEXT_LENGTH,
+        strip=False,
+        error_messages={
+            "required": "请粘贴通知正文。",
+            "max_length": f"通知文本不能超过 {MAX_TEXT_LENGTH} 个字，请只粘贴正文。",
+        },
+        widget=forms.Textarea(
+            attrs={
+                "rows": 9,
+                "placeholder": "一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n二、春节：……",
+                "maxlength": MAX_TEXT_LENGTH,
+            }
+        ),
+        help_text="从国务院办公厅关于部分节假日安排的通知中复制正文粘贴到这里，每一项以节日名称和冒号开头。",
+    )
+    complete = forms.BooleanField(
+        label="保存后标记该年已完整录入",
+        required=False,
+        initial=True,
+        help_text="通知列出了全年的放假和调休安排；标记后该年的期限不再提示“仅供参考”。",
+    )
+
+
+class HolidayRangeForm(BootstrapFormMixin, forms.Form):
+    """The fallback: a run of days of one kind and one name."""
+
+    start = forms.DateField(
+        label="开始日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "请填写开始日期。", "invalid": "日期格式应为 YYYY-MM-DD。"},
+    )
+    end = forms.DateField(
+        label="结束日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "请填写结束日期。", "invalid": "日期格式应为 YYYY-MM-DD。"},
+    )
+    kind = forms.ChoiceField(
+        label="类型",
+        choices=[("holiday", "放假"), ("workday", "上班（调休）")],
+        error_messages={"required": "请选择类型。", "invalid_choice": "请选择有效的类型。"},
+    )
+    name = forms.CharField(
+        label="节日名称",
+        max_length=60,
+        error_messages={"required": "请填写节日名称。", "max_length": "节日名称不能超过 60 个字。"},
+        widget=forms.TextInput(attrs={"placeholder": "例如 国庆节"}),
+    )

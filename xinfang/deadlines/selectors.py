@@ -119,6 +119,10 @@ def calendar_days_of_year(year: int) -> QuerySet[CalendarDay]:
     return CalendarDay.objects.filter(date__year=year).order_by("date")
 
 
+def calendar_days_between(first: date, last: date) -> QuerySet[CalendarDay]:
+    return CalendarDay.objects.filter(date__range=(first, last)).order_by("date")
+
+
 def calendar_known_years() -> list[int]:
     return list(CalendarYear.objects.order_by("year").values_list("year", flat=True))
 

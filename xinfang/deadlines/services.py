@@ -32,6 +32,7 @@ from .engine import (
     compute_deadline,
 )
 from .models import CalendarDay, CalendarSource, CalendarYear, Deadline, DeadlineRuleSetting
+from .notice import ScheduleDay
 from .package import package_days, package_years
 from .rules import (
     RULE_UNITS,
@@ -129,18 +130,90 @@ def calendar_set_day(
     if row is not None and old == new:
         return row
     _touch_year(day.year)
-    if row is None:
-        row = CalendarDay(date=day)
-    row.kind, row.name, row.source = kind, name.strip(), CalendarSource.ADMIN
-    row.updated_at = timezone.now()
-    row.full_clean()
-    row.save()
+    row = _write_day(row, day=day, kind=kind, name=name)
     audit_record(
         actor=actor, event=AuditEvent.CALENDAR_CHANGED, target=row, request_meta=request_meta,
         action="set_day", date=day, old=old, new=new,
     )  # fmt: skip
     if old is None or old["kind"] != kind:
         _enqueue_recompute([day])
+    return row
+
+
+@dataclass(frozen=True)
+class CalendarBatchReport:
+    added: list[date]
+    changed: list[date]
+    unchanged: list[date]
+
+    @property
+    def saved(self) -> int:
+        return len(self.added) + len(self.changed)
+
+
+@transaction.atomic
+def calendar_set_days(
+    *,
+    actor: Any,
+    days: Sequence[ScheduleDay],
+    batch: str,
+    complete_year: int | None = None,
+    request_meta: RequestMeta | None = None,
+) -> CalendarBatchReport:
+    """Saves many days at once (a State Council notice, a date range): all of them or, if any
+    day is refused, none. Each changed day is written and audited as `calendar_set_day` writes
+    and audits one (`batch` says where the days came from); the changed dates' deadlines are
+    recomputed once after commit. `complete_year` also marks that year complete."""
+    if batch not in ("notice", "range"):
+        raise ValueError(f"unknown calendar batch {batch!r}")
+    if not days:
+        raise ValidationFailed("没有要保存的日期。", {"days": "没有要保存的日期。"})
+    by_date: dict[date, ScheduleDay] = {}
+    for entry in days:
+        try:
+            _validate_day(day=entry.date, kind=entry.kind, name=entry.name)
+        except ValidationFailed as error:
+            reasons = "；".join(error.extra.values())
+            raise ValidationFailed(f"{entry.date:%Y-%m-%d}：{reasons}", {"days": reasons}) from None
+        if by_date.get(entry.date, entry) != entry:
+            raise ValidationFailed(f"{entry.date:%Y-%m-%d} 出现了两次且内容不同。", {"days": "日期重复。"})
+        by_date[entry.date] = entry
+    existing = {
+        row.date: row for row in CalendarDay.objects.select_for_update().filter(date__in=list(by_date))
+    }
+    report = CalendarBatchReport(added=[], changed=[], unchanged=[])
+    moved: list[date] = []
+    for day, entry in sorted(by_date.items()):
+        row = existing.get(day)
+        old = _day_snapshot(row)
+        new = {"kind": entry.kind, "name": entry.name.strip(), "source": CalendarSource.ADMIN.value}
+        if old == new:
+            report.unchanged.append(day)
+            continue
+        row = _write_day(row, day=day, kind=entry.kind, name=entry.name)
+        audit_record(
+            actor=actor, event=AuditEvent.CALENDAR_CHANGED, target=row, request_meta=request_meta,
+            action="set_day", batch=batch, date=day, old=old, new=new,
+        )  # fmt: skip
+        (report.added if old is None else report.changed).append(day)
+        if old is None or old["kind"] != entry.kind:
+            moved.append(day)
+    for year in sorted({day.year for day in [*report.added, *report.changed]}):
+        _touch_year(year)
+    if complete_year is not None:
+        calendar_mark_year_complete(actor=actor, year=complete_year, request_meta=request_meta)
+    _enqueue_recompute(moved)
+    return report
+
+
+def _write_day(row: CalendarDay | None, *, day: date, kind: str, name: str) -> CalendarDay:
+    """The admin's version of the day: an admin-owned row, never overwritten by a package sync."""
+    if row is None:
+        row = CalendarDay(date=day)
+    row.kind, row.name, row.source = kind, name.strip(), CalendarSource.ADMIN
+    row.updated_at = timezone.now()
+    row.full_clean()
+    row.save()
     return row
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("holidays/save/", views.holiday_save, name="holiday_save"),
     path("holidays/remove/", views.holiday_remove, name="holiday_remove"),
     path("holidays/year/", views.holiday_year_mark, name="holiday_year_mark"),
+    path("holidays/import/", views.holiday_import, name="holiday_import"),
     path("rules/", views.rules, name="rules"),
     path("rules/save/", views.rule_save, name="rule_save"),
     path("rules/clear/", views.rule_clear, name="rule_clear"),

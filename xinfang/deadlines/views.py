@@ -1,4 +1,5 @@
-"""Pages: the 期限计算器 (every business role), the holiday table and the deadline rules (system
+"""Pages: the 期限计算器 (every business role), the holiday table, the holiday import (a State
+Council notice or a date range, previewed, then saved at once) and the deadline rules (system
 administrator)."""
 
 from datetime import date
@@ -9,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.accounts.permissions import capability_required
 from xinfang.core.exceptions import ValidationFailed
@@ -23,12 +24,17 @@ from .forms import (
     CalendarDayRemoveForm,
     CalendarYearMarkForm,
     DeadlineCalculatorForm,
+    HolidayNoticeForm,
+    HolidayRangeForm,
     RuleSettingClearForm,
     RuleSettingForm,
 )
+from .models import CalendarDay, CalendarSource
+from .notice import NoticeError, Schedule, ScheduleDay, parse_holiday_notice, range_schedule
 from .rules import RULES, period_text
 from .selectors import (
     RuleTable,
+    calendar_days_between,
     calendar_days_of_year,
     calendar_known_years,
     calendar_load,
@@ -43,6 +49,7 @@ from .services import (
     calendar_mark_year_complete,
     calendar_remove_day,
     calendar_set_day,
+    calendar_set_days,
     rule_setting_clear,
     rule_setting_save,
 )
@@ -192,6 +199,117 @@ def holiday_year_mark(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{year} 年已标记为完整录入，相关期限将按新安排重算。")
         else:
             messages.warning(request, f"{year} 年已取消完整录入标记，期限将按推算规则计算。")
+    return _back_to(year)
+
+
+# --- holiday import (按通知批量录入) ---------------------------------------------------------------
+
+
+def _import_page(
+    request: HttpRequest,
+    *,
+    notice_form: HolidayNoticeForm,
+    range_form: HolidayRangeForm,
+    mode: str = "notice",
+    preview: dict[str, Any] | None = None,
+) -> HttpResponse:
+    context = {"notice_form": notice_form, "range_form": range_form, "mode": mode, "preview": preview}
+    return render(request, "deadlines/holiday_import.html", context)
+
+
+def _read_schedule(
+    mode: str, form: HolidayNoticeForm | HolidayRangeForm
+) -> tuple[list[ScheduleDay], Schedule | None]:
+    """The days the valid form yields; a NoticeError is put on the form by the caller."""
+    data = form.cleaned_data
+    if mode == "range":
+        days = range_schedule(start=data["start"], end=data["end"], kind=data["kind"], name=data["name"])
+        return days, None
+    schedule = parse_holiday_notice(data["text"], year=data["year"])
+    return schedule.days, schedule
+
+
+def _preview(days: list[ScheduleDay], schedule: Schedule | None, year: int) -> dict[str, Any]:
+    """Each day against the table as it is now (新增 / 修改 / 不变), and the year's rows the
+    days leave as they are."""
+    first, last = days[0].date, days[-1].date
+    existing = {
+        row.date: row
+        for row in calendar_days_between(min(first, date(year, 1, 1)), max(last, date(year, 12, 31)))
+    }
+    rows = []
+    for day in days:
+        row = existing.get(day.date)
+        if row is None:
+            change = "新增"
+        elif (row.kind, row.name) != (day.kind, day.name):
+            change = f"修改（原为{row.get_kind_display()} {row.name}）"
+        elif row.source != CalendarSource.ADMIN:
+            change = "不变（改为管理员录入）"
+        else:
+            change = "不变"
+        rows.append({"day": day, "change": change})
+    wanted = {day.date for day in days}
+    kept = [row for day, row in sorted(existing.items()) if day.year == year and day not in wanted]
+    return {
+        "year": year,
+        "rows": rows,
+        "items": schedule.items if schedule is not None else (),
+        "holiday_count": sum(1 for day in days if day.kind == CalendarDay.Kind.HOLIDAY),
+        "workday_count": sum(1 for day in days if day.kind == CalendarDay.Kind.WORKDAY),
+        "kept": kept,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("calendar.manage")
+def holiday_import(request: HttpRequest) -> HttpResponse:
+    """GET: the two forms. POST `action=preview`: the days the notice (or range) yields, each
+    against the table; POST `action=save`: reads the same input again and saves every day at
+    once. Nothing the browser sends back is trusted beyond the input itself."""
+    next_year = timezone.localdate().year + 1
+    if request.method == "GET":
+        year = _year_from(request.GET.get("year") or next_year)
+        return _import_page(
+            request,
+            notice_form=HolidayNoticeForm(initial={"year": year, "complete": True}),
+            range_form=HolidayRangeForm(),
+        )
+    mode = "range" if request.POST.get("mode") == "range" else "notice"
+    notice_form = HolidayNoticeForm(
+        request.POST if mode == "notice" else None, initial={"year": next_year, "complete": True}
+    )
+    range_form = HolidayRangeForm(request.POST if mode == "range" else None)
+    form = range_form if mode == "range" else notice_form
+
+    def page(preview: dict[str, Any] | None = None) -> HttpResponse:
+        return _import_page(
+            request, notice_form=notice_form, range_form=range_form, mode=mode, preview=preview
+        )
+
+    if not form.is_valid():
+        return page()
+    try:
+        days, schedule = _read_schedule(mode, form)
+    except NoticeError as error:
+        apply_service_errors(form, error)
+        return page()
+    year = schedule.year if schedule is not None else days[0].date.year
+    if request.POST.get("action") != "save":
+        return page(_preview(days, schedule, year))
+    complete = mode == "notice" and form.cleaned_data.get("complete")
+    try:
+        report = calendar_set_days(
+            actor=request.user, days=days, batch=mode, complete_year=year if complete else None,
+            request_meta=RequestMeta.from_request(request),
+        )  # fmt: skip
+    except ValidationFailed as error:
+        apply_service_errors(form, error)
+        return page(_preview(days, schedule, year))
+    text = f"已保存 {len(days)} 天：新增 {len(report.added)} 天，修改 {len(report.changed)} 天，不变 {len(report.unchanged)} 天"
+    if complete:
+        text += f"；{year} 年已标记为完整录入，相关期限将按新安排重算"
+    messages.success(request, f"{text}。")
     return _back_to(year)
 
 
