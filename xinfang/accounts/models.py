@@ -25,6 +25,9 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # set once a petition names this user as the person it complains about (被反映人): only then
+    # does the petition scope add the (unindexed) test that hides those petitions from them
+    named_in_complaints = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()  # type: ignore[misc]  # django-stubs: AbstractUser declares it a ClassVar
     # the token a request was authenticated with (bearer auth), set on the request's user

@@ -60,7 +60,7 @@ class DocumentOwnerSpec:
     of pks), or None when the actor may see none; `reference(owner)` is the case's number, kept
     on the notice and written under `audit_key` in the audit log; `url(owner_id)` opens the case.
     A notice whose owner type is not registered, or that has no owner, follows the scope of its
-    issuing unit.
+    issuing unit. `withheld_ids` narrows what a visible owner shows (see the field).
     """
 
     owner_type: str
@@ -69,6 +69,9 @@ class DocumentOwnerSpec:
     reference: Callable[[models.Model], str]
     url: Callable[[int], str]
     audit_key: str = "owner"
+    # the ids of owners, among the visible ones, of which the actor sees only the notices marked
+    # `identity_protected` in their context (a petition's complained-about unit); None: no such
+    withheld_ids: Callable[[User], QuerySet[Any] | None] | None = None
 
 
 KINDS: dict[str, DocumentKindSpec] = {}

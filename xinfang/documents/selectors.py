@@ -16,7 +16,7 @@ from xinfang.core.requests import RequestMeta
 from xinfang.organisation.selectors import scope_q
 
 from .models import Document, DocumentTemplate
-from .registry import document_kinds, document_owner, document_owners, owner_type_of
+from .registry import DocumentOwnerSpec, document_kinds, document_owner, document_owners, owner_type_of
 from .services import PLACEHOLDERS
 
 DOCUMENT_SCOPE: dict[str, Any] = {"unit_field": "unit", "path_field": "unit_path"}
@@ -28,8 +28,17 @@ def documents_visible_to(actor: Any) -> QuerySet[Document]:
     for owner in owners:
         ids = owner.visible_ids(actor)
         if ids is not None:
-            visible |= Q(owner_type=owner.owner_type, owner_id__in=ids)
+            visible |= Q(owner_type=owner.owner_type, owner_id__in=ids) & ~_withheld(owner, actor)
     return Document.objects.filter(visible)
+
+
+def _withheld(owner: DocumentOwnerSpec, actor: Any) -> Q:
+    """The notices of `owner`'s type the actor sees the owner of but not the notice (a Q that
+    matches nothing when there are none)."""
+    ids = owner.withheld_ids(actor) if owner.withheld_ids is not None else None
+    if ids is None:
+        return Q(pk__in=[])
+    return Q(owner_id__in=ids) & ~Q(context__identity_protected=True)
 
 
 def access_document_by_id(actor: Any, document_id: Any, request_meta: RequestMeta | None = None) -> Document:
@@ -56,13 +65,13 @@ def documents_for_owner(*, actor: User, owner_type: str, owner_id: int) -> Query
     return documents_of(owner_type=owner_type, owner_id=int(owner_id))
 
 
-def documents_of(*, owner_type: str, owner_id: int) -> QuerySet[Document]:
-    """The notices of an owner the caller already obtained through its app's `access_*_by_id`."""
-    return (
-        Document.objects.filter(owner_type=owner_type, owner_id=owner_id)
-        .select_related("created_by")
-        .order_by("created_at", "id")
-    )
+def documents_of(*, owner_type: str, owner_id: int, protected_only: bool = False) -> QuerySet[Document]:
+    """The notices of an owner the caller already obtained through its app's `access_*_by_id`;
+    `protected_only`: those marked `identity_protected` (for whom the owner withholds the rest)."""
+    documents = Document.objects.filter(owner_type=owner_type, owner_id=owner_id)
+    if protected_only:
+        documents = documents.filter(context__identity_protected=True)
+    return documents.select_related("created_by").order_by("created_at", "id")
 
 
 def documents_of_owner(owner: models.Model) -> QuerySet[Document]:

@@ -12,7 +12,6 @@ from xinfang.core.bounds import Day, Id, Moment, PageNumber
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta, json_body
 from xinfang.documents.api import DocumentOut, document_out
-from xinfang.documents.selectors import documents_of
 from xinfang.procedure import engine
 from xinfang.procedure.openapi import request_body
 
@@ -61,6 +60,9 @@ class PetitionIn(Schema):
     repeat_of: Id | None = None
     complained_unit: Id | None = None
     complained_party: str = _petition_text("complained_party")
+    complained_user: Id | None = Field(
+        default=None, description="被反映人（本系统用户的 id）：其本人看不到本件，其单位看不到信访人身份"
+    )
     referral_kind: Literal["", "transfer", "assign"] = ""
     referral_office: str = _petition_text("referral_office")
     referral_number: str = _petition_text("referral_number")
@@ -95,6 +97,8 @@ class PetitionSummaryOut(Schema):
     petitioner_names: list[str]
     flags: list[str]
     repeat_of: int | None
+    # 被反映单位的用户: the petitioner's identity, contact data and attachments are withheld
+    identity_protected: bool = False
 
 
 class PetitionOut(PetitionSummaryOut):
@@ -152,7 +156,7 @@ FLAG_ATTRS = (
 )
 
 
-def _summary(p: Petition) -> dict[str, Any]:
+def _summary(p: Petition, *, hidden: bool = False) -> dict[str, Any]:
     """A list row: personal data masked, no per-row queries (names come from the row itself)."""
     return {
         "id": p.pk,
@@ -168,9 +172,10 @@ def _summary(p: Petition) -> dict[str, Any]:
         "status": p.status,
         "status_label": p.get_status_display(),
         "current_deadline": p.current_deadline,
-        "petitioner_names": [mask_name(n) for n in p.petitioner_names.split("、") if n],
+        "petitioner_names": [] if hidden else [mask_name(n) for n in p.petitioner_names.split("、") if n],
         "flags": [flag for flag, attr in FLAG_ATTRS if getattr(p, attr)],
         "repeat_of": p.repeat_of_id,
+        "identity_protected": hidden,
     }
 
 
@@ -187,10 +192,11 @@ def _petitioner(person: Petitioner, *, masked: bool, is_representative: bool = F
     )
 
 
-def _detail(p: Petition) -> dict[str, Any]:
+def _detail(p: Petition, *, hidden: bool = False) -> dict[str, Any]:
+    links = [] if hidden else list(p.petitioner_links.all())
     return {
-        **_summary(p),
-        "petitioner_names": [link.petitioner.name for link in p.petitioner_links.all()],
+        **_summary(p, hidden=hidden),
+        "petitioner_names": [link.petitioner.name for link in links],
         "content": p.content,
         "unit": p.unit_id,
         "unit_name": p.unit.name,
@@ -205,9 +211,11 @@ def _detail(p: Petition) -> dict[str, Any]:
         "referral_deadline": p.referral_deadline,
         "petitioners": [
             _petitioner(link.petitioner, masked=False, is_representative=link.is_representative)
-            for link in p.petitioner_links.all()
+            for link in links
         ],
-        "attachments": [
+        "attachments": []
+        if hidden
+        else [
             {"id": a.pk, "name": a.original_name, "size": a.size, "content_type": a.content_type}
             for a in p.attachments.all()
         ],
@@ -300,7 +308,7 @@ def list_petitions(request: HttpRequest, query: Query[RegisterQuery]) -> dict[st
         "count": selectors.petition_count(actor=request.user, filters=filters, petitions=qs),
         "page": query.page,
         "page_size": query.page_size,
-        "items": [_summary(p) for p in items],
+        "items": [_summary(p, hidden=selectors.identity_hidden(request.user, p)) for p in items],
     }
 
 
@@ -310,8 +318,15 @@ def get_petition(request: HttpRequest, petition_id: int) -> dict[str, Any]:
     ensure_capability(request.user, "petitions.view")
     request_meta = RequestMeta.from_request(request)
     petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
-    services.petition_personal_data_viewed(actor=request.user, petition=petition, request_meta=request_meta)
-    return {**_detail(petition), "allowed_actions": workflow.allowed_actions(petition, acting_user(request))}
+    hidden = selectors.identity_hidden(request.user, petition)
+    if not hidden:
+        services.petition_personal_data_viewed(
+            actor=request.user, petition=petition, request_meta=request_meta
+        )
+    return {
+        **_detail(petition, hidden=hidden),
+        "allowed_actions": workflow.allowed_actions(petition, acting_user(request)),
+    }
 
 
 class StatusOut(Schema):
@@ -438,10 +453,11 @@ def list_petition_documents(request: HttpRequest, petition_id: int) -> list[dict
     ensure_capability(request.user, "petitions.view")
     request_meta = RequestMeta.from_request(request)
     petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
-    services.petition_personal_data_viewed(
-        actor=request.user, petition=petition, request_meta=request_meta, part="documents"
-    )
-    documents = documents_of(owner_type=OWNER_TYPE, owner_id=petition.pk)
+    if not selectors.identity_hidden(request.user, petition):
+        services.petition_personal_data_viewed(
+            actor=request.user, petition=petition, request_meta=request_meta, part="documents"
+        )
+    documents = selectors.petition_documents(actor=request.user, petition=petition)
     return [document_out(d) for d in documents]
 
 

@@ -5,6 +5,7 @@ The callers (views) check scope and write the audit entry; these functions only 
 """
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -97,8 +98,8 @@ def handling_result(petition: Petition) -> str:
     return ""
 
 
-def _register_row(petition: Petition) -> dict[str, Any]:
-    people = _people(petition)
+def _register_row(petition: Petition, *, hidden: bool = False) -> dict[str, Any]:
+    people = _People(names="（已保护）") if hidden else _people(petition)
     return {
         "编号": petition.number,
         "收到时间": timezone.localtime(petition.received_at).replace(tzinfo=None),
@@ -136,9 +137,12 @@ def _print_setup(sheet: Any) -> None:
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
-def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
+def register_xlsx(
+    queryset: QuerySet[Petition], *, hidden: Callable[[Petition], bool] = lambda petition: False
+) -> ExportFile:
     """The filtered register as the office's 登记台账. Refuses more than 50,000 rows, so that one
-    export cannot take the server's memory; rows are read in chunks with their petitioners."""
+    export cannot take the server's memory; rows are read in chunks with their petitioners.
+    A row `hidden` says the reader may not identify (selectors.identity_hidden) names no one."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -178,7 +182,7 @@ def register_xlsx(queryset: QuerySet[Petition]) -> ExportFile:
     sheet.append(header)
     written = 0
     for petition in rows.iterator(chunk_size=2000):
-        values = _register_row(petition)
+        values = _register_row(petition, hidden=hidden(petition))
         for title, number_format in DATE_FORMATS.items():
             cell = WriteOnlyCell(sheet, value=values[title])
             cell.number_format = number_format

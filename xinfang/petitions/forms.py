@@ -71,6 +71,19 @@ def unit_choices(actor: Any, *, empty_label: str) -> list[tuple[str, str]]:
     return [("", empty_label)] + [(str(u.pk), "\u3000" * (u.depth - base) + u.name) for u in units]
 
 
+def staff_choices(actor: Any) -> list[tuple[str, str]]:
+    """The active users of the units in the actor's scope, as 姓名（单位）, by unit."""
+    from xinfang.accounts.models import User
+
+    users = (
+        User.objects.filter(is_active=True, unit__in=units_visible_to(actor))
+        .select_related("unit")
+        .only("pk", "full_name", "username", "unit__name", "unit__path")
+        .order_by("unit__path", "full_name", "pk")
+    )
+    return [(str(u.pk), f"{u}（{u.unit.name if u.unit else ''}）") for u in users]
+
+
 class InvalidMarkingMixin:
     """Adds Bootstrap's `is-invalid` to a widget whenever its field gets an error."""
 
@@ -247,6 +260,11 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
     problem_unit = forms.ChoiceField(label="问题属地", required=False)
     complained_unit = forms.ChoiceField(label="被反映单位", required=False)
     complained_party = forms.CharField(label="被反映单位或个人（补充）", required=False, max_length=100)
+    complained_user = forms.ChoiceField(
+        label="被反映人（本系统用户）",
+        required=False,
+        help_text="所反映的是本系统的工作人员时选择：其本人看不到本件，其单位看不到信访人身份。",
+    )
     subject = forms.CharField(label="标题", required=False, max_length=200)
     content = forms.CharField(
         label="反映的主要问题和诉求", required=False, widget=forms.Textarea(attrs={"rows": 5})
@@ -281,6 +299,7 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
         units = unit_choices(actor, empty_label="请选择问题属地")
         self.fields["problem_unit"].choices = units  # type: ignore[attr-defined]
         self.fields["complained_unit"].choices = [("", "（无）"), *units[1:]]  # type: ignore[attr-defined]
+        self.fields["complained_user"].choices = [("", "（无）"), *staff_choices(actor)]  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
             if getattr(actor, "unit_id", None):
@@ -383,6 +402,7 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
             repeat_of=data.get("repeat_of"),
             complained_unit=int(data["complained_unit"]) if data.get("complained_unit") else None,
             complained_party=data.get("complained_party") or "",
+            complained_user=int(data["complained_user"]) if data.get("complained_user") else None,
             referral_kind=(data.get("referral_kind") or "") if is_referral else "",
             referral_office=(data.get("referral_office") or "") if is_referral else "",
             referral_number=(data.get("referral_number") or "") if is_referral else "",

@@ -105,6 +105,19 @@ class Petition(models.Model):
         related_name="+",
     )
     complained_party = models.CharField("被反映单位或个人", max_length=100, blank=True)
+    # 被反映人: a user of this system the matter complains about; never sees it (domain.md §3.12)
+    complained_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="被反映人（本系统用户）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The complained-about unit's path when the matter came from outside it (not registered by
+    # that unit or one below): its users see the matter without the petitioner's identity, contact
+    # data, attachments or notices carrying them (selectors.identity_hidden); "" when none.
+    protected_path = models.CharField(max_length=255, blank=True, default="", editable=False)
     is_skip_level = models.BooleanField("越级", default=False)
     is_collective = models.BooleanField("集体", default=False)
     is_anonymous = models.BooleanField("匿名", default=False)
@@ -235,6 +248,12 @@ class Petition(models.Model):
             ),
             # a handler's queue; partial, because most petitions have no handler and SQLite's
             # statistics, which cannot tell NULLs apart, would otherwise judge the index useless
+            # the few matters hidden from a complained-about unit (selectors.protected_petition_ids)
+            models.Index(
+                fields=["protected_path"],
+                condition=~models.Q(protected_path=""),
+                name="petition_protected",
+            ),
             models.Index(
                 fields=["handler", "status", "current_deadline", "received_at"],
                 condition=models.Q(handler__isnull=False),

@@ -63,6 +63,27 @@ def petition_context(owner: models.Model) -> dict[str, Any]:
     }
 
 
+# What a notice addressed to the unit the matter complains about says instead of who complained
+# and what they wrote in full (domain.md §3.12); `identity_protected` keeps such notices visible
+# to that unit's users, who see no other notice of the matter (selectors.identity_hidden).
+PROTECTED_PETITIONER = "信访人"
+PROTECTED_CONTENT = "（信访人身份及联系方式依法保护，反映内容详见标题，办理中如需核实请与本机关联系）"
+
+
+def protected_context(petition: Any, addressee: Any) -> dict[str, Any]:
+    """Overrides for a notice to `addressee` (a unit): none, unless it is the complained-about
+    unit (or one below it)."""
+    from .selectors import routes_to_complained
+
+    if addressee is None or not routes_to_complained(petition, addressee):
+        return {}
+    return {
+        "petitioner_names": PROTECTED_PETITIONER,
+        "content": PROTECTED_CONTENT,
+        "identity_protected": True,
+    }
+
+
 PETITIONER = "{{ petitioner_names }}："
 TO_UNIT = "{{ to_unit }}："
 MATTER = "您于{{ received_date_cn }}反映的“{{ subject }}”一事（编号 {{ petition_number }}）"
@@ -285,6 +306,13 @@ def _visible_ids(actor: User) -> QuerySet[Any] | None:
     return petitions_visible_to(actor).values("pk")
 
 
+def _withheld_ids(actor: User) -> QuerySet[Any] | None:
+    """Petitions whose petitioner the actor may not identify: only their protected notices show."""
+    from .selectors import protected_petition_ids
+
+    return protected_petition_ids(actor)
+
+
 def _reference(owner: models.Model) -> str:
     return str(getattr(owner, "number", ""))
 
@@ -302,6 +330,7 @@ def register() -> None:
             reference=_reference,
             url=_url,
             audit_key="petition",
+            withheld_ids=_withheld_ids,
         )
     )
     for code, (label, abbreviation, own) in KINDS.items():

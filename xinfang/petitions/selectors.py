@@ -14,10 +14,13 @@ from xinfang.audit.services import audit_access_denied
 from xinfang.core.exceptions import NotFound
 from xinfang.core.requests import RequestMeta
 from xinfang.deadlines.selectors import working_days_after
+from xinfang.documents.models import Document
+from xinfang.documents.selectors import documents_of
+from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import scope_q
 
 from .choices import CLOSED_STATUSES, OPEN_STATUSES
-from .models import Category, Petition, Petitioner, PetitionPetitioner
+from .models import OWNER_TYPE, Category, Petition, Petitioner, PetitionPetitioner
 from .search import search_count, search_filter
 from .validators import is_identifier_query, normalise_id_number
 
@@ -35,11 +38,61 @@ def petition_scope_q(actor: Any, *, as_range: bool = False) -> Q:
         # unit; for everyone above it the registering unit's path already decides
         # (as equalities, so that an index on (depth, path) seeks the path range for each depth)
         through_handling &= Q(handling_shared_depth__in=range(unit.depth))
-    return scope_q(actor, **PETITION_SCOPE, as_range=as_range) | through_handling
+    visible = scope_q(actor, **PETITION_SCOPE, as_range=as_range) | through_handling
+    if getattr(actor, "named_in_complaints", False):
+        # 被反映人: never sees a matter that complains about them (domain.md §3.12)
+        visible &= ~Q(complained_user=actor.pk)
+    return visible
 
 
 def petitions_visible_to(actor: Any) -> QuerySet[Petition]:
     return Petition.objects.filter(petition_scope_q(actor))
+
+
+# --- the complained-about unit (no retaliation, domain.md §3.12) ------------------------------
+
+
+def protected_path(registering: Unit, complained: Unit | None) -> str:
+    """The path whose users may not learn who complained: the complained-about unit's, unless
+    the matter was brought to that unit itself (or one below it), where the petitioner chose
+    to be known."""
+    if complained is None or registering.path.startswith(complained.path):
+        return ""
+    return complained.path
+
+
+def identity_hidden(actor: Any, petition: Petition) -> bool:
+    """Whether `actor` (a user of the complained-about unit or one below it) sees `petition`
+    without the petitioner's identity, contact data, attachments and the notices carrying them."""
+    path = petition.protected_path
+    if not path or actor is None:
+        return False
+    unit = getattr(actor, "unit", None)
+    return unit is None or unit.path.startswith(path)
+
+
+def routes_to_complained(petition: Petition, unit: Unit) -> bool:
+    """Whether transferring or assigning `petition` to `unit` hands it to the unit it complains
+    about (or one below it): a leader must confirm that, with a reason."""
+    return bool(petition.protected_path) and unit.path.startswith(petition.protected_path)
+
+
+def petition_documents(*, actor: Any, petition: Petition) -> QuerySet[Document]:
+    """The notices of a petition the actor obtained through `access_petition_by_id`: for the
+    complained-about unit's users only those addressed to it without the petitioner's identity."""
+    return documents_of(
+        owner_type=OWNER_TYPE, owner_id=petition.pk, protected_only=identity_hidden(actor, petition)
+    )
+
+
+def protected_petition_ids(actor: Any) -> QuerySet[Any]:
+    """The petitions whose petitioner `actor` may not identify (see `identity_hidden`)."""
+    unit = getattr(actor, "unit", None)
+    if unit is None:
+        return Petition.objects.none()
+    parts = unit.path.strip("/").split("/")
+    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return Petition.objects.filter(protected_path__in=prefixes).values("pk")
 
 
 def petitioners_visible_to(actor: Any) -> QuerySet[Petitioner]:
@@ -78,6 +131,17 @@ def access_petition_by_id(actor: Any, petition_id: Any, request_meta: RequestMet
     except (Petition.DoesNotExist, ValueError, TypeError):
         audit_access_denied(actor=actor, model=Petition, target_id=petition_id, request_meta=request_meta)
         raise NotFound() from None
+
+
+def access_identified_petition(
+    actor: Any, petition_id: Any, request_meta: RequestMeta | None = None
+) -> Petition:
+    """A petition whose petitioner the actor may identify, for what carries them (attachments,
+    the registration form): NotFound for the complained-about unit's users as outside scope."""
+    petition = access_petition_by_id(actor, petition_id, request_meta)
+    if identity_hidden(actor, petition):
+        raise NotFound()
+    return petition
 
 
 def access_petitioner_by_id(

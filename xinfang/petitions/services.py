@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
 
+from xinfang.accounts.models import User
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.bounds import DATE_MAX, DATE_MIN, ID_MAX
@@ -32,7 +33,7 @@ from .models import (
 )
 from .search import document_tokens
 from .selectors import petitioner_search as selectors_petitioner_search
-from .selectors import petitioners_visible_to, petitions_visible_to
+from .selectors import petitioners_visible_to, petitions_visible_to, protected_path
 from .validators import (
     id_number_problem,
     is_identifier_query,
@@ -112,6 +113,7 @@ class PetitionInput:
     repeat_of: int | None = None
     complained_unit: int | None = None
     complained_party: str = ""
+    complained_user: int | None = None  # 被反映人, a user of this system
     referral_kind: str = ""
     referral_office: str = ""
     referral_number: str = ""
@@ -174,6 +176,21 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
         resolved["complained_unit"] = active.filter(pk=complained).first() if complained else None
         if resolved["complained_unit"] is None:
             errors["complained_unit"] = "被反映单位不存在。"
+    resolved["complained_user"] = None
+    if data.complained_user:
+        wanted_user = _row_id(data.complained_user)
+        person = (
+            User.objects.filter(pk=wanted_user, is_active=True, unit__in=visible_units)
+            .select_related("unit")
+            .first()
+            if wanted_user
+            else None
+        )
+        resolved["complained_user"] = person
+        if person is None:
+            errors["complained_user"] = "被反映人不存在或不在您的权限范围内（须为本系统的用户）。"
+        elif resolved["complained_unit"] is None:
+            resolved["complained_unit"] = person.unit  # the person's unit is complained about too
     unknown_flags = set(data.flags) - set(FLAGS)
     if unknown_flags:
         errors["flags"] = f"未知标记：{'、'.join(sorted(unknown_flags))}。"
@@ -338,6 +355,8 @@ def petition_register(
         problem_unit=resolved["problem_unit"],
         complained_unit=resolved["complained_unit"],
         complained_party=data.complained_party.strip(),
+        complained_user=resolved["complained_user"],
+        protected_path=protected_path(unit, resolved["complained_unit"]),
         headcount=data.headcount or max(len(petitioners), 1),
         status=status,
         registered_by=actor,
@@ -350,6 +369,8 @@ def petition_register(
         petitioner_names="、".join(names)[:200],
         **flags,
     )
+    if petition.complained_user is not None and not petition.complained_user.named_in_complaints:
+        User.objects.filter(pk=petition.complained_user.pk).update(named_in_complaints=True)
     links = [
         PetitionPetitioner(
             petition=petition, petitioner=person, position=i, is_representative=is_representative

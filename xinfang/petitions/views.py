@@ -22,7 +22,6 @@ from xinfang.accounts.permissions import acting_user, capability_required, has_c
 from xinfang.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
 from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
-from xinfang.documents.selectors import documents_of
 
 from . import action_forms as action_forms_module
 from . import selectors, services, workflow
@@ -38,7 +37,7 @@ from .forms import (
     filter_summary,
 )
 from .imports import import_template_xlsx, register_import
-from .models import OWNER_TYPE, Petition
+from .models import Petition
 from .validators import is_identifier_query, is_whole_identifier, mask_id_number, mask_name, mask_phone
 
 PAGE_SIZE = 25
@@ -93,9 +92,12 @@ def deadline_light(petition: Petition, boundary: Any = None) -> DeadlineLight | 
     return DeadlineLight(LIGHT_COLOURS[light], text)
 
 
-def _decorate(petition: Petition, boundary: Any = None) -> Petition:
-    """Row extras computed from the row itself: masked names, status badge and deadline light."""
-    petition.masked_names = "、".join(mask_name(n) for n in petition.petitioner_names.split("、") if n)  # type: ignore[attr-defined]
+def _decorate(petition: Petition, boundary: Any = None, *, hidden: bool = False) -> Petition:
+    """Row extras computed from the row itself: masked names (none for the complained-about
+    unit's users, see selectors.identity_hidden), status badge and deadline light."""
+    names = "" if hidden else "、".join(mask_name(n) for n in petition.petitioner_names.split("、") if n)
+    petition.masked_names = names  # type: ignore[attr-defined]
+    petition.identity_hidden = hidden  # type: ignore[attr-defined]
     petition.status_badge = STATUS_BADGES.get(str(petition.status), "text-bg-secondary")  # type: ignore[attr-defined]
     petition.light = deadline_light(petition, boundary)  # type: ignore[attr-defined]
     petition.flag_labels = [label for attr, label in FLAG_LABELS if getattr(petition, attr)]  # type: ignore[attr-defined]
@@ -131,7 +133,7 @@ def register_view(request: HtmxRequest) -> HttpResponse:
     page = selectors.CountedPaginator(petitions, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     boundary = selectors.warning_boundary(timezone.localdate())
     for petition in page.object_list:
-        _decorate(petition, boundary)
+        _decorate(petition, boundary, hidden=selectors.identity_hidden(request.user, petition))
     query = _filter_query(request)
     context = {
         "form": form,
@@ -151,7 +153,7 @@ def register_export_view(request: HttpRequest) -> HttpResponse:
     filters = _filter_form(request).to_filter()
     petitions = selectors.petition_list(actor=request.user, filters=filters)
     try:
-        exported = register_xlsx(petitions)
+        exported = register_xlsx(petitions, hidden=lambda p: selectors.identity_hidden(request.user, p))
     except ExportTooLarge as error:
         messages.error(request, error.message)
         query = _filter_query(request).rstrip("&")
@@ -204,7 +206,7 @@ def _repeat_candidates(request: HttpRequest, data: Any) -> list[Petition]:
 def _repeat_context(request: HttpRequest, data: Any) -> dict[str, Any]:
     candidates = _repeat_candidates(request, data)
     for candidate in candidates:
-        _decorate(candidate)
+        _decorate(candidate, hidden=selectors.identity_hidden(request.user, candidate))
     return {"candidates": candidates, "selected_repeat": str(data.get("repeat_of") or "")}
 
 
@@ -316,7 +318,11 @@ def petitioner_pick_view(request: HttpRequest, petitioner_id: int) -> HttpRespon
 def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse:
     request_meta = RequestMeta.from_request(request)
     petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
-    services.petition_personal_data_viewed(actor=request.user, petition=petition, request_meta=request_meta)
+    hidden = selectors.identity_hidden(request.user, petition)
+    if not hidden:
+        services.petition_personal_data_viewed(
+            actor=request.user, petition=petition, request_meta=request_meta
+        )
     repeats = list(
         selectors.petitions_visible_to(request.user)
         .filter(repeat_of=petition)
@@ -325,7 +331,7 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
     )
     actor = acting_user(request)
     actions = workflow.allowed_actions(petition, actor)
-    documents = list(documents_of(owner_type=OWNER_TYPE, owner_id=petition.pk))
+    documents = list(selectors.petition_documents(actor=request.user, petition=petition))
     events = workflow.petition_timeline(petition, list(petition.events.select_related("actor")))
     for entry, issued in workflow.timeline_documents(events, documents):
         entry.documents = issued
@@ -333,9 +339,10 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
         request,
         "petitions/petition_detail.html",
         {
-            "petition": _decorate(petition),
-            "links": list(petition.petitioner_links.all()),
-            "attachments": list(petition.attachments.all()),
+            "petition": _decorate(petition, hidden=hidden),
+            "identity_hidden": hidden,
+            "links": [] if hidden else list(petition.petitioner_links.all()),
+            "attachments": [] if hidden else list(petition.attachments.all()),
             "repeats": repeats,
             "action_forms": action_forms(actions, petition, actor),
             "events": events,
@@ -388,7 +395,7 @@ def petitioner_detail_view(request: HttpRequest, petitioner_id: int) -> HttpResp
     page = Paginator(petitions, PAGE_SIZE).get_page(request.GET.get("page"))
     boundary = selectors.warning_boundary(timezone.localdate())
     for petition in page.object_list:
-        _decorate(petition, boundary)
+        _decorate(petition, boundary, hidden=selectors.identity_hidden(request.user, petition))
     return render(
         request,
         "petitions/petitioner_detail.html",
@@ -404,7 +411,9 @@ def petitioner_detail_view(request: HttpRequest, petitioner_id: int) -> HttpResp
 @require_GET
 @capability_required("petitions.view")
 def attachment_download_view(request: HttpRequest, petition_id: int, attachment_id: int) -> FileResponse:
-    petition = selectors.access_petition_by_id(request.user, petition_id, RequestMeta.from_request(request))
+    petition = selectors.access_identified_petition(
+        request.user, petition_id, RequestMeta.from_request(request)
+    )
     attachment = next((a for a in petition.attachments.all() if a.pk == attachment_id), None)
     if attachment is None:
         raise NotFound()
@@ -423,7 +432,9 @@ def attachment_download_view(request: HttpRequest, petition_id: int, attachment_
 @require_GET
 @capability_required("petitions.view")
 def print_form_view(request: HttpRequest, petition_id: int) -> HttpResponse:
-    petition = selectors.access_petition_by_id(request.user, petition_id, RequestMeta.from_request(request))
+    petition = selectors.access_identified_petition(
+        request.user, petition_id, RequestMeta.from_request(request)
+    )
     content = registration_form_docx(petition)
     services.register_exported(
         actor=request.user,

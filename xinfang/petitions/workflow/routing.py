@@ -9,14 +9,16 @@ from django.utils import timezone
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import has_capability
 from xinfang.core.dates import date_cn
-from xinfang.core.exceptions import Conflict, ValidationFailed
+from xinfang.core.exceptions import Conflict, PermissionDenied, ValidationFailed
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
 from xinfang.procedure.machine import Change, DocumentRequest
 
 from ..choices import PetitionStatus as S
 from ..models import Petition, SearchDocument, shared_depth
+from ..notices import protected_context
 from ..search import rescope_tokens
+from ..selectors import routes_to_complained
 from .clocks import clock_of, close_clock, engine_window, handling_rule, objection_until, start_clock
 from .parties import responsible_unit_id
 from .schemas import AssignIn, DeclineGround, TransferIn
@@ -103,10 +105,28 @@ def _handler(wanted: int | None, unit: Unit) -> User | None:
     return user
 
 
+def _confirm_complained(change: Change[Petition], unit: Unit) -> dict[str, Any]:
+    """Routing a matter to the unit it complains about (or one below it) takes a leader's
+    confirmation with a reason, kept in the step's event and audit entry; the notice to that
+    unit then names no petitioner. Returns the notice's overrides."""
+    p = change.case
+    if not routes_to_complained(p, unit):
+        return {}
+    if change.actor is not None and not has_capability(change.actor, "petitions.approve"):
+        raise PermissionDenied(f"本件反映的正是{unit.name}（或其上级单位），交其办理须由领导确认并填写理由。")
+    reason = (getattr(change.input, "complained_reason", "") or "").strip()
+    if not reason:
+        message = f"本件反映的正是{unit.name}（或其上级单位），交其办理须填写理由。"
+        raise ValidationFailed(message, {"complained_reason": message})
+    change.data.update(to_complained=True, complained_reason=reason)
+    return protected_context(p, unit)
+
+
 def transfer(change: Change[Petition]) -> None:
     p = change.case
     data: TransferIn = change.input
     unit = _unit(data.unit, "接收单位", Unit.objects.exclude(pk=responsible_unit_id(p)))
+    protected = _confirm_complained(change, unit)
     set_handling_unit(change, unit)
     p.routed_at = change.now
     p.handler = None
@@ -117,7 +137,7 @@ def transfer(change: Change[Petition]) -> None:
         DocumentRequest(
             "transfer_notice",
             p.unit,
-            {"to_unit": unit.name, "deadline_cn": date_cn(clock.due_date), "note": change.note},
+            {"to_unit": unit.name, "deadline_cn": date_cn(clock.due_date), "note": change.note} | protected,
         )
     )
 
@@ -128,6 +148,9 @@ def assign(change: Change[Petition]) -> None:
     scope = units_visible_to(change.actor)
     unit = _unit(data.unit, "承办单位", scope)
     handler = _handler(data.handler, unit)
+    if handler is not None and handler.pk == p.complained_user_id:
+        raise ValidationFailed("被反映人不能承办反映其本人的事项。", {"handler": "被反映人不能承办本件。"})
+    protected = _confirm_complained(change, unit)
     wanted = set(data.co_units) - {unit.pk}
     co_units = list(scope.filter(pk__in=wanted)) if wanted else []
     if len(co_units) != len(wanted):
@@ -167,7 +190,8 @@ def assign(change: Change[Petition]) -> None:
                 "handler_name": str(handler) if handler else "",
                 "deadline_cn": date_cn(due or (clock.due_date if clock else None)),
                 "note": change.note,
-            },
+            }
+            | protected,
         )
     )
 

@@ -59,6 +59,11 @@ class DeclineAgainIn(StepInput):
 class TransferIn(StepInput):
     unit: Id = pick("接收单位", choices="all_units")
     note: str = note()
+    complained_reason: str = text(
+        "交被反映单位办理的理由",
+        required=False,
+        help="本件反映的正是该单位（或其上级）时必填，须由领导确认",
+    )
 
 
 class AssignIn(StepInput):
@@ -67,6 +72,11 @@ class AssignIn(StepInput):
     co_units: list[Id] = pick("协办单位（联合办案）", choices="scope_units", required=False, default=[])
     deadline: Day | None = plain("交办期限", required=False, help="不填则为法定办理期限")
     note: str = note()
+    complained_reason: str = text(
+        "交被反映单位办理的理由",
+        required=False,
+        help="本件反映的正是该单位（或其上级）时必填，须由领导确认",
+    )
 
 
 class ObjectIn(StepInput):

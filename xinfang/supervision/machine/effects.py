@@ -14,6 +14,7 @@ from xinfang.accounts.permissions import has_capability
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
+from xinfang.petitions.notices import protected_context
 from xinfang.procedure.machine import Change, DocumentRequest
 
 from ..choices import FivePackage, Method, SupervisionKind, SupervisionStatus, Trigger
@@ -98,7 +99,12 @@ def _opened(change: Change[Supervision], *, notify: bool = True) -> None:
         ),
     )
     change.documents.append(
-        DocumentRequest("supervision_notice", s.supervising_unit, notice_context(s), owner=s.petition)
+        DocumentRequest(
+            "supervision_notice",
+            s.supervising_unit,
+            notice_context(s) | protected_context(s.petition, s.responsible_unit),
+            owner=s.petition,
+        )
     )
     if notify:
         change.after_save.append(lambda: _notify_opened(change))
