@@ -5,7 +5,7 @@ itself (weekdays, 共N天) is checked. Any text answers days or a Chinese Notice
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xinfang.deadlines.notice import (
@@ -215,8 +215,9 @@ def notices(draw):
             for day in (start - timedelta(days=offset) for offset in range(2, 9))
             if day.weekday() >= 5 and day.year == year
         ] + [day for day in (end + timedelta(days=offset) for offset in range(2, 9)) if day.weekday() >= 5]
+        used = {day for day, _ in expected}
+        weekends = [day for day in weekends if day.year == year and day not in used]
         workdays = sorted(draw(st.sets(st.sampled_from(weekends), max_size=2))) if weekends else []
-        workdays = [day for day in workdays if abs(day.year - year) <= 0 and (day, "holiday") not in expected]
         if workdays:
             text += "、".join(
                 _written(day, month=True, year=False, weekday=weekday or "周") for day in workdays
@@ -233,7 +234,6 @@ def notices(draw):
 @given(notices())
 def test_a_notice_in_the_usual_form_gives_exactly_its_days(notice):
     year, text, expected = notice
-    assume(len({day for day, _ in expected}) == len(expected))
     schedule = parse_holiday_notice(text, year=year)
     assert _read(schedule) == expected
 
