@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint format venv venv-test system-test-deps migrate demo worker bench clean
+.PHONY: run test lint format venv venv-test system-test-deps axe-core migrate demo worker bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "需要 Python 3.11 或更高版本"'
@@ -40,9 +40,14 @@ worker: venv
 system-test-deps:
 	bash scripts/system_test_deps.sh
 
+## axe-core for the accessibility browser tests, from the npm registry (pinned version and SHA-256),
+## kept in the test environment and never among the static files served to users.
+axe-core: venv-test
+	bash scripts/axe_core.sh $(VENV)/share/axe-core
+
 ## Lint, then the whole suite: unit and API tests, then the browser tests in a process of their own
 ## (they drive a real server and Chromium; keeping them apart keeps one run's state out of the other).
-test: venv-test system-test-deps
+test: venv-test system-test-deps axe-core
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
