@@ -185,6 +185,12 @@ REJECT = Beat(
 )
 VISIT = Beat("record_visit", 4, {"satisfaction": "satisfied", "note": "电话回访，信访人对处理结果表示满意。"})
 VISIT_BASIC = Beat("record_visit", 4, {"satisfaction": "basically_satisfied", "note": "上门回访。"})
+VISIT_UNHAPPY = Beat(
+    "record_visit",
+    3,
+    {"satisfaction": "dissatisfied", "note": "电话回访，信访人对处理意见不满意，表示将申请复查。"},
+)
+LATE_ACCEPT = Beat("accept", 13, {"note": "经核实属于本机关职权范围，予以受理。"})
 CLOSE = Beat("close", 1, {"note": "已答复并回访，予以办结。"})
 RETURN = Beat("return_report", 2, {"reason": "办结报告未附调查笔录，事实认定不清，请补充调查后重新报告。"})
 EXTENSION = Beat(
@@ -231,6 +237,7 @@ STORIES: tuple[Story, ...] = (
     Story("new-overdue", 6, CLERK, TOWNSHIP_PLACES, (18, 40), channel=Channel.LETTER),
     # 已受理 by the office itself; 不予受理
     Story("accepted", 10, CLERK, TOWNSHIP_PLACES, (1, 20), (ACCEPT,)),
+    Story("accepted-late", 3, CLERK, TOWNSHIP_PLACES, (1, 20), (LATE_ACCEPT,), channel=Channel.LETTER),
     Story("rejected", 7, CLERK, TOWNSHIP_PLACES, (1, 80), (REJECT,)),
     # 已转送: the county to a township or a street; the township to a county bureau
     Story("transferred", 10, COUNTY_CLERK, COUNTY_PLACES[:4], (1, 25), (transfer(RIVER_WEST, "属地管理，转送河西乡处理。"),)),
@@ -253,11 +260,14 @@ STORIES: tuple[Story, ...] = (
     Story("answered-county", 6, COUNTY_CLERK, (TOWNSHIP,), (1, 25), handled(TOWNSHIP, "handler", "support")),
     Story("closed", 30, CLERK, TOWNSHIP_PLACES, (1, 90), (*handled(RED_STAR, "village2-handler", "support"), VISIT, CLOSE)),
     Story("closed-township", 12, CLERK, (TOWNSHIP,), (1, 90), (*handled(TOWNSHIP, "handler", "explain", 10), VISIT_BASIC, CLOSE)),
+    Story("closed-late", 4, CLERK, VILLAGES, (1, 30), (*handled(EAST_WIND, "village-handler", "support", 48), VISIT, CLOSE)),
     # 复查中 (decided by the township, or by the county), 复核中, and re-reviewed (final)
-    Story("review", 6, CLERK, (EAST_WIND,), (1, 40), (*handled(EAST_WIND, "village-handler", "not_support"), request("request_review"))),
+    Story("review", 6, CLERK, (EAST_WIND,), (1, 40), (
+        *handled(EAST_WIND, "village-handler", "not_support"), VISIT_UNHAPPY, request("request_review", 5))),
     Story("review-county", 3, COUNTY_CLERK, (TOWNSHIP,), (1, 20), (*handled(TOWNSHIP, "handler", "not_support"), request("request_review"))),
     Story("reviewed", 3, CLERK, (EAST_WIND,), (1, 25), (
-        *handled(EAST_WIND, "village-handler", "not_support"), request("request_review"), decide("decide_review", "explain"))),
+        *handled(EAST_WIND, "village-handler", "not_support"), VISIT_UNHAPPY, request("request_review", 5),
+        decide("decide_review", "explain"))),
     Story("rereview", 3, CLERK, (EAST_WIND,), (1, 15), (
         *handled(EAST_WIND, "village-handler", "not_support"), request("request_review"),
         decide("decide_review", "not_support"), request("request_rereview"))),
