@@ -104,13 +104,26 @@ def scope_token_for(actor: Any) -> str | None:
     return f"xfu{unit.pk}" if sees_subtree(actor) else f"xfo{unit.pk}"
 
 
+def text_tokens(subject: str, content: str) -> list[str]:
+    """The words of a petition's subject and content: the costly part of its index entry (jieba),
+    which registration computes before it takes the write lock."""
+    return [*segment(subject), *segment(content)]
+
+
 def document_tokens(
-    *, number: str, subject: str, content: str, names: list[str], unit_path: str, handling_path: str = ""
+    *,
+    number: str,
+    subject: str,
+    content: str,
+    names: list[str],
+    unit_path: str,
+    handling_path: str = "",
+    text: list[str] | None = None,
 ) -> str:
+    """The index entry of a petition; `text` is `text_tokens(subject, content)` if computed already."""
     parts = [
         *segment(number),
-        *segment(subject),
-        *segment(content),
+        *(text if text is not None else text_tokens(subject, content)),
         *scope_tokens_of(unit_path, handling_path),
     ]
     for name in names:

@@ -31,7 +31,7 @@ from .models import (
     PetitionPetitioner,
     SearchDocument,
 )
-from .search import document_tokens
+from .search import document_tokens, text_tokens
 from .selectors import petitioner_search as selectors_petitioner_search
 from .selectors import petitioners_visible_to, petitions_visible_to, protected_path
 from .validators import (
@@ -312,13 +312,32 @@ def _find_or_create_petitioner(p: PetitionerInput, *, actor: Any, unit: Unit, no
     )
 
 
-@transaction.atomic
 def petition_register(
     *, actor: Any, data: PetitionInput, request_meta: RequestMeta | None = None
 ) -> Petition:
     """Records a petition in the actor's unit. The actor is its 首问责任人; the acceptance
-    deadline (15 days from receipt) comes from the calendar engine."""
+    deadline (15 days from receipt) comes from the calendar engine.
+
+    The checks (reads), the word segmentation of its text and the unit type's rule come first;
+    only the writes run in the transaction, which on SQLite holds the write lock from its start."""
     resolved = _validate(data, actor=actor)
+    text = text_tokens(data.subject.strip(), data.content.strip())
+    spec = rule_for("acceptance", actor.unit.unit_type)
+    with transaction.atomic():
+        return _register(
+            actor=actor, data=data, resolved=resolved, text=text, spec=spec, request_meta=request_meta
+        )
+
+
+def _register(
+    *,
+    actor: Any,
+    data: PetitionInput,
+    resolved: dict[str, Any],
+    text: list[str],
+    spec: Any,
+    request_meta: RequestMeta | None,
+) -> Petition:
     unit = actor.unit
     now = timezone.now()
     people = [(p, p.is_representative) for p in data.petitioners] + [(p, True) for p in data.representatives]
@@ -379,7 +398,6 @@ def petition_register(
     ]
     PetitionPetitioner.objects.bulk_create(links)
     # 信访工作条例 art. 22: decide acceptance within 15 days of receipt, or the unit type's target
-    spec = rule_for("acceptance", unit.unit_type)
     deadline = deadline_create(
         owner_type=OWNER_TYPE,
         owner_id=petition.pk,
@@ -404,6 +422,7 @@ def petition_register(
             content=petition.content,
             names=names,
             unit_path=unit.path,
+            text=text,
         ),
     )
     audit_record(

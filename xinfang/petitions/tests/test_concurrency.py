@@ -16,7 +16,7 @@ def test_concurrent_registrations_get_unique_gap_free_numbers(tmp_path):
     # given: a database file with the demo organisation
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "XINFANG_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
-    for command in (["migrate", "--noinput"], ["load_demo", "--quiet-logins"]):
+    for command in (["migrate", "--noinput"], ["load_demo", "--quiet-logins", "--without-matters"]):
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
         )
