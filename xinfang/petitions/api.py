@@ -174,7 +174,7 @@ def _summary(p: Petition, *, hidden: bool = False) -> dict[str, Any]:
         "current_deadline": p.current_deadline,
         "petitioner_names": [] if hidden else [mask_name(n) for n in p.petitioner_names.split("、") if n],
         "flags": [flag for flag, attr in FLAG_ATTRS if getattr(p, attr)],
-        "repeat_of": p.repeat_of_id,
+        "repeat_of": None if hidden else p.repeat_of_id,  # the earlier matter would name the person
         "identity_protected": hidden,
     }
 

@@ -260,8 +260,20 @@ def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
     # matching row before it can return the first page.
     qs = qs.prefetch_related("category", "problem_unit")
     if filters.q:
-        return search_filter(qs, filters.q, actor)
+        return _without_name_matches(search_filter(qs, filters.q, actor), filters.q, actor)
     return qs.order_by("-received_at", "-id")
+
+
+def _without_name_matches(qs: QuerySet[Petition], q: str, actor: Any) -> QuerySet[Petition]:
+    """A search must not tell the complained-about unit who complained: a matter hidden from it
+    (see `identity_hidden`) is not found by a word of its petitioners' names."""
+    words = [w for w in q.split() if w]
+    if not words or getattr(actor, "unit", None) is None:
+        return qs
+    named = Q()
+    for word in words:
+        named |= Q(petitioner_names__contains=word)
+    return qs.exclude(Q(pk__in=protected_petition_ids(actor)) & named)
 
 
 def petition_count(*, actor: Any, filters: RegisterFilter, petitions: QuerySet[Petition]) -> int:
@@ -269,11 +281,17 @@ def petition_count(*, actor: Any, filters: RegisterFilter, petitions: QuerySet[P
     unfiltered register by a range over the scope index."""
     if filters == RegisterFilter():
         return Petition.objects.filter(petition_scope_q(actor, as_range=True)).count()
-    if filters.q and filters == RegisterFilter(q=filters.q):
+    if filters.q and filters == RegisterFilter(q=filters.q) and not _search_narrowed(actor):
         counted = search_count(filters.q, actor)
         if counted is not None:
             return counted
     return petitions.count()
+
+
+def _search_narrowed(actor: Any) -> bool:
+    """Whether the actor's search results leave out matches the index alone would count: the
+    complained-about person's matters, or matters found only by their hidden petitioners' names."""
+    return bool(getattr(actor, "named_in_complaints", False)) or protected_petition_ids(actor).exists()
 
 
 class CountedPaginator(Paginator):
@@ -308,6 +326,7 @@ def petitioner_petitions(*, actor: Any, petitioner: Petitioner) -> QuerySet[Peti
     return (
         petitions_visible_to(actor)
         .filter(petitioner_links__petitioner=petitioner)
+        .exclude(pk__in=protected_petition_ids(actor))  # they would name who complained
         .select_related("category")
         .order_by("-received_at")
     )
@@ -342,6 +361,7 @@ def repeat_candidates(
     return (
         petitions_visible_to(actor)
         .filter(person, category__code=category, received_at__gte=year_before, received_at__lte=received_at)
+        .exclude(pk__in=protected_petition_ids(actor))  # found by a person: would name them
         .select_related("category")
         .distinct()
         .order_by("-received_at")[:5]

@@ -219,3 +219,55 @@ def test_the_register_form_offers_the_complained_person(client, clerk):
     page = client.get(reverse("petitions:create")).content.decode()
     assert 'name="complained_user"' in page
     assert "张分管（城关镇）" in page
+
+
+def test_the_complained_unit_cannot_find_the_matter_by_the_petitioners_name(
+    api_client, county_clerk_user, county_leader, clerk, unit_by_code
+):
+    # given
+    petition = _county_matter_about_the_township(county_clerk_user, unit_by_code)
+    _transfer_to_township(petition, unit_by_code, county_leader)
+    api = api_client(clerk)
+    # when
+    by_name = api.get("/api/v1/petitions?q=张三").json()
+    by_subject = api.get("/api/v1/petitions?q=拖欠工资").json()
+    # then: found by what it is about, never by who brought it
+    assert (by_name["count"], by_name["items"]) == (0, [])
+    assert petition.pk in [r["id"] for r in by_subject["items"]]
+    # the county finds it by the name
+    assert api_client(county_clerk_user).get("/api/v1/petitions?q=张三").json()["count"] == 1
+
+
+def test_the_complained_person_does_not_count_the_matter_in_a_search(
+    api_client, county_clerk_user, county_leader, unit_by_code
+):
+    petition = _county_matter_about_the_township(county_clerk_user, unit_by_code)
+    _transfer_to_township(petition, unit_by_code, county_leader)
+    found = api_client(_user("leader")).get("/api/v1/petitions?q=拖欠工资").json()
+    assert (found["count"], found["items"]) == (0, [])
+
+
+def test_the_repeat_check_and_the_person_page_do_not_lead_the_complained_unit_to_the_matter(
+    client, county_clerk_user, county_leader, clerk, unit_by_code
+):
+    # given: the township recorded 张三 earlier; the county's matter about the township reuses it
+    from xinfang.petitions.selectors import petitioner_petitions, repeat_candidates
+    from xinfang.petitions.tests.factories import VALID_IDS
+
+    own = register(clerk)
+    person = own.petitioner_links.get().petitioner
+    petition = _county_matter_about_the_township(county_clerk_user, unit_by_code)
+    assert petition.petitioner_links.get().petitioner_id == person.pk
+    _transfer_to_township(petition, unit_by_code, county_leader)
+    # when
+    candidates = repeat_candidates(
+        actor=clerk,
+        id_numbers=[VALID_IDS[0]],
+        name_phones=[],
+        category="0201",
+        received_at=petition.received_at,
+    )
+    listed = petitioner_petitions(actor=clerk, petitioner=person)
+    # then
+    assert petition.pk not in [c.pk for c in candidates]
+    assert [p.pk for p in listed] == [own.pk]
