@@ -230,11 +230,8 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
     deadline = data.referral_deadline
     if isinstance(deadline, date) and not DATE_MIN <= deadline <= DATE_MAX:
         errors["referral_deadline"] = f"上级要求办结时间须在 {DATE_MIN} 至 {DATE_MAX} 之间。"
-    if data.original_number:
-        if len(data.original_number) > 40:
-            errors["original_number"] = "编号不能超过 40 个字符。"
-        elif Petition.objects.filter(number=data.original_number).exists():
-            errors["original_number"] = f"编号 {data.original_number} 已存在，不能重复导入。"
+    if data.original_number and (problem := _imported_number_problem(data.original_number, visible_units)):
+        errors["original_number"] = problem
     if data.original_status and data.original_status not in PetitionStatus.values:
         errors["original_status"] = "状态不在允许范围内。"
     if errors:
@@ -256,19 +253,53 @@ def _next_number(unit: Unit, year: int) -> str:
     return f"{unit.code}-{year}-{value:06d}"
 
 
-def _reserve_imported_number(number: str) -> None:
-    """A historic number in the system's own format (`{unit code}-{year}-{seq}`) moves that unit's
-    sequence past it, so that later registrations never collide with an imported ledger."""
+IMPORTED_SEQUENCE_MAX = 999_999  # the system's numbers have six digits (341122-2026-000001)
+IMPORTED_YEAR_MIN = 1990
+
+
+def _system_number(number: str) -> tuple[str, int, int] | None:
+    """(unit code, year, sequence) of a number in the system's own format, else None."""
     code, _, rest = number.partition("-")
     year, _, seq = rest.partition("-")
-    if not (year.isdigit() and seq.isdigit()):
+    if not (code and year.isdigit() and seq.isdigit() and len(year) == 4):
+        return None
+    return code, int(year), int(seq)
+
+
+def _imported_number_problem(number: str, visible_units: Any) -> str | None:
+    """Why a historic ledger's number cannot be taken, or None. A number in the system's format
+    naming a unit must name one in the importer's scope, with a year and a sequence in range (it
+    moves that unit's sequence); other numbers (an old ledger's own) are kept as they are."""
+    if len(number) > 40:
+        return "编号不能超过 40 个字符。"
+    parts = _system_number(number)
+    if parts is not None and Unit.objects.filter(code=parts[0]).exists():
+        code, year, seq = parts
+        if not visible_units.filter(code=code).exists():
+            return f"编号 {number} 中的单位代码 {code} 不是您权限范围内的单位。"
+        if not IMPORTED_YEAR_MIN <= year <= timezone.localdate().year:
+            return f"编号 {number} 中的年份须在 {IMPORTED_YEAR_MIN} 至 {timezone.localdate().year} 之间。"
+        if not 1 <= seq <= IMPORTED_SEQUENCE_MAX:
+            return f"编号 {number} 中的序号须在 1 至 {IMPORTED_SEQUENCE_MAX} 之间。"
+    if Petition.objects.filter(number=number).exists():
+        return f"编号 {number} 不能使用（已被使用），请核对。"
+    return None
+
+
+def _reserve_imported_number(number: str) -> None:
+    """A historic number in the system's own format (`{unit code}-{year}-{seq}`) moves that unit's
+    sequence past it, so that later registrations never collide with an imported ledger. The
+    number was checked by `_imported_number_problem` (a unit in scope, year and sequence in range)."""
+    parts = _system_number(number)
+    if parts is None:
         return
+    code, year, seq = parts
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
         return
-    sequence, _ = NumberSequence.objects.get_or_create(unit=unit, year=int(year))
-    if sequence.last_value < int(seq):
-        NumberSequence.objects.filter(pk=sequence.pk).update(last_value=int(seq))
+    sequence, _ = NumberSequence.objects.get_or_create(unit=unit, year=year)
+    if sequence.last_value < seq:
+        NumberSequence.objects.filter(pk=sequence.pk).update(last_value=seq)
 
 
 def _find_or_create_petitioner(p: PetitionerInput, *, actor: Any, unit: Unit, now: datetime) -> Petitioner:

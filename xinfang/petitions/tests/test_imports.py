@@ -116,7 +116,7 @@ def test_importing_an_exported_register_again_refuses_the_numbers_already_there(
     result = register_import(actor=clerk, content=exported)
     # then: nothing is recorded twice
     assert (result.created, result.failed) == (0, 1)
-    assert "已存在，不能重复导入" in " ".join(result.rows[0].problems)
+    assert "不能使用（已被使用）" in " ".join(result.rows[0].problems)
     assert Petition.objects.count() == 1
 
 
@@ -175,3 +175,28 @@ def test_import_template_has_the_columns(client, clerk):
     # then
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert tuple(cell.value for cell in sheet[1]) == TEMPLATE_COLUMNS
+
+
+def test_imported_numbers_stay_inside_the_importers_scope_and_range(village_handler_clerk, unit_by_code):
+    """Issue 15: the 编号 column named any unit by its code and took any sequence; a village's
+    import could move the county's sequence, and a 19-digit sequence broke every later
+    registration of that unit."""
+    # given
+    header = (*HEADER, "编号")
+    village_row = (*GOOD_ANONYMOUS[:8], "东风村")
+    rows = [
+        (*village_row, "341122-2025-500000"),  # the county's format: outside the village's scope
+        (*village_row, "341122101201-2025-9223372036854775807"),  # the village's own, out of range
+        (*village_row, "341122101201-1800-000001"),  # a year out of range
+        (*village_row, "341122101201-2025-000007"),  # the village's own, fine
+    ]
+    # when
+    result = register_import(actor=village_handler_clerk, content=_xlsx(rows, header=header))
+    # then
+    problems = [" ".join(row.problems) for row in result.rows]
+    assert (result.created, result.failed) == (1, 3), problems
+    assert "不是您权限范围内的单位" in problems[0]
+    assert "序号须在 1 至 999999 之间" in problems[1]
+    assert "年份须在" in problems[2]
+    assert not NumberSequence.objects.filter(unit=unit_by_code("341122")).exists()
+    assert NumberSequence.objects.get(unit=unit_by_code("341122101201"), year=2025).last_value == 7
