@@ -223,6 +223,10 @@ def user_update(
     is_active: bool,
     request_meta: RequestMeta | None = None,
 ) -> User:
+    if refusal := admin_account_refusal(actor, user):
+        raise PermissionDenied(refusal)
+    if actor is not None and actor.pk == user.pk and not is_active:
+        raise ValidationFailed("不能停用自己的账号。", {"is_active": "不能停用自己的账号。"})
     _validate_user_fields(username=user.username, full_name=full_name, unit=unit, instance=user)
     old = {
         "full_name": user.full_name,
@@ -288,6 +292,15 @@ def user_unlock(*, actor: Any, user: User, request_meta: RequestMeta | None = No
     audit_record(actor=actor, event=AuditEvent.ACCOUNT_UNLOCKED, target=user, request_meta=request_meta)
 
 
+def admin_account_refusal(actor: Any, user: User) -> str | None:
+    """Why `actor` may not change, deactivate or reset the account of an administrator (系统/安全/
+    审计管理员), or None: only the security administrator may (三员分立), so that the system
+    administrator can neither take over nor switch off the audit or security administrator."""
+    if actor is None or not user.role_codes & ADMIN_ROLES or Role.SECADMIN in actor.role_codes:
+        return None
+    return "三员分立：系统管理员、安全管理员、审计管理员的账号只能由安全管理员修改、停用或重置密码。"
+
+
 def password_reset_refusal(actor: Any, user: User) -> str | None:
     """Why `actor` may not reset `user`'s password, or None if they may (三员分立).
 
@@ -300,9 +313,7 @@ def password_reset_refusal(actor: Any, user: User) -> str | None:
     if actor.pk == user.pk:
         return "不能重置自己的密码，请使用「修改密码」。"
     if user.role_codes & ADMIN_ROLES:
-        if Role.SECADMIN in actor.role_codes:
-            return None
-        return "三员分立：系统管理员、安全管理员、审计管理员账号的密码只能由安全管理员重置。"
+        return admin_account_refusal(actor, user)
     if has_capability(actor, "users.manage"):
         return None
     return "您没有执行此操作的权限。"

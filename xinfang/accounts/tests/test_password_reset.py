@@ -91,3 +91,58 @@ def test_every_reset_is_audited_notified_forces_a_change_and_revokes_tokens(clie
 def test_nobody_resets_their_own_password_through_the_reset(secadmin):
     with pytest.raises(PermissionDenied):
         user_reset_password(actor=secadmin, user=secadmin, new_password=NEW)
+
+
+@pytest.mark.parametrize("username", ["auditor", "secadmin"])
+def test_system_admin_cannot_deactivate_or_move_an_administrator_account(client, sysadmin, username):
+    """三员分立: the system administrator could switch off the audit administrator's account."""
+    from xinfang.accounts.services import user_update
+
+    # given
+    target = User.objects.get(username=username)
+    client.force_login(sysadmin)
+    # when: through the page, and through the service
+    page = client.post(
+        f"/accounts/users/{target.pk}/",
+        {
+            "username": target.username,
+            "full_name": "改名",
+            "unit": target.unit_id,
+            "phone": "",
+            "is_active": "",
+        },
+    )
+    with pytest.raises(PermissionDenied, match="只能由安全管理员"):
+        user_update(
+            actor=sysadmin, user=target, full_name="改名", unit=target.unit, phone="", is_active=False
+        )
+    # then
+    assert "只能由安全管理员" in page.content.decode()
+    target.refresh_from_db()
+    assert (target.is_active, target.full_name) != (False, "改名")
+    assert target.is_active
+
+
+def test_security_admin_may_deactivate_the_audit_administrator_but_not_themselves(secadmin, auditor):
+    from xinfang.accounts.services import user_update
+    from xinfang.core.exceptions import ValidationFailed
+
+    user_update(
+        actor=secadmin,
+        user=auditor,
+        full_name=auditor.full_name,
+        unit=auditor.unit,
+        phone="",
+        is_active=False,
+    )
+    auditor.refresh_from_db()
+    assert not auditor.is_active
+    with pytest.raises(ValidationFailed, match="不能停用自己的账号"):
+        user_update(
+            actor=secadmin,
+            user=secadmin,
+            full_name=secadmin.full_name,
+            unit=secadmin.unit,
+            phone="",
+            is_active=False,
+        )
