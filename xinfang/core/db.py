@@ -2,6 +2,8 @@
 busy system, not a fault: pages and the API answer 503 with Retry-After, and the connection that
 failed is made sound for the next request."""
 
+from typing import Any
+
 from django.db import DatabaseError, OperationalError, connections
 
 BUSY_MESSAGE = "系统繁忙，请稍后重试。"
@@ -54,3 +56,15 @@ def recover_connections() -> None:
                 conn.close_if_unusable_or_obsolete()
         except DatabaseError:
             conn.close()
+
+
+def remember_related(instance: Any, name: str, rows: list[Any]) -> None:
+    """Makes `instance.<name>.all()` answer `rows` without a query, as `prefetch_related` would:
+    for a row just written together with its related rows (a new petition's petitioners)."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = instance._prefetched_objects_cache = {}
+    cache[name] = queryset

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from xinfang.accounts.permissions import acting_user, ensure_capability
 from xinfang.core.bounds import Day, Id, Moment, PageNumber
+from xinfang.core.db import remember_related
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta, json_body
 from xinfang.documents.api import DocumentOut, document_out
@@ -57,7 +58,15 @@ class PetitionIn(Schema):
     headcount: int | None = Field(default=None, ge=1, le=services.HEADCOUNT_MAX)
     anonymous: bool = False
     flags: list[str] = Field(default_factory=list, max_length=len(services.FLAGS))
-    repeat_of: Id | None = None
+    repeat_of: Id | None = Field(
+        default=None, title="关联为重复件", description="原信访件 id：同一信访人 12 个月内同类事项的重复件"
+    )
+    not_repeat: bool = Field(
+        default=False,
+        title="不是同一事项",
+        description="登记人已核对查重找到的同类信访件，认定不是同一事项（记入审计日志）。查重找到同类信访件时，"
+        "须填写 repeat_of 或将本项设为 true，否则回答 422，errors.repeat_candidates 列出其 id",
+    )
     complained_unit: Id | None = None
     complained_party: str = _petition_text("complained_party")
     complained_user: Id | None = Field(
@@ -261,7 +270,11 @@ def create_petition(request: HttpRequest, payload: PetitionIn) -> Status:
     petition = services.petition_register(
         actor=request.user, data=data, request_meta=RequestMeta.from_request(request)
     )
-    return Status(201, _detail(selectors.access_petition_by_id(request.user, petition.pk)))
+    # answered from the registered petition itself: its related rows are the ones just written
+    # or checked, and a new petition has no attachments or co-units yet
+    remember_related(petition, "attachments", [])
+    remember_related(petition, "co_units", [])
+    return Status(201, _detail(petition))
 
 
 class RegisterQuery(Schema):

@@ -13,6 +13,7 @@ from xinfang.accounts.models import User
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.bounds import DATE_MAX, DATE_MIN, ID_MAX
+from xinfang.core.db import remember_related
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.deadlines.selectors import rule_for
@@ -34,6 +35,7 @@ from .models import (
 from .search import document_tokens, text_tokens
 from .selectors import petitioner_search as selectors_petitioner_search
 from .selectors import petitioners_visible_to, petitions_visible_to, protected_path
+from .selectors import repeat_candidates as selectors_repeat_candidates
 from .validators import (
     id_number_problem,
     is_identifier_query,
@@ -111,6 +113,9 @@ class PetitionInput:
     anonymous: bool = False
     flags: list[str] = field(default_factory=list)
     repeat_of: int | None = None
+    # 不是同一事项: the clerk looked at the likely repeats (selectors.repeat_candidates) and found
+    # this a new matter. Without it, or `repeat_of`, a registration with likely repeats is refused.
+    not_repeat: bool = False
     complained_unit: int | None = None
     complained_party: str = ""
     complained_user: int | None = None  # 被反映人, a user of this system
@@ -118,9 +123,11 @@ class PetitionInput:
     referral_office: str = ""
     referral_number: str = ""
     referral_deadline: Any = None
-    # Historic ledgers only (导入): the ledger's own number and status are kept.
+    # Historic ledgers only (导入): the ledger's own number and status are kept, and no repeat
+    # choice is asked for (the row was decided when the ledger was kept).
     original_number: str = ""
     original_status: str = ""
+    imported: bool = False
 
 
 def _validate_petitioner(p: PetitionerInput, prefix: str, errors: dict[str, str], *, anonymous: bool) -> None:
@@ -222,6 +229,8 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
         resolved["repeat_of"] = visible.filter(pk=original).first() if original else None
         if resolved["repeat_of"] is None:
             errors["repeat_of"] = "所关联的原信访件不存在或不在您的权限范围内。"
+        elif data.not_repeat:
+            errors["not_repeat"] = "已关联为重复件，不能同时选择“不是同一事项”。"
     if data.channel == Channel.REFERRAL:
         if data.referral_kind not in ReferralKind.values:
             errors["referral_kind"] = "请注明是上级转送还是上级交办。"
@@ -238,6 +247,46 @@ def _validate(data: PetitionInput, *, actor: Any) -> dict[str, Any]:
         raise ValidationFailed("登记信息有误，请按提示修改。", errors)
     resolved["anonymous"] = anonymous
     return resolved
+
+
+REPEAT_CHOICE = "请选择“关联为重复件”或“不是同一事项”后再登记。"
+
+
+def _repeat_decision(data: PetitionInput, *, actor: Any, resolved: dict[str, Any]) -> list[int]:
+    """The likely repeats the clerk stated are not the same matter (kept in the audit entry).
+
+    A registration whose petitioner has petitions of the same category within 12 months
+    (`selectors.repeat_candidates`) must either link one (`repeat_of`) or state that it is not
+    the same matter (`not_repeat`); otherwise it is refused with their numbers, so that repeats
+    are not saved unflagged by default. A historic ledger row (`imported`) is not asked."""
+    if data.imported or resolved["repeat_of"] is not None:
+        return []
+    people = [p for p in (*data.petitioners, *data.representatives) if p.name.strip()]
+    if not people:
+        return []
+    assert data.received_at is not None  # _validate refused a petition without it
+    candidates = list(
+        selectors_repeat_candidates(
+            actor=actor,
+            id_numbers=[normalise_id_number(p.id_number) for p in people if p.id_number.strip()],
+            name_phones=[(p.name.strip(), p.phone.strip()) for p in people if p.phone.strip()],
+            category=data.category,
+            received_at=data.received_at,
+        )
+    )
+    if not candidates:
+        return []
+    if data.not_repeat:
+        return [candidate.pk for candidate in candidates]
+    numbers = "、".join(candidate.number for candidate in candidates)
+    found = f"该信访人 12 个月内有同类信访件 {numbers}"
+    raise ValidationFailed(
+        f"{found}，可能是重复件。{REPEAT_CHOICE}",
+        {
+            "repeat_of": f"{found}：{REPEAT_CHOICE}",
+            "repeat_candidates": ",".join(str(candidate.pk) for candidate in candidates),
+        },
+    )
 
 
 def _next_number(unit: Unit, year: int) -> str:
@@ -352,6 +401,7 @@ def petition_register(
     The checks (reads), the word segmentation of its text and the unit type's rule come first;
     only the writes run in the transaction, which on SQLite holds the write lock from its start."""
     resolved = _validate(data, actor=actor)
+    resolved["not_repeat_of"] = _repeat_decision(data, actor=actor, resolved=resolved)
     text = text_tokens(data.subject.strip(), data.content.strip())
     spec = rule_for("acceptance", actor.unit.unit_type)
     with transaction.atomic():
@@ -428,6 +478,7 @@ def _register(
         for i, (person, is_representative) in enumerate(petitioners.values())
     ]
     PetitionPetitioner.objects.bulk_create(links)
+    remember_related(petition, "petitioner_links", links)  # what its reader reads next
     # 信访工作条例 art. 22: decide acceptance within 15 days of receipt, or the unit type's target
     deadline = deadline_create(
         owner_type=OWNER_TYPE,
@@ -464,7 +515,9 @@ def _register(
         request_meta=request_meta,
         channel=petition.channel,
         repeat_of=petition.repeat_of_id,
-        imported=bool(data.original_number or data.original_status),
+        imported=bool(data.imported or data.original_number or data.original_status),
+        # the likely repeats the clerk checked and found to be other matters (不是同一事项)
+        **({"not_repeat_of": resolved["not_repeat_of"]} if resolved["not_repeat_of"] else {}),
     )
     return petition
 
