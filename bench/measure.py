@@ -35,6 +35,7 @@ PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 LOCAL = timezone(timedelta(hours=8))
+FRESH = random.SystemRandom()  # people registered anew on every run, whatever --seed says
 
 
 class Unavailable(Exception):
@@ -216,8 +217,8 @@ def create_api(ctx: Context) -> int:
             {
                 "name": "王五",
                 "gender": "male",
-                "id_number": valid_id_number(ctx.rng),
-                "phone": "13900000000",
+                "id_number": valid_id_number(FRESH),  # a new person each run: no repeat to decide
+                "phone": f"139{FRESH.randint(0, 99_999_999):08d}",
                 "address": "",
                 "workplace": "",
             }
