@@ -292,6 +292,8 @@ def _fields(ctx: Context, action: str) -> dict:
         return {"report": "经调查核实，已协调有关方面解决。"}
     if action == "answer":
         return {"outcome": "support", "text": "支持信访人的诉求。", "delivered_on": today}
+    if action == "approve_report":
+        return {"checks": ["facts", "characterisation", "disposal", "procedure"]}
     return {"note": "受理"}
 
 

@@ -11,6 +11,7 @@ from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.petitions.tests.factories import register
 from xinfang.petitions.workflow import OWNER_TYPE, petition_transition
+from xinfang.petitions.workflow.schemas import REPORT_CHECKS
 
 VILLAGE = "341122101201"
 
@@ -57,7 +58,7 @@ def assigned(*, deadline: date | None = None) -> Petition:
 
 def answered() -> Petition:
     petition = act(assigned(), "submit_report", "village-handler", report="经核查，已协调解决。")
-    petition = act(petition, "approve_report", "leader")
+    petition = act(petition, "approve_report", "leader", checks=list(REPORT_CHECKS))
     return act(petition, "answer", "village-handler", outcome="support", text="支持。", delivered_on=today())
 
 

@@ -15,8 +15,11 @@ from xinfang.deadlines.selectors import calendar_load
 from xinfang.documents.models import Document
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.workflow import allowed_actions, petition_transition
+from xinfang.petitions.workflow.schemas import REPORT_CHECKS
 
 from .factories import register
+
+ALL_CHECKS = list(REPORT_CHECKS)  # the leader confirms each of the four
 
 
 def _user(username):
@@ -69,7 +72,7 @@ def test_the_full_walk_from_report_to_closure(assigned):
     petition = _act(petition, "return_report", "leader", reason="事实不清，补充调查笔录")
     assert petition.status == "handling"
     petition = _act(petition, "submit_report", "village-handler", report="补充调查笔录后，已协调解决。")
-    petition = _act(petition, "approve_report", "leader")
+    petition = _act(petition, "approve_report", "leader", checks=ALL_CHECKS)
     assert petition.status == "approved"
     today = timezone.localdate()
     petition = _act(
@@ -109,7 +112,7 @@ def test_the_full_walk_from_report_to_closure(assigned):
 
 def test_a_review_request_after_the_window_is_refused(assigned):
     petition = _act(assigned, "submit_report", "village-handler", report="已办结")
-    petition = _act(petition, "approve_report", "leader")
+    petition = _act(petition, "approve_report", "leader", checks=ALL_CHECKS)
     long_ago = timezone.localdate() - timedelta(days=60)
     petition.accepted_at = timezone.now() - timedelta(days=90)
     petition.save(update_fields=["accepted_at"])

@@ -16,8 +16,11 @@ from xinfang.deadlines.services import rule_setting_save
 from xinfang.documents.models import Document
 from xinfang.petitions.models import Petition
 from xinfang.petitions.workflow import OWNER_TYPE, Action, allowed_actions, petition_transition
+from xinfang.petitions.workflow.schemas import REPORT_CHECKS
 
 from .factories import register
+
+ALL_CHECKS = list(REPORT_CHECKS)  # the leader confirms each of the four
 
 EAST_WIND = "341122101201"  # 东风村
 TOWNSHIP = "341122101"  # 城关镇
@@ -82,7 +85,7 @@ def assigned(demo, clerk, unit_by_code, as_user):
 def test_a_late_review_request_answers_409_with_the_deadline_in_chinese(assigned, as_user):
     # given: an answer delivered 60 days ago (the petition was accepted 90 days ago)
     _ok(_act(as_user("village-handler"), assigned.pk, "submit_report", report="已办结"), "report_pending")
-    _ok(_act(as_user("leader"), assigned.pk, "approve_report"), "approved")
+    _ok(_act(as_user("leader"), assigned.pk, "approve_report", checks=ALL_CHECKS), "approved")
     Petition.objects.filter(pk=assigned.pk).update(accepted_at=timezone.now() - timedelta(days=90))
     long_ago = timezone.localdate() - timedelta(days=60)
     _ok(
@@ -213,7 +216,7 @@ def test_the_whole_procedure_over_the_api(demo, clerk, unit_by_code, as_user):
         _act(as_user("village-handler"), pid, "submit_report", report="补充调查笔录后已解决。"),
         "report_pending",
     )
-    _ok(_act(as_user("leader"), pid, "approve_report"), "approved")
+    _ok(_act(as_user("leader"), pid, "approve_report", checks=ALL_CHECKS), "approved")
     answered = _ok(
         _act(
             as_user("village-handler"),
@@ -372,3 +375,14 @@ def test_a_village_rule_setting_sets_the_handling_clock_of_an_assignment(
     other = petition_transition(petition=register(clerk), action="accept", actor=clerk)
     town = Deadline.objects.get(owner_type=OWNER_TYPE, owner_id=other.pk, is_open=True)
     assert (town.amount, town.unit) == (60, "calendar_days")
+
+
+def test_approving_a_report_confirms_each_check_explicitly(assigned, as_user):
+    """Issue 17: `approve_report` without `checks` recorded all four as confirmed."""
+    _ok(_act(as_user("village-handler"), assigned.pk, "submit_report", report="已办结"), "report_pending")
+    # when: no checks at all
+    response = _act(as_user("leader"), assigned.pk, "approve_report")
+    # then
+    assert response.status_code == 422, response.content.decode()
+    assert "checks" in response.json()["errors"]
+    assert Petition.objects.get(pk=assigned.pk).status == "report_pending"

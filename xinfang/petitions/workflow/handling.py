@@ -37,8 +37,7 @@ def submit_report(change: Change[Petition]) -> None:
 
 
 def approve_report(change: Change[Petition]) -> None:
-    checks = change.input.checks
-    confirmed = set(REPORT_CHECKS) if checks is None else {str(c) for c in checks}
+    confirmed = {str(c) for c in change.input.checks}
     missing = [label for code, label in REPORT_CHECKS.items() if code not in confirmed]
     if missing:
         raise ValidationFailed(

@@ -89,9 +89,11 @@ class SubmitReportIn(StepInput):
 
 
 class ApproveReportIn(StepInput):
-    # None: every check confirmed (the API's default today; the page ticks all four)
-    checks: list[ReportCheck] | None = pick(
-        "审核要点（须全部确认）", widget="checks", required=False, help=""
+    # each of the four is confirmed by the leader explicitly, on the page as in the API
+    checks: list[ReportCheck] = pick(
+        "审核要点（须逐项确认）",
+        widget="checks",
+        help="事实清楚、定性准确、处理恰当、手续完备，须逐项确认：facts、characterisation、disposal、procedure",
     )
     note: str = note()
 
