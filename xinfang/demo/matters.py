@@ -280,6 +280,7 @@ class Loader:
             petitioners=people,
             headcount=rng.randrange(12, 40) if story.collective else None,
             repeat_of=repeat_of.pk if repeat_of is not None else None,
+            not_repeat=repeat_of is None,  # the clerk's answer to the repeat check
         )
         matter.petition = petition_register(actor=actor, data=data)
         self.result.petitions += 1

@@ -41,6 +41,7 @@ def register() -> None:
     register_values("source", {"api": "API", "repeat_check": "重复件检查", "autocomplete": "信访人自动补全"})
     register_field("petitioners", "信访人", reference="petitioner")
     register_field("repeat_of", "重复件关联", reference=OWNER_TYPE)
+    register_field("not_repeat_of", "查重核对：不是同一事项", reference=OWNER_TYPE)
     register_field("original", "原信访件")
     register_field("petition", "信访件")  # the owner of a notice (documents: DocumentOwnerSpec.audit_key)
     register_field("imported", "导入")

@@ -23,9 +23,11 @@ from .services import (
 )
 
 MAX_REPRESENTATIVES = 5
+NOT_REPEAT = "not_repeat"
 ANONYMOUS_CHANNELS = (Channel.LETTER, Channel.CALL, Channel.ONLINE)
 PERSON_FIELDS = ("name", "gender", "id_number", "phone", "address", "workplace")
 REPRESENTATIVE_FIELDS = ("name", "gender", "id_number", "phone")
+REPEAT_KEYS = ("repeat_of", "not_repeat")
 
 FILTER_FLAGS = (
     ("skip_level", "越级"),
@@ -272,7 +274,9 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
     flags = forms.MultipleChoiceField(
         label="标记", required=False, choices=REGISTER_FLAGS, widget=forms.CheckboxSelectMultiple
     )
-    repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)  # bounded by the service
+    # The repeat check's radios (partials/_repeat_check.html): an earlier petition's id
+    # (关联为重复件, bounded by the service) or NOT_REPEAT (不是同一事项).
+    repeat_of = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     attachments = MultipleFileField(
         label="附件",
         required=False,
@@ -306,6 +310,8 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
                 self.initial.setdefault("problem_unit", str(actor.unit_id))
         self.fields["attachments"].widget.attrs["accept"] = ",".join(ATTACHMENT_TYPES)
         self._representative_positions: list[int] = []
+        self.repeat_error = ""
+        self.repeat_candidate_ids: list[int] = []
         self._mark_autocomplete()
 
     def _mark_autocomplete(self) -> None:
@@ -333,6 +339,14 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
             {"index": i + 1, **{name: self[f"rep{i}_{name}"] for name in REPRESENTATIVE_FIELDS}}
             for i in range(MAX_REPRESENTATIVES)
         ]
+
+    def clean_repeat_of(self) -> int | str | None:
+        value = (self.cleaned_data.get("repeat_of") or "").strip()
+        if not value:
+            return None
+        if value == NOT_REPEAT:
+            return NOT_REPEAT
+        return int(value) if value.isdigit() else None  # no choice: the service asks for one
 
     def clean_attachments(self) -> list[Any]:
         files = self.cleaned_data.get("attachments") or []
@@ -399,7 +413,8 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
             headcount=data.get("headcount") if self.is_collective_visit else None,
             anonymous=self.is_anonymous,
             flags=flags,
-            repeat_of=data.get("repeat_of"),
+            repeat_of=repeat if isinstance(repeat := data.get("repeat_of"), int) else None,
+            not_repeat=data.get("repeat_of") == NOT_REPEAT,
             complained_unit=int(data["complained_unit"]) if data.get("complained_unit") else None,
             complained_party=data.get("complained_party") or "",
             complained_user=int(data["complained_user"]) if data.get("complained_user") else None,
@@ -426,10 +441,16 @@ class PetitionForm(InvalidMarkingMixin, BootstrapFormMixin, forms.Form):
         return key
 
     def apply_service_errors(self, error: ApplicationError) -> None:
+        """The service's errors on their fields; those of the repeat check go to its card
+        (`repeat_error`), with the candidates the service found (`repeat_candidate_ids`)."""
         self.add_error(None, error.message)
         for key, message in error.extra.items():
             field = self._form_field_for(key)
-            if field in self.fields and field != "repeat_of":
+            if key in REPEAT_KEYS:
+                self.repeat_error = str(message)
+            elif key == "repeat_candidates":
+                self.repeat_candidate_ids = [int(pk) for pk in str(message).split(",") if pk.isdigit()]
+            elif field in self.fields:
                 self.add_error(field, message)
             elif key != "__all__":
                 self.add_error(None, message)

@@ -2,7 +2,9 @@
 
 Every row goes through `petition_register`, inside its own savepoint: a good row is registered
 (new number, status 已登记, first-inquiry person = the importing clerk), a bad row is reported with
-the service's Chinese reasons and leaves nothing behind.
+the service's Chinese reasons and leaves nothing behind. A row is a matter the ledger already
+decided: it is not asked whether it repeats an earlier petition (关联为重复件 / 不是同一事项), as a
+registration on the page or through the API is; it is registered without a repeat link.
 """
 
 import io
@@ -203,6 +205,7 @@ def _row_input(values: dict[str, str], raw_received: Any, lookups: _Lookups) -> 
         referral_number=values.get("上级文号", ""),
         original_number=values.get("编号", ""),
         original_status=STATUS_BY_LABEL.get(values.get("状态", ""), values.get("状态", "")),
+        imported=True,
     )
 
 

@@ -30,6 +30,7 @@ from .choices import CLOSED_STATUSES, PetitionStatus
 from .exports import ExportTooLarge, register_xlsx, registration_form_docx
 from .forms import (
     MAX_REPRESENTATIVES,
+    NOT_REPEAT,
     PERSON_FIELDS,
     PetitionForm,
     PetitionImportForm,
@@ -203,11 +204,25 @@ def _repeat_candidates(request: HttpRequest, data: Any) -> list[Petition]:
     )
 
 
-def _repeat_context(request: HttpRequest, data: Any) -> dict[str, Any]:
-    candidates = _repeat_candidates(request, data)
+def _repeat_context(request: HttpRequest, data: Any, found: list[int] | None = None) -> dict[str, Any]:
+    """The repeat check's card: the candidates of the form's data, or those the service `found`
+    when it refused a registration that chose neither 关联为重复件 nor 不是同一事项."""
+    if found:
+        candidates = list(
+            selectors.petitions_visible_to(request.user)
+            .filter(pk__in=found)
+            .select_related("category")
+            .order_by("-received_at")
+        )
+    else:
+        candidates = _repeat_candidates(request, data)
     for candidate in candidates:
         _decorate(candidate, hidden=selectors.identity_hidden(request.user, candidate))
-    return {"candidates": candidates, "selected_repeat": str(data.get("repeat_of") or "")}
+    return {
+        "candidates": candidates,
+        "selected_repeat": str(data.get("repeat_of") or ""),
+        "not_repeat_value": NOT_REPEAT,
+    }
 
 
 def _register(request: HttpRequest, form: PetitionForm) -> Petition:
@@ -242,9 +257,15 @@ def petition_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"登记成功，信访件编号 {petition.number}。")
             return redirect("petitions:detail", petition_id=petition.pk)
-    context: dict[str, Any] = {"form": form, "candidates": [], "selected_repeat": ""}
+    context: dict[str, Any] = {
+        "form": form,
+        "candidates": [],
+        "selected_repeat": "",
+        "not_repeat_value": NOT_REPEAT,
+        "repeat_error": form.repeat_error,
+    }
     if request.method == "POST":
-        context.update(_repeat_context(request, request.POST))
+        context.update(_repeat_context(request, request.POST, form.repeat_candidate_ids))
     return render(request, "petitions/petition_form.html", context, status=422 if form.errors else 200)
 
 

@@ -32,6 +32,8 @@ def petition_input(*, problem_unit: Unit, **overrides: Any) -> PetitionInput:
             )
         ],
     }
+    # the clerk's answer to the repeat check: a new matter unless it links an earlier one
+    values["not_repeat"] = not overrides.get("repeat_of")
     values.update(overrides)
     return PetitionInput(**values)
 

@@ -505,7 +505,7 @@ def test_repeat_check_offers_the_earlier_petition_and_registration_links_it(clie
     )
     # then
     assert earlier.number in check
-    assert "作为重复件关联" in check
+    assert "关联为重复件" in check
     assert f'value="{earlier.pk}"' in check
     assert response.status_code == 302
     newest = Petition.objects.latest("id")
