@@ -13,6 +13,7 @@ from xinfang.deadlines.engine import compute_deadline
 from xinfang.deadlines.models import Deadline
 from xinfang.deadlines.selectors import calendar_load
 from xinfang.documents.models import Document
+from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.workflow import allowed_actions, petition_transition
 from xinfang.petitions.workflow.schemas import REPORT_CHECKS
@@ -156,6 +157,14 @@ def test_a_hearing_pauses_the_handling_clock(assigned):
     assert petition.current_deadline is None
     with pytest.raises(Conflict, match="听证"):
         _act(petition, "submit_report", "village-handler", report="已办结")
+    # issue 17: not finished before it is held
+    with pytest.raises(Conflict, match="尚未举行"):
+        _act(petition, "finish_hearing", "clerk", record="听证各方意见已记录")
+    assert Petition.objects.get(pk=petition.pk).hearing_pending
+    # three days later, it has been held
+    event = petition.events.get(action="schedule_hearing")
+    event.data["held_at"] = (timezone.now() - timedelta(hours=1)).isoformat()
+    event.save(update_fields=["data"])
     petition = _act(petition, "finish_hearing", "clerk", record="听证各方意见已记录")
     assert not petition.hearing_pending
     assert petition.current_deadline is not None

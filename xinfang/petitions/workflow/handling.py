@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import has_capability
@@ -240,6 +241,19 @@ def schedule_hearing(change: Change[Petition]) -> None:
 
 def finish_hearing(change: Change[Petition]) -> None:
     p = change.case
+    scheduled = (
+        PetitionEvent.objects.filter(petition=p, action="schedule_hearing")
+        .order_by("-created_at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    held_at = parse_datetime(str((scheduled or {}).get("held_at", "")))
+    if held_at is not None and held_at > change.now:
+        local = timezone.localtime(held_at)
+        raise Conflict(
+            f"听证定于 {local:%Y-%m-%d %H:%M} 举行，尚未举行，不能结束听证。",
+            {"held_at": local.isoformat()},
+        )
     change.data["record"] = change.input.record
     clock = clock_of(change)
     if clock is not None and clock.is_paused:
