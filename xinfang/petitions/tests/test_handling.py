@@ -225,3 +225,32 @@ def test_a_leader_between_the_registering_and_the_handling_unit_sees_the_matter(
     for username in ("leader", "county-leader", "village-handler"):
         assert petitions_visible_to(_user(username)).filter(pk=assigned.pk).exists()
     assert not petitions_visible_to(_user("village2-handler")).filter(pk=assigned.pk).exists()
+
+
+def test_an_anonymous_letter_gets_no_notice_addressed_to_nobody(clerk, client):
+    """Issue 17: an anonymous letter got a 受理告知单 addressed to 匿名信访人."""
+    from django.urls import reverse
+
+    # given
+    petition = register(clerk, anonymous=True, petitioners=[])
+    # when
+    petition = _act(petition, "accept", "clerk")
+    # then: accepted, no notice, and the timeline says why
+    assert petition.status == "accepted"
+    assert not Document.objects.filter(owner_id=petition.pk, kind="acceptance_notice").exists()
+    event = petition.events.get(action="accept")
+    assert event.data["untold"] == "匿名信访，信访人身份不明，无法告知"
+    client.force_login(clerk)
+    page = client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
+    assert "无法告知" in page
+
+
+def test_a_letter_without_address_or_phone_gets_no_notice_but_a_visit_does(clerk):
+    from xinfang.petitions.services import PetitionerInput
+
+    nobody = [PetitionerInput(name="赵六")]
+    letter = _act(register(clerk, petitioners=nobody), "accept", "clerk")
+    visit = _act(register(clerk, channel="visit", petitioners=nobody), "accept", "clerk")
+    assert not Document.objects.filter(owner_id=letter.pk, kind="acceptance_notice").exists()
+    assert letter.events.get(action="accept").data["untold"] == "信访人未留住址和联系电话，无法告知"
+    assert Document.objects.filter(owner_id=visit.pk, kind="acceptance_notice").exists()

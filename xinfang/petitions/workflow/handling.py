@@ -19,6 +19,7 @@ from ..choices import Outcome, Satisfaction
 from ..models import Petition, PetitionEvent
 from ..rules import EXTENSION_MAX_DAYS
 from .clocks import CLOCK, clock_of, close_clock, engine_window, start_clock
+from .delivery import to_petitioner
 from .parties import OFFICE, review_target
 from .schemas import REPORT_CHECKS, AnswerIn, RequestExtensionIn, RequestReviewIn, ScheduleHearingIn
 
@@ -100,7 +101,8 @@ def answer(change: Change[Petition]) -> None:
     unit = p.handling_unit or p.unit
     _record_answer(change, unit, outcome, delivered, stage=0)
     review_unit = unit.parent
-    change.documents.append(
+    to_petitioner(
+        change,
         DocumentRequest(
             "handling_opinion",
             unit,
@@ -111,7 +113,7 @@ def answer(change: Change[Petition]) -> None:
                 "review_window_cn": date_cn(p.window_ends),
                 "review_unit": review_unit.name if review_unit else "",
             },
-        )
+        ),
     )
 
 
@@ -148,7 +150,8 @@ def decide_review(change: Change[Petition]) -> None:
     unit = p.review_unit
     assert unit is not None
     _record_answer(change, unit, outcome, delivered, stage=1)
-    change.documents.append(
+    to_petitioner(
+        change,
         DocumentRequest(
             "review_opinion",
             unit,
@@ -158,7 +161,7 @@ def decide_review(change: Change[Petition]) -> None:
                 "rereview_window_cn": date_cn(p.window_ends),
                 "rereview_unit": unit.parent.name if unit.parent else "",
             },
-        )
+        ),
     )
 
 
@@ -170,8 +173,9 @@ def decide_rereview(change: Change[Petition]) -> None:
     _record_answer(change, unit, outcome, delivered, stage=2)
     p.is_final = True
     p.closed_at = change.now
-    change.documents.append(
-        DocumentRequest("rereview_opinion", unit, {"outcome_label": Outcome(outcome).label, "text": text})
+    to_petitioner(
+        change,
+        DocumentRequest("rereview_opinion", unit, {"outcome_label": Outcome(outcome).label, "text": text}),
     )
 
 
@@ -202,12 +206,13 @@ def approve_extension(change: Change[Petition]) -> None:
     request = PetitionEvent.objects.filter(petition=p, action="request_extension").order_by("-pk").first()
     reason = request.data.get("reason", "") if request else ""
     change.data.update(days=days, new_deadline=clock.due_date.isoformat() if clock.due_date else None)
-    change.documents.append(
+    to_petitioner(
+        change,
         DocumentRequest(
             "extension_notice",
             p.handling_unit or p.unit,
             {"days": days, "reason": reason, "new_deadline_cn": date_cn(clock.due_date)},
-        )
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from ..notices import protected_context
 from ..search import rescope_tokens
 from ..selectors import routes_to_complained
 from .clocks import clock_of, close_clock, engine_window, handling_rule, objection_until, start_clock
+from .delivery import to_petitioner
 from .parties import responsible_unit_id
 from .schemas import AssignIn, DeclineGround, TransferIn
 
@@ -40,8 +41,8 @@ def accept_now(change: Change[Petition]) -> None:
     p.accepted_at = change.now
     unit = p.handling_unit or p.unit
     clock = start_clock(change, handling_rule(p), unit, change.now)
-    change.documents.append(
-        DocumentRequest("acceptance_notice", unit, {"handling_deadline_cn": date_cn(clock.due_date)})
+    to_petitioner(
+        change, DocumentRequest("acceptance_notice", unit, {"handling_deadline_cn": date_cn(clock.due_date)})
     )
 
 
@@ -56,12 +57,13 @@ def grounded(choices: type[models.TextChoices], kind: str) -> Callable[[Change[P
                 raise Conflict(f"原信访事项 {original.number} 尚未办结，不能以“已经终结”为由不再受理。")
         close_clock(change)
         p.closed_at = change.now
-        change.documents.append(
+        to_petitioner(
+            change,
             DocumentRequest(
                 kind,
                 p.handling_unit or p.unit,
                 {"ground_label": change.data["ground_label"], "note": change.note},
-            )
+            ),
         )
 
     return apply
