@@ -174,9 +174,13 @@ def template_current(kind: str) -> tuple[bytes, DocumentTemplate | None]:
     row = DocumentTemplate.objects.filter(kind=kind).first()
     if row is None:
         return default_template_bytes(kind), None
+    return _stored_bytes(kind, row), row
+
+
+def _stored_bytes(kind: str, row: DocumentTemplate) -> bytes:
     try:
         with row.file.open("rb") as handle:
-            return handle.read(), row
+            return handle.read()
     except OSError:
         raise ApplicationError(
             f"“{kind_label(kind)}”的模板文件缺失，请系统管理员重新上传或恢复默认模板。"
@@ -393,10 +397,10 @@ def _template_digest(kind: str) -> str:
     """The SHA-256 of the template generation uses now, from its row (no file read), after making
     sure it compiles: a template that cannot be used refuses the step before anything is written.
     Only the first use of a template in a worker reads and compiles it; later ones hit the cache."""
-    stored = DocumentTemplate.objects.filter(kind=kind).values_list("sha256", flat=True).first()
-    digest = stored or _default_digest(kind)
+    row = DocumentTemplate.objects.filter(kind=kind).only("sha256", "file").first()
+    digest = row.sha256 if row is not None else _default_digest(kind)
     if digest not in _PREPARED:
-        template, _ = template_current(kind)
+        template = _stored_bytes(kind, row) if row is not None else default_template_bytes(kind)
         try:
             _prepare(template, digest)
         except TemplateError as error:
