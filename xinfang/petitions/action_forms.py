@@ -18,6 +18,7 @@ from xinfang.procedure.forms import Choices, choice_keys, form_items, values_fro
 
 from . import workflow
 from .models import Petition
+from .selectors import earlier_matters, matter_label
 
 
 def _steps(actions: list[str]) -> list[tuple[str, Any]]:
@@ -68,6 +69,10 @@ def choice_lists(needed: set[str], petition: Petition, actor: User) -> dict[str,
         lists["handlers"] = [
             (a.user_id, f"{a.user.unit.name if a.user.unit else ''} · {a.user.full_name or a.user.username}")
             for a in handlers
+        ]
+    if "originals" in needed:
+        lists["originals"] = [
+            (p.number, matter_label(p)) for p in earlier_matters(actor=actor, petition=petition)
         ]
     return lists
 

@@ -372,3 +372,38 @@ def category_tree() -> list[Category]:
     return list(
         Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
     )
+
+
+def earlier_matters(*, actor: Any, petition: Petition, limit: int = 20) -> list[Petition]:
+    """The earlier matters of the same petitioners (by ID number, else by the same records) that
+    a 不再受理 may refer to, newest first, within the actor's scope."""
+    links = list(petition.petitioner_links.all())
+    ids = [link.petitioner.id_number for link in links if link.petitioner.id_number]
+    same = Q(petitioner_links__petitioner__in=[link.petitioner_id for link in links])
+    if ids:
+        same |= Q(petitioner_links__petitioner__id_number__in=ids)
+    if not links and petition.repeat_of_id is None:
+        return []
+    if petition.repeat_of_id is not None:
+        same |= Q(pk=petition.repeat_of_id)
+    return list(
+        petitions_visible_to(actor)
+        .filter(same)
+        .exclude(pk=petition.pk)
+        .exclude(pk__in=protected_petition_ids(actor))
+        .distinct()
+        .only("pk", "number", "status", "received_at", "answer_delivered_on", "window_ends", "is_final")
+        .order_by("-received_at")[:limit]
+    )
+
+
+def matter_label(p: Petition) -> str:
+    """How a page names an earlier matter: its number, status and the dates a ground depends on."""
+    parts = [p.get_status_display(), f"{timezone.localtime(p.received_at):%Y-%m-%d} 收到"]
+    if p.answer_delivered_on:
+        parts.append(f"{p.answer_delivered_on:%Y-%m-%d} 答复送达")
+    if p.is_final:
+        parts.append("已复核终结")
+    elif p.window_ends:
+        parts.append(f"复查（复核）申请期限至 {p.window_ends:%Y-%m-%d}")
+    return f"{p.number}（{'；'.join(parts)}）"

@@ -275,12 +275,14 @@ class ProcedureMachine(RuleBasedStateMachine):
         today = _today()
         east = self.units[EAST_WIND]
         draw = data.draw
-        if action in (Action.REJECT, Action.DECLINE_AGAIN):
-            choices = RejectGround if action == Action.REJECT else DeclineGround
+        if action == Action.DECLINE_AGAIN:
+            # the walk's matters have no original: 不再受理 always needs one (test_decline_again
+            # checks true and false grounds against an original's facts)
+            return {"ground": draw(st.sampled_from(DeclineGround.values))}, False
+        if action == Action.REJECT:
             if valid:
-                good = [g for g in choices.values if g != DeclineGround.FINALISED]
-                return {"ground": draw(st.sampled_from(good))}, True
-            # 已经终结 needs the original matter; a code outside the list is no ground at all
+                return {"ground": draw(st.sampled_from(RejectGround.values))}, True
+            # a code outside the list is no ground at all
             return {"ground": draw(st.sampled_from(["", "bogus", DeclineGround.FINALISED]))}, False
         if action == Action.TRANSFER:
             if valid:

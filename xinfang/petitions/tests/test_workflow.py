@@ -84,9 +84,7 @@ def test_allowed_actions_follow_state_and_role(clerk, handler):
     petition = register(clerk)
     assert allowed_actions(petition, clerk) == ["accept", "reject", "decline_again", "transfer", "assign"]
     assert allowed_actions(petition, handler) == []
-    petition = petition_transition(
-        petition=petition, action="decline_again", actor=clerk, ground="window_passed"
-    )
+    petition = petition_transition(petition=petition, action="reject", actor=clerk, ground="legal_channel")
     assert allowed_actions(petition, clerk) == []
 
 

@@ -51,10 +51,8 @@ def grounded(choices: type[models.TextChoices], kind: str) -> Callable[[Change[P
         ground = str(change.input.ground)
         change.data.update(ground=ground, ground_label=choices(ground).label)
         p = change.case
-        if ground == DeclineGround.FINALISED:
-            original = _original(change)
-            if original.status != S.CLOSED:
-                raise Conflict(f"原信访事项 {original.number} 尚未办结，不能以“已经终结”为由不再受理。")
+        if choices is DeclineGround:
+            _check_decline_ground(change, DeclineGround(ground), _original(change))
         close_clock(change)
         p.closed_at = change.now
         to_petitioner(
@@ -69,24 +67,58 @@ def grounded(choices: type[models.TextChoices], kind: str) -> Callable[[Change[P
     return apply
 
 
+def _check_decline_ground(change: Change[Petition], ground: DeclineGround, original: Petition) -> None:
+    """不再受理 only on a ground the original matter's facts bear out (信访工作条例 art. 35/36):
+    已经复核终结 needs a re-review that ended it; 未在规定期限内申请复查或者复核 needs an answer
+    whose 30-day window has run out without a request."""
+    status = original.get_status_display()
+    if ground == DeclineGround.FINALISED and not original.is_final:
+        raise Conflict(
+            f"原信访事项 {original.number}（{status}）未经复核终结，不能以“已经复核终结”为由不再受理。",
+            {"original": original.number},
+        )
+    if ground == DeclineGround.WINDOW_PASSED:
+        if original.is_final:
+            raise Conflict(
+                f"原信访事项 {original.number} 已经复核终结，应以“已经复核终结”为由不再受理。",
+                {"original": original.number},
+            )
+        if original.window_ends is None:
+            raise Conflict(
+                f"原信访事项 {original.number}（{status}）尚未书面答复，复查（复核）申请期限尚未起算。",
+                {"original": original.number},
+            )
+        if original.status in (S.REVIEW, S.REREVIEW) or original.window_ends >= timezone.localdate(
+            change.now
+        ):
+            raise Conflict(
+                f"原信访事项 {original.number} 的复查（复核）申请期限至 {original.window_ends:%Y-%m-%d}，"
+                f"{'已在复查（复核）中' if original.status in (S.REVIEW, S.REREVIEW) else '尚未届满'}，"
+                "不能以“未在规定期限内申请”为由不再受理。",
+                {"original": original.number},
+            )
+    change.data.update(original=original.number, original_status=str(original.status))
+
+
 def _original(change: Change[Petition]) -> Petition:
-    """The earlier matter a 不再受理 refers to: the registered `repeat_of`, or `original` given now."""
+    """The earlier matter a 不再受理 refers to: the one named by its number (within the actor's
+    scope), else the one the registration linked as the original (重复件)."""
     from ..selectors import petitions_visible_to
 
     p = change.case
-    wanted = getattr(change.input, "original", None)
-    if wanted is not None:
-        original = petitions_visible_to(change.actor).exclude(pk=p.pk).filter(pk=wanted).first()
-        if original is None:
-            raise ValidationFailed("原信访事项不存在。", {"original": "原信访事项不存在或不在您的范围内。"})
-        p.repeat_of = original
-        change.data["original"] = original.number
-        return original
-    if p.repeat_of_id is None:
+    number = change.input.original
+    if not number:
+        if p.repeat_of_id is None:
+            message = "请选择原信访事项（不再受理须对照原信访事项的办理情况）。"
+            raise ValidationFailed(message, {"original": message})
+        return Petition.objects.get(pk=p.repeat_of_id)
+    original = petitions_visible_to(change.actor).exclude(pk=p.pk).filter(number=number).first()
+    if original is None:
         raise ValidationFailed(
-            "请指明原信访事项。", {"original": "以“已经终结”为由不再受理，须关联原信访事项。"}
+            "原信访事项不存在。", {"original": f"编号为 {number} 的原信访事项不存在或不在您的范围内。"}
         )
-    return Petition.objects.get(pk=p.repeat_of_id)
+    p.repeat_of = original
+    return original
 
 
 def _unit(wanted: int, label: str, queryset: Any) -> Unit:

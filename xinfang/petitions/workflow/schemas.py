@@ -2,6 +2,7 @@
 form (see `xinfang.procedure.inputs`)."""
 
 from django.db import models
+from pydantic import field_validator
 
 from xinfang.procedure.inputs import Day, Id, Moment, StepInput, note, pick, plain, text
 
@@ -52,8 +53,25 @@ class RejectIn(StepInput):
 
 class DeclineAgainIn(StepInput):
     ground: DeclineGround = pick("理由")
-    original: Id | None = plain("原信访事项 ID", required=False, help="以“已经终结”为由时须关联原件")
+    # chosen by its number, with its status and dates shown (the page lists the petitioner's
+    # earlier matters); the ground is checked against its facts
+    original: str | None = pick(
+        "原信访事项（编号）",
+        choices="originals",
+        required=False,
+        help="信访件编号，如 341122101-2026-000001；登记时已关联为重复件的可不填；所选理由须与原件的办理情况相符",
+    )
     note: str = note()
+
+    @field_validator("original")
+    @classmethod
+    def _number(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if len(value) > 40:
+            raise ValueError("原信访事项编号不能超过 40 个字符。")
+        return value
 
 
 class TransferIn(StepInput):
