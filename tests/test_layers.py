@@ -25,14 +25,14 @@ LAYER = {
 }
 # within a layer, one way only unless said: the audit log uses core's errors and names its actor;
 # users and units know each other (a user belongs to a unit, scope reads both); the engine
-# issues notices (文书); notices may name a clock
+# issues notices (文书) and sends a step's messages (消息通知); notices may name a clock
 ALLOWED = {
     ("audit", "core"),
     ("audit", "accounts"),
     ("accounts", "organisation"),
     ("organisation", "accounts"),
 }
-ALLOWED |= {("procedure", "documents"), ("notifications", "deadlines")}
+ALLOWED |= {("procedure", "documents"), ("procedure", "notifications"), ("notifications", "deadlines")}
 # kinds of case attach to one another one way: supervision to petitions, never the reverse
 ALLOWED |= {("supervision", "petitions")}
 

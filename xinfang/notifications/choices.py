@@ -2,6 +2,7 @@ from django.db import models
 
 
 class NotificationKind(models.TextChoices):
+    TASK = "task", "待办"
     DEADLINE_NEAR = "deadline_near", "临期提醒"
     DEADLINE_OVERDUE = "deadline_overdue", "逾期提醒"
     SUPERVISION = "supervision", "督办"

@@ -1,8 +1,10 @@
-"""Writes of notifications: `notify` (the one way any app notifies a user), `notifications_insert`
-(many prepared rows at once, for the deadline handlers), reading, and delivery to the outbound
-channel. The owning apps write the wording; notifications know no kind of case."""
+"""Writes of notifications: `notify` (the one way any app notifies a user), `notify_event` (the
+notices of one step of a procedure: each person once), `notifications_insert` (many prepared rows
+at once, for the deadline handlers), reading, and delivery to the outbound channel. The owning
+apps write the wording; notifications know no kind of case."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +98,56 @@ def notify(
     new_ids = _insert(rows, created_at=now, written=Q(recipient_id__in=ids, dedupe_key=dedupe_key))
     _deliver_on_commit(new_ids)
     return len(new_ids)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One wording of an event's notices and the people it goes to (users or ids)."""
+
+    recipients: Sequence[Any]
+    title: str
+    body: str = ""
+    kind: str = NotificationKind.TASK
+
+
+def notify_event(*, messages: Sequence[Message], owner: Any, link: str, event_key: str) -> int:
+    """The notices of one event (a step of a procedure): each person gets one notice, the first
+    message that names them, however many of its recipient lists they appear in (a village
+    handler who is the unit's staff, the responsible person and the case leader's pick). The
+    `event_key`, new with each event, is every row's dedupe key: the dedupe constraint refuses a
+    second notice to anyone about the same event. One INSERT for all, which returns the ids (no
+    conflict to ignore: the key is new and each person is in it once); delivered after commit.
+    Returns how many were written."""
+    seen: set[int] = set()
+    rows: list[Notification] = []
+    now = timezone.now()
+    owner_type, owner_id = owner_key(owner)
+    for message in messages:
+        if message.kind not in NotificationKind.values:
+            raise ValidationFailed("未知的通知类型。", {"kind": f"未知的通知类型：{message.kind}。"})
+        title = message.title.strip()[:TITLE_MAX]
+        for pk in _recipient_ids(message.recipients):
+            if pk in seen:
+                continue
+            seen.add(pk)
+            rows.append(
+                Notification(
+                    recipient_id=pk,
+                    kind=message.kind,
+                    title=title,
+                    body=message.body,
+                    owner_type=owner_type,
+                    owner_id=owner_id,
+                    link=link,
+                    dedupe_key=event_key,
+                    created_at=now,
+                )
+            )
+    if not rows:
+        return 0
+    written = Notification.objects.bulk_create(rows)
+    _deliver_on_commit([row.pk for row in written])
+    return len(written)
 
 
 def _insert(rows: list[Notification], *, created_at: datetime, written: Q) -> list[int]:

@@ -2,7 +2,8 @@
 
 `transition` does, in one transaction: capability (403), lock through the caller's scope (404),
 state (409), party (403), guards (409), permits (403), input (422), the effect, the state, the
-case's save, its timeline event, its notices and one audit entry. A refusal raises before
+case's save, its timeline event, its notices (文书), its messages to the people it hands work to
+and one audit entry. A refusal raises before
 anything is written, and the transaction undoes an effect that raised halfway.
 """
 
@@ -21,9 +22,10 @@ from xinfang.audit.services import audit_access_denied, audit_entry, audit_recor
 from xinfang.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.documents.services import document_generate
+from xinfang.notifications.services import notify_event
 
 from .inputs import validate
-from .machine import Attachment, Change, Machine, Step, TimelineEntry
+from .machine import Attachment, Change, Machine, Notice, Step, TimelineEntry
 
 CaseT = TypeVar("CaseT", bound=models.Model)
 
@@ -205,6 +207,7 @@ def _transition(
         write()
     change.event = machine.record(change)
     _issue_documents(change, request_meta)
+    _send_notices(change, step)
     audit_record(
         actor=actor,
         event=AuditEvent.STATE_TRANSITION,
@@ -288,6 +291,36 @@ def _issue_documents(change: Change[Any], request_meta: RequestMeta | None) -> N
             event_id=change.event.pk if change.event is not None else None,
             request_meta=request_meta,
         )
+
+
+def _person(recipient: Any) -> int:
+    return recipient if isinstance(recipient, int) else int(recipient.pk)
+
+
+def _send_notices(change: Change[Any], step: Step[Any]) -> None:
+    """The step's messages (its `notifies` and those its effect left in `change.notices`), after
+    its event: to the machine's audience only, never to the actor (who needs no message about
+    their own act), each person once per event (`notify_event`, keyed by the event)."""
+    notices = [*change.notices, *(step.notifies(change) if step.notifies is not None else ())]
+    if not notices:
+        return
+    machine = change.machine
+    if machine.audience is None or machine.notice_about is None or change.event is None:
+        raise ValueError(f"{machine.owner_type} sends messages but names no audience")
+    actor_id = change.actor.pk if change.actor is not None else None
+    named = {_person(r) for notice in notices for r in notice.recipients if r is not None} - {actor_id}
+    allowed = machine.audience(change.case, named) if named else set()
+    messages: list[Notice] = []
+    for notice in notices:
+        people = [pk for pk in map(_person, filter(None, notice.recipients)) if pk in allowed]
+        if people:
+            messages.append(Notice(people, notice.title, notice.body, notice.kind))
+    if not messages:
+        return
+    owner, link = machine.notice_about(change.case)
+    notify_event(
+        messages=messages, owner=owner, link=link, event_key=f"{machine.owner_type}:{change.event.pk}"
+    )
 
 
 # --- a host case and its attached machines ------------------------------------------------------

@@ -3,9 +3,10 @@
 A `Step` names its label, the states it starts from, its target (a state, None for a step that
 keeps the state, or a function of the case for a branching step), the capabilities that may take
 it, the `Party` the actor must belong to, guards (409), `permits` (403 within the party), the
-input schema (422) and the effect. The effect reads `change.input`, writes the case's own
-fields and leaves its timeline data in `change.data` and its notices in `change.documents`;
-the engine does the rest (state, save, timeline event, notices, audit) in the same transaction.
+input schema (422), the effect and whom it hands work to (`notifies`). The effect reads
+`change.input`, writes the case's own fields and leaves its timeline data in `change.data` and
+its notices (文书) in `change.documents`; the engine does the rest (state, save, timeline event,
+notices, messages to people, audit) in the same transaction.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -16,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from django.db import models
 
 from xinfang.accounts.models import User
+from xinfang.notifications.services import Message
 from xinfang.organisation.models import Unit
 
 from .inputs import StepInput
@@ -56,6 +58,13 @@ class DocumentRequest:
     owner: models.Model | None = None  # None: the case itself
 
 
+# A message (消息通知) a step sends to the people it hands work to: recipients (users or ids),
+# title, body, kind.
+# The engine sends a step's messages after its event, each person once, never to the actor and
+# only to those the machine's `audience` lets learn of the case.
+Notice = Message
+
+
 @dataclass
 class Change(Generic[CaseT]):
     """What one transition does: the effect reads `input` and fills the rest."""
@@ -71,6 +80,8 @@ class Change(Generic[CaseT]):
     target: str | None
     data: dict[str, Any] = field(default_factory=dict)
     documents: list[DocumentRequest] = field(default_factory=list)
+    # messages to people besides the step's `notifies` (an effect that knows whom it told)
+    notices: list[Notice] = field(default_factory=list)
     # writes that need the saved case (many-to-many sets, rows of the case's own tables)
     after_save: list[Callable[[], None]] = field(default_factory=list)
     # per-transition memo of the effect's lookups (the open clock …), read by the machine's save
@@ -95,6 +106,8 @@ class Step(Generic[CaseT]):
     by_system: bool = False
     # for a step of an attached machine: the refusal when the host has no case it applies to
     absent: str = ""
+    # whom the step hands work to, and what they are told (read after the case is saved)
+    notifies: Callable[[Change[CaseT]], Sequence[Notice]] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,11 @@ class Machine(Generic[CaseT]):
     record_many: Callable[[list[Change[CaseT]]], list[models.Model]] | None = None
     audit_omitted: frozenset[str] = frozenset({"text", "report", "record"})
     unknown_action: str = "未知的办理操作"
+    # which of these user ids may learn of the case (its scope; never a person it complains
+    # about): a step's messages go only to them
+    audience: Callable[[CaseT, set[int]], set[int]] | None = None
+    # what a message is about: the record it names and the page it opens
+    notice_about: Callable[[CaseT], tuple[models.Model, str]] | None = None
 
     def state_of(self, case: CaseT) -> str:
         if case.pk is None:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from xinfang.accounts.models import User
 from xinfang.deadlines.models import Deadline
+from xinfang.notifications.choices import NotificationKind
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.petitions.tests.factories import register
@@ -85,6 +86,13 @@ def move_clock_start_back(petition: Petition, days: int) -> None:
     )
 
 
+def alerts():  # type: ignore[no-untyped-def]
+    """The deadline alerts there are (the steps that set a matter up send their own messages)."""
+    return Notification.objects.filter(
+        kind__in=[NotificationKind.DEADLINE_NEAR, NotificationKind.DEADLINE_OVERDUE]
+    )
+
+
 def notified(**filters) -> set[tuple[str, str]]:
-    """(username, dedupe key) of the notifications there are."""
-    return set(Notification.objects.filter(**filters).values_list("recipient__username", "dedupe_key"))
+    """(username, dedupe key) of the deadline alerts there are."""
+    return set(alerts().filter(**filters).values_list("recipient__username", "dedupe_key"))

@@ -22,6 +22,7 @@ from xinfang.petitions.tests.factories import register
 from .alert_helpers import (
     accepted,
     act,
+    alerts,
     assigned,
     in_rereview,
     in_review,
@@ -59,7 +60,7 @@ def test_a_deadline_within_three_working_days_gives_one_near_notice_per_recipien
     key = f"deadline:{petition.pk}:near:{petition.current_deadline.isoformat()}"
     assert notified() == {(username, key) for username in recipients}
     assert result.created == len(recipients)
-    notice = Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=petition.pk).first()
+    notice = alerts().filter(owner_type=OWNER_TYPE, owner_id=petition.pk).first()
     assert notice.kind == "deadline_near"
     assert notice.title == f"信访件 {petition.number} {step}期限将至（{petition.current_deadline:%Y-%m-%d}）"
     assert "还剩 1 天" in notice.body
@@ -77,7 +78,7 @@ def test_a_passed_deadline_gives_one_overdue_notice_per_recipient(make, step, re
     # then
     key = f"deadline:{petition.pk}:overdue:{petition.current_deadline.isoformat()}"
     assert notified() == {(username, key) for username in recipients}
-    notice = Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=petition.pk).first()
+    notice = alerts().filter(owner_type=OWNER_TYPE, owner_id=petition.pk).first()
     assert notice.kind == "deadline_overdue"
     assert (
         notice.title == f"信访件 {petition.number} {step}期限已逾期（{petition.current_deadline:%Y-%m-%d}）"
@@ -98,7 +99,7 @@ def test_an_assignment_deadline_is_named_as_such(offset, level):
     # then
     key = f"deadline:{petition.pk}:{level}:{petition.current_deadline.isoformat()}"
     assert notified() == {(username, key) for username in VILLAGE_MATTER}
-    assert set(Notification.objects.values_list("title", flat=True)) == {
+    assert set(alerts().values_list("title", flat=True)) == {
         f"信访件 {petition.number} 交办期限{'将至' if level == 'near' else '已逾期'}"
         f"（{petition.current_deadline:%Y-%m-%d}）"
     }
@@ -118,11 +119,8 @@ def test_an_approved_extension_moves_the_deadline_so_no_overdue_notice_is_sent()
 
     # then
     assert extended.current_deadline > warning_boundary(today())
-    assert not Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=extended.pk).exists()
-    assert (
-        Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=late.pk, kind="deadline_overdue").count()
-        == 3
-    )
+    assert not alerts().filter(owner_type=OWNER_TYPE, owner_id=extended.pk).exists()
+    assert alerts().filter(owner_type=OWNER_TYPE, owner_id=late.pk, kind="deadline_overdue").count() == 3
 
 
 def test_running_the_sweep_twice_notifies_once():
@@ -137,7 +135,7 @@ def test_running_the_sweep_twice_notifies_once():
     # then
     assert first.created == 7
     assert (second.checked, second.created) == (2, 0)
-    assert Notification.objects.count() == 7
+    assert alerts().count() == 7
 
 
 def test_a_deadline_first_near_then_passed_gives_one_notice_of_each_level():
@@ -151,9 +149,9 @@ def test_a_deadline_first_near_then_passed_gives_one_notice_of_each_level():
     alerts_sweep(today=today() + timedelta(days=2))
 
     # then
-    kinds = list(Notification.objects.filter(recipient__username="clerk").values_list("kind", flat=True))
+    kinds = list(alerts().filter(recipient__username="clerk").values_list("kind", flat=True))
     assert sorted(kinds) == ["deadline_near", "deadline_overdue"]
-    assert Notification.objects.filter(owner_type=OWNER_TYPE, owner_id=petition.pk).count() == 6
+    assert alerts().filter(owner_type=OWNER_TYPE, owner_id=petition.pk).count() == 6
 
 
 def test_a_new_deadline_date_is_a_new_notice():
@@ -167,7 +165,7 @@ def test_a_new_deadline_date_is_a_new_notice():
 
     # then
     assert result.created == 3
-    assert Notification.objects.filter(recipient__username="clerk", kind="deadline_near").count() == 2
+    assert alerts().filter(recipient__username="clerk", kind="deadline_near").count() == 2
 
 
 def test_only_open_petitions_with_a_deadline_up_to_the_boundary_are_checked():
@@ -186,7 +184,7 @@ def test_only_open_petitions_with_a_deadline_up_to_the_boundary_are_checked():
     # then
     assert boundary == warning_boundary(today())
     assert result.checked == 1
-    assert set(Notification.objects.values_list("owner_id", flat=True)) == {at_boundary.pk}
+    assert set(alerts().values_list("owner_id", flat=True)) == {at_boundary.pk}
 
 
 def test_the_number_of_working_days_is_a_setting():
@@ -247,7 +245,7 @@ def test_an_inactive_handler_and_users_outside_the_matter_are_not_told():
     alerts_sweep()
 
     # then
-    usernames = set(Notification.objects.values_list("recipient__username", flat=True))
+    usernames = set(alerts().values_list("recipient__username", flat=True))
     assert usernames == TOWN_OFFICE
     assert petition.handler.username == "village-handler"
 
@@ -258,8 +256,8 @@ def test_a_run_cut_short_by_a_crash_then_rerun_ends_with_the_same_notices_as_one
         place(registered(), today() - timedelta(days=1))
     alerts_sweep(batch_size=2)
     clean = notified()
-    Notification.objects.all().delete()
-    real_bulk_create = Notification.objects.bulk_create
+    alerts().all().delete()
+    real_bulk_create = alerts().bulk_create
     calls = []
 
     def fail_on_second_batch(*args, **kwargs):

@@ -11,8 +11,8 @@ from xinfang.petitions.workflow import petition_transition
 
 from .factories import register
 
-ASSIGN_QUERIES = 24
 ACCEPT_QUERIES = 26  # + whether a letter's petitioner can be told (workflow.delivery)
+ASSIGN_QUERIES = 26  # + telling the handler (messages): who of them sees it, one INSERT
 
 
 def test_accept_takes_a_pinned_number_of_queries(clerk, django_assert_max_num_queries):

@@ -1,5 +1,6 @@
 """A petition's procedure: its machine (steps in `steps`, inputs in `schemas`, effects in
-`routing` and `handling`, clocks in `clocks`, parties in `parties`), and `petition_transition`,
+`routing` and `handling`, clocks in `clocks`, parties in `parties`, whom a step hands work to and
+what they are told in `messages`), and `petition_transition`,
 the one entry point of the petition page, the API and the tests, which also reaches the steps of
 machines attached to a petition (督办: `xinfang.supervision.machine`).
 """
@@ -17,6 +18,7 @@ from xinfang.procedure.machine import Change, Machine, Step, TimelineEntry
 from ..choices import PetitionStatus
 from ..hooks import petition_changed, petition_snapshot
 from ..models import OWNER_TYPE, Petition, PetitionEvent
+from . import messages
 from .clocks import objection_until, refresh_current_deadline
 from .parties import responsible_unit_id
 from .schemas import REPORT_CHECKS, DeclineGround, RejectGround
@@ -112,6 +114,8 @@ MACHINE: Machine[Petition] = Machine(
     record=_record,
     describe=lambda p: p.number,
     prepare=_prepare,
+    audience=messages.audience,
+    notice_about=messages.about,
 )
 engine.register_machine(MACHINE)
 

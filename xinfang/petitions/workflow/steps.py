@@ -10,6 +10,7 @@ from xinfang.procedure.machine import Form, Step
 from ..choices import PetitionStatus as S
 from ..models import Petition
 from . import handling, routing
+from . import messages as tell
 from . import schemas as inputs
 from .clocks import objection_until
 from .parties import CHAIN, HANDLING, OFFICE, RECEIVER, REVIEW_OFFICE, REVIEWER
@@ -162,6 +163,7 @@ STEPS: dict[str, Step[Petition]] = {
             "btn-outline-primary",
             "接收单位可在收到之日起 5 个工作日内提出异议退回。",
         ),
+        notifies=tell.transferred,
     ),
     A.ASSIGN: Step(
         L[A.ASSIGN],
@@ -172,6 +174,7 @@ STEPS: dict[str, Step[Petition]] = {
         routing.assign,
         inputs.AssignIn,
         form=Form("交办", "交办"),
+        notifies=tell.assigned,
     ),
     # the one branching step: back to where the matter stood before it was routed
     A.OBJECT: Step(
@@ -184,6 +187,7 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.ObjectIn,
         (objection_open,),
         form=Form("不属于本单位职权，提出异议退回", "提出异议", "btn-outline-warning"),
+        notifies=tell.objected,
     ),
     A.SUBMIT_REPORT: Step(
         L[A.SUBMIT_REPORT],
@@ -195,6 +199,7 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.SubmitReportIn,
         (no_hearing,),
         form=Form("提交办结报告", "提交办结报告"),
+        notifies=tell.report_submitted,
     ),
     A.APPROVE_REPORT: Step(
         L[A.APPROVE_REPORT],
@@ -205,6 +210,7 @@ STEPS: dict[str, Step[Petition]] = {
         handling.approve_report,
         inputs.ApproveReportIn,
         form=Form("审核办结报告", "审核通过", "btn-success"),
+        notifies=tell.report_approved,
     ),
     A.RETURN_REPORT: Step(
         L[A.RETURN_REPORT],
@@ -215,6 +221,7 @@ STEPS: dict[str, Step[Petition]] = {
         handling.return_report,
         inputs.ReturnReportIn,
         form=Form("退回重办", "退回重办", "btn-outline-danger"),
+        notifies=tell.report_returned,
     ),
     A.ANSWER: Step(
         L[A.ANSWER],
@@ -236,6 +243,7 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.RequestExtensionIn,
         (no_extension_pending,),
         form=Form("申请延期办理", "申请延期", "btn-outline-primary"),
+        notifies=tell.extension_requested,
     ),
     A.APPROVE_EXTENSION: Step(
         L[A.APPROVE_EXTENSION],
@@ -247,6 +255,7 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.NoteOnlyIn,
         (extension_pending,),
         form=Form("批准延期", "批准延期", "btn-success"),
+        notifies=tell.extension_approved,
     ),
     A.SCHEDULE_HEARING: Step(
         L[A.SCHEDULE_HEARING],
@@ -280,6 +289,7 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.RequestReviewIn,
         (window_open(0, "复查"),),
         form=Form("登记复查申请", "登记复查申请", "btn-outline-primary"),
+        notifies=tell.review_requested("复查", A.DECIDE_REVIEW),
     ),
     A.DECIDE_REVIEW: Step(
         L[A.DECIDE_REVIEW],
@@ -302,6 +312,7 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.RequestReviewIn,
         (window_open(1, "复核"),),
         form=Form("登记复核申请", "登记复核申请", "btn-outline-primary"),
+        notifies=tell.review_requested("复核", A.DECIDE_REREVIEW),
     ),
     A.DECIDE_REREVIEW: Step(
         L[A.DECIDE_REREVIEW],
@@ -344,6 +355,7 @@ STEPS: dict[str, Step[Petition]] = {
         handling.take_ownership,
         inputs.TakeOwnershipIn,
         form=Form("领导包案", "由我包案", "btn-outline-dark"),
+        notifies=tell.ownership_taken,
     ),
     A.INSTRUCT: Step(
         L[A.INSTRUCT],
@@ -354,5 +366,6 @@ STEPS: dict[str, Step[Petition]] = {
         handling.instruct,
         inputs.InstructIn,
         form=Form("领导批示", "批示", "btn-outline-dark"),
+        notifies=tell.instructed,
     ),
 }

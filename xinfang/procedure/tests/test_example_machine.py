@@ -6,6 +6,7 @@ The example is a 请示 (a request for instructions): drafted in a unit, submitt
 approved or returned by a leader of that unit or above; anyone of the unit may comment while open.
 """
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ from xinfang.accounts.models import User
 from xinfang.accounts.permissions import capabilities_of
 from xinfang.audit.models import AuditEntry
 from xinfang.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinfang.notifications.models import Notification
 from xinfang.procedure import engine
 from xinfang.procedure.inputs import StepInput, pick, text
-from xinfang.procedure.machine import Change, Form, Machine, Party, Step
+from xinfang.procedure.machine import Change, Form, Machine, Notice, Party, Step
 
 
 class Request(models.Model):
@@ -233,3 +235,79 @@ def demo_units(db):
 
     demo_load(password="Demo@2026")
     return dict(Unit.objects.values_list("code", "path"))
+
+
+# --- a step's messages: one event, one notice per person ----------------------------------------
+
+
+def _audience(case: Request, user_ids: set[int]) -> set[int]:
+    """The users of the request's unit or above."""
+    users = User.objects.filter(pk__in=user_ids).select_related("unit")
+    return {u.pk for u in users if u.unit is not None and case.unit_path.startswith(u.unit.path)}
+
+
+def _submitted(change: Change[Request]) -> list[Notice]:
+    """The same leaders in three lists (the unit's leaders, the one in charge, the reviewer), the
+    actor, and a user of another village who cannot see the request."""
+    leaders = list(User.objects.filter(username__in=["leader", "principal"]))
+    leader = leaders[0]
+    other = User.objects.get(username="village2-handler")
+    return [
+        Notice([*leaders, change.actor], f"请示待批示：{change.case.pk}", "请批示。"),
+        Notice([leader, other], f"请示待批示：{change.case.pk}", "您分管的请示。"),
+        Notice([leader.pk], f"请示待审核：{change.case.pk}", "请审核。"),
+    ]
+
+
+TOLD = replace(
+    MACHINE,
+    steps={**STEPS, "submit": replace(STEPS["submit"], notifies=_submitted)},
+    audience=_audience,
+    notice_about=lambda case: (case, f"/requests/{case.pk}/"),
+)
+
+
+def test_one_step_tells_each_person_once_however_many_lists_name_them(demo_units, tables):
+    # given: a request of 东风村, its clerk
+    case = Request.objects.create(unit_path=demo_units["341122101201"])
+    clerk = _village_clerk()
+    # when
+    change = engine.transition(TOLD, case=case, action="submit", actor=clerk, fields=GOOD["submit"])
+    # then: each leader once, with the first message that names them; not the actor, and not the
+    # other village's handler, whom the machine's audience leaves out
+    rows = Notification.objects.filter(owner_type="procedure.request", owner_id=case.pk)
+    assert sorted(rows.values_list("recipient__username", "body")) == [
+        ("leader", "请批示。"),
+        ("principal", "请批示。"),
+    ]
+    assert set(rows.values_list("dedupe_key", flat=True)) == {f"procedure.request:{change.event.pk}"}
+    assert set(rows.values_list("link", flat=True)) == {f"/requests/{case.pk}/"}
+
+
+def test_a_machine_that_tells_people_must_name_who_may_learn_of_its_cases(demo_units, tables):
+    # given: the same step on a machine without an audience
+    untold = replace(TOLD, audience=None)
+    case = Request.objects.create(unit_path=demo_units["341122101201"])
+    clerk = _village_clerk()
+    before = _snapshot(case)
+    # when / then: refused as a programming error, and nothing written
+    with pytest.raises(ValueError, match="audience"):
+        engine.transition(untold, case=case, action="submit", actor=clerk, fields=GOOD["submit"])
+    assert _snapshot(case) == before
+    assert not Notification.objects.filter(owner_type="procedure.request").exists()
+
+
+def _village_clerk() -> User:
+    from xinfang.accounts.services import user_create, user_set_roles
+    from xinfang.organisation.models import Unit
+
+    user = User.objects.filter(username="village-clerk").first() or user_create(
+        actor=None,
+        username="village-clerk",
+        full_name="东风村接访员",
+        unit=Unit.objects.get(code="341122101201"),
+        password="Demo@2026",
+        must_change_password=False,
+    )
+    user_set_roles(actor=None, user=user, roles={"clerk"})
+    return User.objects.select_related("unit").get(pk=user.pk)

@@ -20,6 +20,7 @@ from xinfang.petitions.choices import OPEN_STATUSES
 from xinfang.petitions.models import OWNER_TYPE as PETITION
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.workflow import messages as petition_messages
 from xinfang.petitions.workflow.parties import CHAIN, OFFICE
 from xinfang.procedure import engine
 from xinfang.procedure.machine import Attachment, Change, Form, Machine, Party, Step, TimelineEntry
@@ -361,6 +362,9 @@ MACHINE: Machine[Supervision] = Machine(
     describe=lambda s: f"{s.petition.number} {s.get_kind_display()}",
     save_many=_save_many,
     record_many=_record_many,
+    # a supervision's messages go to those who see its petition, and open the petition's page
+    audience=lambda s, user_ids: petition_messages.audience(s.petition, user_ids),
+    notice_about=lambda s: petition_messages.about(s.petition),
 )
 
 

@@ -1,8 +1,8 @@
 """Effects of the supervision steps. The engine has checked scope, capability, party, state and
 guards, has locked the supervision (or, for a new one, its petition) and validated the input;
-each effect checks what spans records (六定, the units), writes the supervision's fields, its
-progress log and notifications, and leaves the timeline data in `change.data` and the
-督查督办通知单 in `change.documents`."""
+each effect checks what spans records (六定, the units), writes the supervision's fields and its
+progress log, and leaves the timeline data in `change.data`, the 督查督办通知单 in
+`change.documents` and the messages to the people it concerns in `change.notices`."""
 
 from typing import Any
 
@@ -11,20 +11,20 @@ from django.utils import timezone
 
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import has_capability
-from xinfang.core.exceptions import ValidationFailed
+from xinfang.core.exceptions import Conflict, ValidationFailed
+from xinfang.notifications.choices import NotificationKind
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
 from xinfang.petitions.notices import protected_context
-from xinfang.procedure.machine import Change, DocumentRequest
+from xinfang.procedure.machine import Change, DocumentRequest, Notice
 
 from ..choices import FivePackage, Method, SupervisionKind, SupervisionStatus, Trigger
 from ..models import Supervision, SupervisionLog, five_packages_initial
-from ..selectors import unit_staff
+from ..selectors import petition_supervision_rows, unit_staff
 from ..services.common import (
     RESPONSIBLE_ROLES,
     SUPERVISOR_CAPABILITIES,
     notice_context,
-    notify_users,
     person_name,
     report_deadline,
 )
@@ -107,24 +107,42 @@ def _opened(change: Change[Supervision], *, notify: bool = True) -> None:
         )
     )
     if notify:
-        change.after_save.append(lambda: _notify_opened(change))
+        _tell_opened(change)
 
 
-def _notify_opened(change: Change[Supervision]) -> None:
+def _tell_opened(change: Change[Supervision]) -> None:
+    """The responsible unit's handlers and leaders, the case leader and the responsible person:
+    one list, each person once (the engine sends one notice per person and event)."""
     s = change.case
     recipients = [*unit_staff(s.responsible_unit_id, RESPONSIBLE_ROLES), s.case_leader, s.responsible_person]
-    notify_users(
-        recipients=recipients,
-        kind="supervision",
-        title=f"{s.get_kind_display()}：{s.petition.number}",
-        body=(
-            f"{s.supervising_unit.name}对本件{s.get_kind_display()}（{s.get_trigger_display()}），"
-            f"请于 {s.deadline:%Y-%m-%d} 前报告办理情况。"
-        ),
-        petition=s.petition,
-        dedupe_key=f"supervision-{s.pk}-opened",
-        actor=change.actor,
+    change.notices.append(
+        Notice(
+            [user for user in recipients if user is not None],
+            f"{s.get_kind_display()}：{s.petition.number}",
+            (
+                f"{s.supervising_unit.name}对本件{s.get_kind_display()}（{s.get_trigger_display()}），"
+                f"请于 {s.deadline:%Y-%m-%d} 前报告办理情况。"
+            ),
+            NotificationKind.SUPERVISION,
+        )
     )
+
+
+def _not_twice(s: Supervision, unit: Unit, trigger: str) -> None:
+    """A unit supervises a matter for one reason once at a time: a second 督办 with the same
+    事由 while the first still waits for its report (two staff of one office, or a double
+    submission) would be the same supervision again, and tell its people the same thing twice."""
+    for row in petition_supervision_rows(s.petition):
+        if (
+            row.kind == SupervisionKind.NORMAL
+            and row.status == ST.OPEN
+            and row.supervising_unit_id == unit.pk
+            and row.trigger == trigger
+        ):
+            raise Conflict(
+                f"{unit.name}已以“{row.get_trigger_display()}”督办本件（督办中，"
+                f"请于 {row.deadline:%Y-%m-%d} 前报告），不能重复督办；可记录督办进展。"
+            )
 
 
 def supervise(change: Change[Supervision]) -> None:
@@ -141,6 +159,7 @@ def supervise(change: Change[Supervision]) -> None:
     assert responsible is not None
     assert change.actor is not None
     assert change.actor.unit is not None
+    _not_twice(s, change.actor.unit, str(data.trigger))
     s.kind = SupervisionKind.NORMAL
     s.trigger = data.trigger
     s.method = data.method
@@ -213,14 +232,13 @@ def answer(change: Change[Supervision]) -> None:
     s.answered_by = change.actor
     change.memo["fields"] = ["report", "answered_at", "answered_by"]
     change.data.update(unit_name=s.responsible_unit.name, report=report)
-    notify_users(
-        recipients=[s.supervisor, s.case_leader],
-        kind="supervision",
-        title=f"督办事项已报告：{s.petition.number}",
-        body=f"{s.responsible_unit.name}已报告办理情况，请审核办结。",
-        petition=s.petition,
-        dedupe_key=f"supervision-{s.pk}-answered",
-        actor=change.actor,
+    change.notices.append(
+        Notice(
+            [user for user in (s.supervisor, s.case_leader) if user is not None],
+            f"督办事项已报告：{s.petition.number}",
+            f"{s.responsible_unit.name}已报告办理情况，请审核办结。",
+            NotificationKind.SUPERVISION,
+        )
     )
 
 

@@ -78,10 +78,27 @@ def test_supervising_opens_a_supervision_with_event_audit_notice_and_notificatio
     )
     assert notice.event_id == event.pk
     assert notice.unit == unit_by_code(TOWNSHIP)
+    # the responsible unit is told, keyed by the step's event (one notice per person and event)
     notified = Notification.objects.filter(
-        kind="supervision", dedupe_key=f"supervision-{supervision.pk}-opened"
+        kind="supervision", dedupe_key=f"supervision.supervision:{event.pk}"
     )
     assert user("village-handler").pk in set(notified.values_list("recipient_id", flat=True))
+
+
+def test_one_office_supervising_the_same_matter_for_the_same_reason_again_is_refused(supervised, act, user):
+    # given: the township's supervisor supervised the matter (推诿、敷衍、拖延); the village was told once
+    before = _state(supervised)
+    # when: the supervisor presses 督办 again, and a clerk of the same office does too
+    for username in ("supervisor", "clerk"):
+        with pytest.raises(Conflict, match="不能重复督办"):
+            act(supervised, "supervise", username, trigger="shirking", method="phone", note="请加快办理")
+    # then: still one supervision, one notice to the village handler, nothing else written
+    assert _state(supervised) == before
+    told = Notification.objects.filter(recipient=user("village-handler"), kind="supervision")
+    assert list(told.values_list("title", flat=True)) == [f"督办：{supervised.number}"]
+    # and another reason is another supervision, told once more
+    act(supervised, "supervise", "clerk", trigger="procedure", method="phone")
+    assert told.count() == 2
 
 
 def test_supervising_takes_chinese_labels_and_defaults_the_time_limit(assigned, act):
@@ -167,7 +184,7 @@ def test_the_village_reports_and_the_supervisor_is_notified(supervised, act, use
     assert entry.extra_data["action"] == "answer_supervision"
     assert "report" not in entry.extra_data  # long texts stay on the timeline, not in the audit log
     assert Notification.objects.filter(
-        recipient=user("supervisor"), kind="supervision", dedupe_key=f"supervision-{supervision.pk}-answered"
+        recipient=user("supervisor"), kind="supervision", dedupe_key=f"supervision.supervision:{event.pk}"
     ).exists()
 
 

@@ -74,8 +74,10 @@ def test_the_list_query_count_does_not_grow_with_rows(
 ):
     # given
     _list_as_leader(assigned, act, user, unit_by_code)
-    for _ in range(30):
+    for _ in range(30):  # each reported before the next: one 事由 at a time while it runs
         act(assigned, "supervise", "supervisor", trigger="other", method="phone")
+        opened = Supervision.objects.filter(petition=assigned, kind="normal", status="open").get()
+        act(assigned, "answer_supervision", "village-handler", supervision=opened.pk, report="已办理")
     client.force_login(user("leader"))
     # when: session, user, policy, roles, unit, the unit filter's units, count, rows, the unread
     # notifications of the navigation bar, and the session's idle-time update (3); the calendar
