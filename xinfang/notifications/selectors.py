@@ -4,7 +4,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from xinfang.audit.services import audit_access_denied
 from xinfang.core.exceptions import NotFound
+from xinfang.core.requests import RequestMeta
 
 from .models import Notification
 
@@ -22,9 +24,15 @@ def notification_unread_count(*, recipient: Any) -> int:
     return Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
 
 
-def access_notification_by_id(actor: Any, notification_id: Any) -> Notification:
-    """The same NotFound for a notification that does not exist and for another user's."""
+def access_notification_by_id(
+    actor: Any, notification_id: Any, request_meta: RequestMeta | None = None
+) -> Notification:
+    """The same NotFound for a notification that does not exist and for another user's; the
+    latter is audited (ACCESS_DENIED)."""
     try:
         return Notification.objects.get(pk=int(notification_id), recipient=actor)
     except (Notification.DoesNotExist, ValueError, TypeError):
+        audit_access_denied(
+            actor=actor, model=Notification, target_id=notification_id, request_meta=request_meta
+        )
         raise NotFound() from None

@@ -5,7 +5,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from xinfang.accounts.permissions import sees_subtree
+from xinfang.audit.services import audit_access_denied
 from xinfang.core.exceptions import NotFound
+from xinfang.core.requests import RequestMeta
 
 from .models import Unit
 
@@ -43,11 +45,13 @@ def units_visible_to(actor: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(pk=unit.pk)
 
 
-def access_unit_by_id(actor: Any, unit_id: int) -> Unit:
-    """The same NotFound whether the unit does not exist or lies outside the actor's scope."""
+def access_unit_by_id(actor: Any, unit_id: int, request_meta: RequestMeta | None = None) -> Unit:
+    """The same NotFound whether the unit does not exist or lies outside the actor's scope; the
+    latter is audited (ACCESS_DENIED)."""
     try:
         return units_visible_to(actor).select_related("parent").get(pk=unit_id)
     except (Unit.DoesNotExist, ValueError, TypeError):
+        audit_access_denied(actor=actor, model=Unit, target_id=unit_id, request_meta=request_meta)
         raise NotFound() from None
 
 

@@ -192,3 +192,40 @@ def test_a_supervision_step_outside_scope_is_audited_once(api_client, clerk, vil
     # then
     assert response.status_code == opened.status_code == 404
     assert _denied(petition.pk).count() == 2
+
+
+def test_units_users_and_notifications_outside_scope_are_audited(village_handler, clerk, unit_by_code):
+    """等保 (issue 15): every out-of-scope read is recorded, not only petitions and notices."""
+    import pytest
+    from django.utils import timezone
+
+    from xinfang.accounts.selectors import access_user_by_id
+    from xinfang.core.exceptions import NotFound
+    from xinfang.notifications.models import Notification
+    from xinfang.notifications.selectors import access_notification_by_id
+    from xinfang.organisation.models import Unit
+    from xinfang.organisation.selectors import access_unit_by_id
+
+    # given: the township, its clerk and a notification of the clerk's, none the village's to see
+    township = unit_by_code("341122101")
+    notice = Notification.objects.create(
+        recipient=clerk, kind="task", title="测试", created_at=timezone.now()
+    )
+    # when / then
+    for access, target in (
+        (access_unit_by_id, township),
+        (access_user_by_id, clerk),
+        (access_notification_by_id, notice),
+    ):
+        with pytest.raises(NotFound):
+            access(village_handler, target.pk)
+        with pytest.raises(NotFound):
+            access(village_handler, MISSING)
+        assert AuditEntry.objects.filter(
+            event=AuditEvent.ACCESS_DENIED,
+            target_id=str(target.pk),
+            target_type=target._meta.label_lower,
+            actor=village_handler,
+        ).exists()
+    assert not _denied(MISSING).exists()
+    assert Unit.objects.filter(pk=township.pk).exists()
