@@ -14,7 +14,7 @@ from xinfang.accounts.models import RoleAssignment, User
 from xinfang.accounts.roles import Role
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
-from xinfang.procedure.forms import Choices, choice_keys, form_items, values_from_post
+from xinfang.procedure.forms import Attempt, Choices, choice_keys, form_items, values_from_post
 
 from . import workflow
 from .models import Petition
@@ -66,8 +66,13 @@ def choice_lists(needed: set[str], petition: Petition, actor: User) -> dict[str,
             .select_related("user__unit")
             .order_by("user__unit__path", "user__username")
         )
+        # (id, label, unit): the page shows only the handlers of the unit chosen
         lists["handlers"] = [
-            (a.user_id, f"{a.user.unit.name if a.user.unit else ''} · {a.user.full_name or a.user.username}")
+            (
+                a.user_id,
+                f"{a.user.unit.name if a.user.unit else ''} · {a.user.full_name or a.user.username}",
+                a.user.unit_id,
+            )
             for a in handlers
         ]
     if "originals" in needed:
@@ -77,10 +82,12 @@ def choice_lists(needed: set[str], petition: Petition, actor: User) -> dict[str,
     return lists
 
 
-def action_forms(actions: list[str], petition: Petition, actor: User) -> list[dict[str, Any]]:
+def action_forms(
+    actions: list[str], petition: Petition, actor: User, attempt: Attempt | None = None
+) -> list[dict[str, Any]]:
     steps = _steps(actions)
     lists = choice_lists(choice_keys([step.schema for _, step in steps]), petition, actor)
-    return form_items([(action, step.form, step.schema) for action, step in steps], lists)
+    return form_items([(action, step.form, step.schema) for action, step in steps], lists, attempt)
 
 
 def has_form(action: str) -> bool:

@@ -22,6 +22,7 @@ from xinfang.accounts.permissions import acting_user, capability_required, has_c
 from xinfang.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
 from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
+from xinfang.procedure.forms import Attempt
 
 from . import action_forms as action_forms_module
 from . import selectors, services, workflow
@@ -339,6 +340,17 @@ def petitioner_pick_view(request: HttpRequest, petitioner_id: int) -> HttpRespon
 def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse:
     request_meta = RequestMeta.from_request(request)
     petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
+    return _detail_page(request, petition, request_meta)
+
+
+def _detail_page(
+    request: HttpRequest,
+    petition: Petition,
+    request_meta: RequestMeta | None,
+    attempt: Attempt | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The petition page; `attempt`: a step's form the server refused, shown open again."""
     hidden = selectors.identity_hidden(request.user, petition)
     if not hidden:
         services.petition_personal_data_viewed(
@@ -365,12 +377,13 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
             "links": [] if hidden else list(petition.petitioner_links.all()),
             "attachments": [] if hidden else list(petition.attachments.all()),
             "repeats": repeats,
-            "action_forms": action_forms(actions, petition, actor),
+            "action_forms": action_forms(actions, petition, actor, attempt),
             "events": events,
             "instructions": [e for e in events if e.action == workflow.Action.INSTRUCT],
             "documents": documents,
             "co_units": list(petition.co_units.all()),
         },
+        status=status,
     )
 
 
@@ -378,7 +391,8 @@ def petition_detail_view(request: HttpRequest, petition_id: int) -> HttpResponse
 @capability_required("petitions.view")
 def petition_action_view(request: HttpRequest, petition_id: int, action: str) -> HttpResponse:
     """A button of the detail page: the same transition function as the API."""
-    petition = selectors.access_petition_by_id(request.user, petition_id, RequestMeta.from_request(request))
+    request_meta = RequestMeta.from_request(request)
+    petition = selectors.access_petition_by_id(request.user, petition_id, request_meta)
     if not action_forms_module.has_form(action):
         raise NotFound()
     fields = action_forms_module.fields_from_post(action, request.POST)
@@ -389,18 +403,23 @@ def petition_action_view(request: HttpRequest, petition_id: int, action: str) ->
             action=action,
             actor=acting_user(request),
             note=note,
-            request_meta=RequestMeta.from_request(request),
+            request_meta=request_meta,
             **fields,
         )
     except (ValidationFailed, Conflict) as exc:
-        details = (
-            [str(v) for v in (exc.extra or {}).values() if isinstance(v, str)]
-            if isinstance(exc, ValidationFailed)
-            else []
+        # the page again, the form open with what was typed: the summary once, above, and each
+        # field's own message under it
+        messages.error(request, exc.message)
+        errors = {k: str(v) for k, v in (exc.extra or {}).items() if isinstance(v, str)}
+        attempt = Attempt(
+            action=action, data=request.POST, errors=errors if isinstance(exc, ValidationFailed) else {}
         )
-        messages.error(request, "；".join([exc.message, *details]))
-    else:
-        messages.success(request, f"已{workflow.action_label(action)}：{petition.number}。")
+        fresh = selectors.access_petition_by_id(request.user, petition.pk, request_meta)
+        return _detail_page(request, fresh, request_meta, attempt, status=exc.status_code)
+    messages.success(request, f"已{workflow.action_label(action)}：{petition.number}。")
+    if not selectors.petitions_visible_to(request.user).filter(pk=petition.pk).exists():
+        # the step took the matter out of the actor's hands (异议 returns it to the office)
+        return redirect("workbench:home")
     return redirect("petitions:detail", petition_id=petition.pk)
 
 

@@ -14,7 +14,7 @@ from pydantic.fields import FieldInfo
 
 from .inputs import StepInput, bare, schema_extra
 
-Choices = list[tuple[Any, str]]
+Choices = list[tuple[Any, ...]]  # (value, label) or (value, label, group: e.g. a handler's unit)
 
 
 @dataclass(frozen=True)
@@ -105,18 +105,37 @@ def choice_keys(schemas: list[type[StepInput]]) -> set[str]:
     return {spec.choices for schema in schemas for spec in inputs_of(schema) if spec.choices}
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A form the server refused: its action, what the user typed, and each field's message."""
+
+    action: str
+    data: Any  # the POSTed QueryDict
+    errors: dict[str, str]
+
+
 def form_items(
-    forms: list[tuple[str, Any, type[StepInput]]], lists: dict[str, Choices]
+    forms: list[tuple[str, Any, type[StepInput]]],
+    lists: dict[str, Choices],
+    attempt: Attempt | None = None,
 ) -> list[dict[str, Any]]:
-    """The template's items: action, form (title, button, style, hint) and its inputs with choices."""
-    return [
-        {
-            "action": action,
-            "form": form,
-            "inputs": [
-                {"spec": spec, "choices": list(spec.enum_choices) or lists.get(spec.choices, [])}
-                for spec in inputs_of(schema)
-            ],
-        }
-        for action, form, schema in forms
-    ]
+    """The template's items: action, form (title, button, style, hint) and its inputs with choices;
+    the refused form is open again with what was typed and its fields' messages."""
+    items = []
+    for action, form, schema in forms:
+        again = attempt if attempt is not None and attempt.action == action else None
+        inputs = []
+        for spec in inputs_of(schema):
+            choices = list(spec.enum_choices) or lists.get(spec.choices, [])
+            typed = [str(v) for v in again.data.getlist(spec.name)] if again is not None else []
+            inputs.append(
+                {
+                    "spec": spec,
+                    "choices": choices,
+                    "value": typed[0] if typed else "",
+                    "values": typed,
+                    "error": again.errors.get(spec.name, "") if again is not None else "",
+                }
+            )
+        items.append({"action": action, "form": form, "inputs": inputs, "open": again is not None})
+    return items

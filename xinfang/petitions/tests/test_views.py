@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.accounts.models import User
 from xinfang.audit.models import AuditEntry, AuditEvent
 from xinfang.organisation.models import Unit
 from xinfang.petitions.models import Attachment, Petition, Petitioner
@@ -523,3 +524,64 @@ def test_repeat_check_is_quiet_for_another_category(client, clerk):
     ).content.decode()
     # then
     assert earlier.number not in html
+
+
+# --- the step forms after a refusal (issue 17) ------------------------------------------------
+
+
+def test_a_refused_step_keeps_what_was_typed_and_says_each_thing_once(client, clerk, leader, unit_by_code):
+    from xinfang.petitions.workflow import petition_transition
+
+    # given: a matter assigned, its report approved, waiting for the answer
+    petition = register(clerk)
+    village_handler = User.objects.get(username="village-handler")
+    village = unit_by_code("341122101201")
+    petition = petition_transition(petition=petition, action="accept", actor=clerk)
+    petition = petition_transition(
+        petition=petition, action="assign", actor=clerk, unit=village.pk, handler=village_handler.pk
+    )
+    client.force_login(village_handler)
+    # when: an extension beyond the 30 days the law allows
+    response = client.post(
+        reverse("petitions:action", args=[petition.pk, "request_extension"]),
+        {"days": "45", "reason": "情况复杂，需补充调查取证"},
+    )
+    # then: the page again (not a redirect), the form open with the text typed, one message each
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "情况复杂，需补充调查取证" in page
+    assert 'value="45"' in page
+    assert 'data-testid="error-request_extension-days"' in page
+    assert "；" not in "".join(m.message for m in response.context["messages"])
+
+
+def test_a_handler_who_objects_is_sent_back_to_the_queue(client, clerk, unit_by_code):
+    from xinfang.petitions.workflow import petition_transition
+
+    petition = register(clerk)
+    village_handler = User.objects.get(username="village-handler")
+    petition = petition_transition(petition=petition, action="accept", actor=clerk)
+    petition = petition_transition(
+        petition=petition,
+        action="assign",
+        actor=clerk,
+        unit=unit_by_code("341122101201").pk,
+        handler=village_handler.pk,
+    )
+    client.force_login(village_handler)
+    response = client.post(
+        reverse("petitions:action", args=[petition.pk, "object"]),
+        {"reason": "应转交县生态环境分局"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("workbench:home")
+    assert "已提出异议" in response.content.decode()
+
+
+def test_the_assign_form_tags_each_handler_with_their_unit(client, clerk, unit_by_code):
+    petition = register(clerk)
+    client.force_login(clerk)
+    page = client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
+    village = unit_by_code("341122101201")
+    assert f'data-unit="{village.pk}"' in page
+    assert 'data-handlers-of="assign-unit"' in page

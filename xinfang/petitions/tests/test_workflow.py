@@ -116,7 +116,8 @@ def test_detail_page_shows_buttons_only_to_roles_that_may_act_and_the_timeline(c
     assert "petition-actions" in page
     assert "属于人大、法院、检察院职权范围" in page
     response = client.post(f"/petitions/{petition.pk}/actions/reject/", {"ground": ""})
-    assert response.status_code == 302
+    assert response.status_code == 422  # the page again, the form open (issue 17)
+    assert "请选择法定理由" in response.content.decode()
     petition.refresh_from_db()
     assert petition.status == "registered"
     client.post(
