@@ -1,16 +1,19 @@
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from xinfang.accounts.http import AuthenticatedRequest
+from xinfang.accounts.models import User
 from xinfang.accounts.permissions import capabilities_of
 from xinfang.petitions.selectors import warning_boundary
-from xinfang.petitions.views import STATUS_BADGES, deadline_light
+from xinfang.petitions.views import LIGHT_COLOURS, STATUS_BADGES, DeadlineLight, deadline_light
 from xinfang.stats.selectors import month_key, overview_charts, stats_overview
 
 from .guides import GUIDES, guides_for
-from .selectors import work_queue_page, work_queue_q
+from .selectors import TodoGroup, todo_groups, work_queue_page, work_queue_q
 
 QUEUE_PAGE_SIZE = 15
 
@@ -26,6 +29,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "roles": user.role_labels(),
         "capabilities": capabilities,
     }
+    todo = _todo(user, request.GET.get("todo", ""), request.GET.get("todo_page"), today)
+    context.update(todo=todo, todo_total=sum(group.count for group in todo))
     if "stats.view" in capabilities and user.unit is not None:
         overview = stats_overview(
             actor=user,
@@ -44,6 +49,32 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             petition.status_badge = STATUS_BADGES.get(petition.status, "text-bg-secondary")  # type: ignore[attr-defined]
         context.update(queue=page, show_queue=True)
     return render(request, "workbench/home.html", context)
+
+
+def _todo(user: User, code: str, page: str | None, today: date) -> list[TodoGroup]:
+    """The user's 待办 by kind (`?todo=<kind>&todo_page=N` pages one kind), each row with the
+    traffic light of its deadline (red overdue, yellow within 3 working days)."""
+    try:
+        pages = {code: max(int(page), 1)} if code and page else {}
+    except ValueError:
+        pages = {}
+    groups = todo_groups(actor=user, pages=pages)
+    rows = [row for group in groups for row in group.rows]
+    if rows:  # the calendar is read only for a page that shows deadlines
+        boundary = warning_boundary(today)
+        for row in rows:
+            row.light = _light(row.deadline, today, boundary)
+    return groups
+
+
+def _light(deadline: date | None, today: date, boundary: date) -> DeadlineLight | None:
+    if deadline is None:
+        return None
+    days = (deadline - today).days
+    if deadline < today:
+        return DeadlineLight(LIGHT_COLOURS["red"], f"逾期 {-days} 天")
+    colour = LIGHT_COLOURS["yellow" if deadline <= boundary else "green"]
+    return DeadlineLight(colour, "今日到期" if days == 0 else f"剩 {days} 天")
 
 
 @login_required
