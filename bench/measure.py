@@ -358,6 +358,14 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
         "统计页面 `/stats/?category=02&channel=visit`（县，筛选类别和渠道）",
         stats_page("county-leader", "?category=02&channel=visit"),
     ),
+    # Statistics by problem unit and by responsible unit (issue 17), read from the unit tables.
+    ("统计页面 `/stats/?by=problem`（县，按问题属地，本年）", stats_page("county-leader", "?by=problem")),
+    ("统计页面 `/stats/?by=problem`（乡镇 `leader`，按问题属地）", stats_page("leader", "?by=problem")),
+    ("统计页面 `/stats/?by=handling`（县，按承办单位，本年）", stats_page("county-leader", "?by=handling")),
+    (
+        "统计页面 `/stats/?by=problem&category=02&channel=visit`（县，按问题属地，筛选类别和渠道）",
+        stats_page("county-leader", "?by=problem&category=02&channel=visit"),
+    ),
     # The front desk's and a handler's home: their work queue, by deadline.
     ("首页（工作队列，乡镇接访员 `clerk`）`/`", work_queue_page("clerk")),
     ("首页（工作队列，县接访员 `county-clerk`）`/`", work_queue_page("county-clerk")),

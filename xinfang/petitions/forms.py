@@ -122,6 +122,11 @@ class RegisterFilterForm(BootstrapFormMixin, forms.Form):
     registered_unit = forms.IntegerField(
         required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
     )
+    # 承办单位 (else the registering unit), including the units below it: set by the links of the
+    # statistics counted by responsible unit; applied by the views after the register's filters
+    responsible_unit = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     light = forms.ChoiceField(
         label="期限",
         required=False,
@@ -153,6 +158,10 @@ class RegisterFilterForm(BootstrapFormMixin, forms.Form):
             css = field.widget.attrs.get("class", "")
             if css in ("form-control", "form-select"):
                 field.widget.attrs["class"] = f"{css} {css}-sm"
+
+    def responsible_unit_id(self) -> int | None:
+        value = self.cleaned_data.get("responsible_unit") if self.is_bound else None
+        return None if "responsible_unit" in self.errors else value
 
     def to_filter(self) -> RegisterFilter:
         """The filter from the valid fields; an invalid field is ignored rather than failing the page."""

@@ -14,7 +14,11 @@ from .models import OWNER_TYPE, Petition
 def sync_current_deadline(sender: Any, changed: list, **kwargs: Any) -> None:
     for deadline in changed:
         if deadline.owner_type == OWNER_TYPE and deadline.is_open:
-            petition = Petition.objects.filter(pk=deadline.owner_id).select_related("category").first()
+            petition = (
+                Petition.objects.filter(pk=deadline.owner_id)
+                .select_related("category", "problem_unit")
+                .first()
+            )
             if petition is None:
                 continue
             before = petition_snapshot(petition)  # the hook's subscribers (stats): their view before

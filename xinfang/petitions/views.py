@@ -11,6 +11,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from xinfang.accounts.permissions import acting_user, capability_required, has_c
 from xinfang.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
 from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
+from xinfang.organisation.models import Unit
 from xinfang.procedure.forms import Attempt
 
 from . import action_forms as action_forms_module
@@ -122,6 +124,22 @@ def _filter_form(request: HttpRequest) -> RegisterFilterForm:
     return form
 
 
+def _responsible_under(petitions: QuerySet[Petition], unit_id: int) -> QuerySet[Petition]:
+    """The petitions whose responsible unit (承办单位, else the registering unit) lies in the
+    subtree of `unit_id`: the register behind a figure of the statistics 按承办单位."""
+    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or "-"
+    return petitions.filter(
+        Q(handling_path__startswith=path) | Q(handling_unit__isnull=True, unit_path__startswith=path)
+    )
+
+
+def _register_rows(request: HttpRequest, form: RegisterFilterForm) -> tuple[QuerySet[Petition], int | None]:
+    """The register's rows for the form's filters and the responsible unit, if one is given."""
+    petitions = selectors.petition_list(actor=request.user, filters=form.to_filter())
+    responsible = form.responsible_unit_id()
+    return (_responsible_under(petitions, responsible) if responsible else petitions), responsible
+
+
 # --- the register -------------------------------------------------------------------------------
 
 
@@ -130,8 +148,11 @@ def _filter_form(request: HttpRequest) -> RegisterFilterForm:
 def register_view(request: HtmxRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.to_filter()
-    petitions = selectors.petition_list(actor=request.user, filters=filters)
-    total = selectors.petition_count(actor=request.user, filters=filters, petitions=petitions)
+    petitions, responsible = _register_rows(request, form)
+    if responsible:
+        total = petitions.count()
+    else:
+        total = selectors.petition_count(actor=request.user, filters=filters, petitions=petitions)
     page = selectors.CountedPaginator(petitions, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     boundary = selectors.warning_boundary(timezone.localdate())
     for petition in page.object_list:
@@ -152,8 +173,9 @@ def register_view(request: HtmxRequest) -> HttpResponse:
 @require_GET
 @capability_required("petitions.view")
 def register_export_view(request: HttpRequest) -> HttpResponse:
-    filters = _filter_form(request).to_filter()
-    petitions = selectors.petition_list(actor=request.user, filters=filters)
+    form = _filter_form(request)
+    filters = form.to_filter()
+    petitions, responsible = _register_rows(request, form)
     try:
         exported = register_xlsx(petitions, hidden=lambda p: selectors.identity_hidden(request.user, p))
     except ExportTooLarge as error:
@@ -163,7 +185,7 @@ def register_export_view(request: HttpRequest) -> HttpResponse:
     services.register_exported(
         actor=request.user,
         kind="register_xlsx",
-        filters=filter_summary(filters),
+        filters=filter_summary(filters) | ({"responsible_unit": responsible} if responsible else {}),
         rows=exported.rows,
         request_meta=RequestMeta.from_request(request),
     )

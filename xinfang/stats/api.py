@@ -1,7 +1,7 @@
 """REST API of the statistics: the dashboard's figures for the caller's scope."""
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -21,6 +21,11 @@ class OverviewQuery(Schema):
     unit: int | None = Field(None, description="统计单位 id（须在调用者权限范围内），默认为调用者所在单位")
     month_from: str = Field("", alias="from", description="起始月份 YYYY-MM，默认为本年 1 月")
     month_to: str = Field("", alias="to", description="结束月份 YYYY-MM，默认为本月")
+    by: Literal["registered", "problem", "handling"] = Field(
+        "handling",
+        description="逾期件单位排名的统计口径：handling 按承办单位（默认，未转送、交办的计入登记单位）、"
+        "problem 按问题属地、registered 按登记单位",
+    )
 
 
 class ErrorOut(Schema):
@@ -82,6 +87,7 @@ class OverviewOut(Schema):
     trend: list[MonthOut]
     top_categories: list[FigureOut]
     units_by_overdue: list[UnitOverdueOut]
+    units_by_overdue_by: str = Field(description="排名实际采用的统计口径（汇总表未生成时为 registered）")
     rates: list[RateOut]
 
 
@@ -126,6 +132,7 @@ def _out(overview: Overview) -> dict[str, Any]:
             {"unit_id": row.unit_id, "name": row.name, "overdue": row.overdue}
             for row in overview.units_by_overdue
         ],
+        "units_by_overdue_by": overview.ranking_by,
         "rates": [
             {
                 "key": r.key,
@@ -144,7 +151,7 @@ def _out(overview: Overview) -> dict[str, Any]:
 @router.get("/overview", response={200: OverviewOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def get_stats_overview(request: AuthenticatedRequest, query: Query[OverviewQuery]) -> dict[str, Any]:
     """领导驾驶舱数据：调用者权限范围内（按登记单位，含下级）某单位的在办、逾期、临期件数，
-    期间内收件、渠道对比、近 12 个月趋势、主要问题类别、逾期单位排名和主要指标。
+    期间内收件、渠道对比、近 12 个月趋势、主要问题类别、逾期单位排名（默认按承办单位，见 `by`）和主要指标。
     `unit` 不在调用者范围内回答 404；月份格式有误或起止颠倒回答 422。"""
     ensure_capability(request.user, "stats.view")
     today = timezone.localdate()
@@ -166,5 +173,7 @@ def get_stats_overview(request: AuthenticatedRequest, query: Query[OverviewQuery
     else:
         raise ValidationFailed("请求参数有误：请指定统计单位。", {"unit": "您未分配单位，请指定统计单位。"})
     unit = access_unit_by_id(request.user, unit_id)
-    overview = stats_overview(actor=request.user, unit=unit, month_from=first, month_to=last, today=today)
+    overview = stats_overview(
+        actor=request.user, unit=unit, month_from=first, month_to=last, today=today, ranking_by=query.by
+    )
     return _out(overview)

@@ -12,10 +12,33 @@ from xinfang.organisation.selectors import access_unit_by_id, units_visible_to
 from xinfang.petitions.choices import Channel
 from xinfang.petitions.models import Category
 
-from .selectors import StatsFilter, month_key, month_shift, month_text, parse_month
+from .choices import Dimension
+from .selectors import StatsFilter, dimensions_ready, month_key, month_shift, month_text, parse_month
 
 MONTH_HELP = "格式 YYYY-MM（统计按月汇总）"
 MAX_MONTHS = 120
+NOT_READY = "按问题属地、按承办单位的汇总表尚未生成（升级后须由系统管理员运行一次 manage.py stats_rebuild），请先按登记单位统计。"
+
+
+def _dimension_field(default: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="统计口径",
+        required=False,
+        choices=Dimension.choices,
+        initial=default,
+        help_text="按登记单位：登记的单位；按问题属地：问题发生地；按承办单位：转送、交办给的单位（未转送、交办的计入登记单位）。",
+    )
+
+
+def _clean_dimension(form: forms.Form, default: str) -> str:
+    """The chosen way of counting; by registering unit instead of the default while the tables by
+    problem and responsible unit are not filled yet, and an error when another was asked for."""
+    value = form.cleaned_data.get("by")
+    if (value or default) == Dimension.REGISTERED or dimensions_ready():
+        return value or default
+    if value:
+        raise forms.ValidationError(NOT_READY)
+    return Dimension.REGISTERED
 
 
 def _month_field(label: str) -> forms.CharField:
@@ -72,6 +95,7 @@ class UnitScopedForm(BootstrapFormMixin, forms.Form):
 class StatsFilterForm(UnitScopedForm):
     month_from = _month_field("统计期间自")
     month_to = _month_field("至")
+    by = _dimension_field(Dimension.REGISTERED)
     category = forms.ChoiceField(label="问题类别", required=False)
     channel = forms.ChoiceField(label="来源渠道", required=False)
 
@@ -92,6 +116,9 @@ class StatsFilterForm(UnitScopedForm):
     def clean_month_to(self) -> int:
         return self._month("month_to", month_key(timezone.localdate()))
 
+    def clean_by(self) -> str:
+        return _clean_dimension(self, Dimension.REGISTERED)
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -111,6 +138,7 @@ class StatsFilterForm(UnitScopedForm):
             month_to=data["month_to"],
             category=self.categories.get(data.get("category") or ""),
             channel=data.get("channel") or "",
+            dimension=data.get("by") or Dimension.REGISTERED,
         )
 
 
@@ -118,6 +146,8 @@ class MonthReportForm(UnitScopedForm):
     """A monthly bulletin: the month (default: last month) and the unit."""
 
     month = _month_field("通报月份")
+    # units are praised and criticised for overdue matters: by default those they are responsible for
+    by = _dimension_field(Dimension.HANDLING)
     format = forms.ChoiceField(
         label="文件格式", required=False, choices=[("docx", "Word（.docx）"), ("xlsx", "Excel（.xlsx）")]
     )
@@ -128,6 +158,9 @@ class MonthReportForm(UnitScopedForm):
 
     def clean_month(self) -> int:
         return self._month("month", month_shift(month_key(timezone.localdate()), -1))
+
+    def clean_by(self) -> str:
+        return _clean_dimension(self, Dimension.HANDLING)
 
     def clean_format(self) -> str:
         return self.cleaned_data.get("format") or "docx"

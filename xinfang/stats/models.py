@@ -17,11 +17,22 @@ is counted once.
   range sums for any today. Due dates before `TallyState.overdue_horizon` may be folded into one
   row dated PAST by `stats_compact` (they are overdue for ever after), which keeps the tables
   small when many old matters stay open; NO_DEADLINE stands for "no current deadline".
+
+The other two ways of counting (`Dimension`): by the problem's place (问题属地) and by the unit
+responsible for the matter (承办单位: the unit it was transferred or assigned to, else the one that
+registered it). `UnitMonthlyTally` and `UnitOpenTally` hold them. There a unit's row is its
+subtree: a petition counts in the row of its unit and of every unit above it, so that the rows of
+a unit and of its children are read directly (its own level, 本级, is the difference), however
+many villages lie below. `visible_depth` keeps the statistics within the reader's scope: a user
+sees a petition registered or handled in their unit's subtree, i.e. the users of the units on
+the dimension unit's chain down to that depth (see `services.visible_depth`).
 """
 
 from datetime import date
 
 from django.db import models
+
+from .choices import Dimension
 
 PAST = date(1900, 1, 1)
 NO_DEADLINE = date(9999, 12, 31)
@@ -172,12 +183,86 @@ class OpenCategoryTally(models.Model):
         return f"{self.unit_id} {self.channel} {self.category_id} {self.due_date}: {self.count}"
 
 
+class UnitMonthlyTally(TallyMeasures):
+    """Monthly measures by problem unit or responsible unit; see the module docstring."""
+
+    dimension = models.CharField("统计口径", max_length=10, choices=Dimension.choices)
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
+    parent = models.ForeignKey(
+        "organisation.Unit", on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    visible_depth = models.PositiveSmallIntegerField("可见层级")
+    month = models.PositiveIntegerField("月份（YYYYMM）")
+    channel = models.CharField("来源渠道", max_length=20)
+    category = models.ForeignKey(
+        "petitions.Category", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = "月度汇总（按问题属地、承办单位）"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "unit", "visible_depth", "month", "channel", "category"],
+                name="stats_unit_monthly_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["dimension", "parent", "month", "visible_depth"], name="stats_unit_monthly_children"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.dimension} {self.unit_id} {self.month} {self.channel} {self.category_id}: {self.intake}"
+        )
+
+
+class UnitOpenTally(models.Model):
+    """Open petitions by problem unit or responsible unit and current deadline."""
+
+    dimension = models.CharField("统计口径", max_length=10, choices=Dimension.choices)
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
+    parent = models.ForeignKey(
+        "organisation.Unit", on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    visible_depth = models.PositiveSmallIntegerField("可见层级")
+    channel = models.CharField("来源渠道", max_length=20)
+    category = models.ForeignKey(
+        "petitions.Category", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    due_date = models.DateField("当前期限")
+    count = models.IntegerField("件数", default=0)
+
+    class Meta:
+        verbose_name = "在办件汇总（按问题属地、承办单位）"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "unit", "visible_depth", "channel", "category", "due_date"],
+                name="stats_unit_open_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["dimension", "parent", "due_date", "visible_depth"], name="stats_unit_open_children"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.dimension} {self.unit_id} {self.channel} {self.category_id} {self.due_date}: {self.count}"
+        )
+
+
 class TallyState(models.Model):
     """One row: when the tables were last rebuilt, and the day before which open deadlines may be
     stored folded into PAST."""
 
     overdue_horizon = models.DateField("逾期归并日期", default=PAST)
     rebuilt_at = models.DateTimeField("最近重建时间", null=True, blank=True)
+    # False while the tables by problem and responsible unit lack the petitions registered before
+    # they existed (an upgraded installation until `stats_rebuild`); the hooks then leave them
+    dimensions_ready = models.BooleanField("按问题属地、承办单位汇总已生成", default=True)
 
     class Meta:
         verbose_name = "汇总表状态"

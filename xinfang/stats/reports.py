@@ -27,6 +27,7 @@ from xinfang.petitions.choices import PetitionStatus
 from xinfang.petitions.models import Category, Petition, PetitionEvent
 
 from . import files
+from .choices import DIMENSION_NOTES, Dimension
 from .selectors import (
     CHANNEL_LABELS,
     RATE_DEFINITIONS,
@@ -104,20 +105,28 @@ def stats_row_values(row: StatsRow) -> list[Any]:
     ]
 
 
-def definitions_notes(today: date) -> list[str]:
+def definitions_notes(today: date, dimension: str = Dimension.REGISTERED) -> list[str]:
     notes = [f"{label}：{definition}" for label, definition in RATE_DEFINITIONS.values()]
     notes.append(f"逾期在办：截至 {today:%Y-%m-%d} 仍未办结且当前期限已过的信访件（不限收到月份）。")
-    notes.append("统计口径：按登记单位统计，下级单位计入其所属单位；按收到时间（北京时间）归入月份。")
+    notes.append(f"统计口径：{DIMENSION_NOTES[Dimension(dimension)]}按收到时间（北京时间）归入月份。")
+    if dimension != Dimension.REGISTERED:
+        notes.append("只统计本单位及下级单位登记或承办的信访件（与登记簿的查看范围相同）。")
     return notes
+
+
+def unit_header(dimension: str) -> tuple[str, ...]:
+    """The unit table's header; its first column says how a matter counts for a unit."""
+    return (f"单位（{Dimension(dimension).label}）", *UNIT_HEADER[1:])
 
 
 def stats_sheets(table: StatsTable) -> list[files.Sheet]:
     """The statistics page as a workbook: per unit, per category, and the definitions."""
-    notes = definitions_notes(table.today)
+    dimension = table.filters.dimension
+    notes = definitions_notes(table.today, dimension)
     return [
         files.Sheet(
-            "按单位",
-            UNIT_HEADER,
+            Dimension(dimension).label,
+            unit_header(dimension),
             [stats_row_values(r) for r in table.units] + [stats_row_values(table.total)],
             notes,
         ),
@@ -168,9 +177,16 @@ def judge_unit(row: StatsRow) -> tuple[bool, list[str]]:
     return praised, reasons
 
 
-def monthly_bulletin(*, actor: Any, unit: Unit, month: int, today: date) -> Bulletin:
+def monthly_bulletin(
+    *, actor: Any, unit: Unit, month: int, today: date, dimension: str = Dimension.HANDLING
+) -> Bulletin:
+    """The month's bulletin; units are judged by the matters they are responsible for unless
+    `dimension` says otherwise (a village is criticised for what it was assigned and let run over,
+    not the township that registered it)."""
     table = stats_table(
-        actor=actor, filters=StatsFilter(unit=unit, month_from=month, month_to=month), today=today
+        actor=actor,
+        filters=StatsFilter(unit=unit, month_from=month, month_to=month, dimension=dimension),
+        today=today,
     )
     praised, criticised = [], []
     for row in table.units:
@@ -195,10 +211,13 @@ def bulletin_report(bulletin: Bulletin) -> files.Report:
         f"（{total.measures['answer_timely']}/{total.measures['answered']}），"
         f"满意率 {_percent(total.satisfaction)}；截至 {_cn_date(bulletin.today)}，逾期在办 {total.overdue} 件。"
     )
+    dimension = table.filters.dimension
     blocks: list[Any] = [
         files.Paragraph(summary),
-        files.Heading("一、各单位信访工作情况"),
-        files.Table(UNIT_HEADER, [stats_row_values(r) for r in table.units] + [stats_row_values(total)]),
+        files.Heading(f"一、各单位信访工作情况（{Dimension(dimension).label}）"),
+        files.Table(
+            unit_header(dimension), [stats_row_values(r) for r in table.units] + [stats_row_values(total)]
+        ),
         files.Heading("二、表扬和批评"),
         files.Paragraph(PRAISE_RULE + CRITICISE_RULE),
         files.Paragraph(
@@ -212,7 +231,7 @@ def bulletin_report(bulletin: Bulletin) -> files.Report:
     else:
         blocks.append(files.Paragraph("予以通报批评的单位：本月没有。"))
     blocks.append(files.Heading("三、统计口径"))
-    blocks.extend(files.Paragraph(note) for note in definitions_notes(bulletin.today))
+    blocks.extend(files.Paragraph(note) for note in definitions_notes(bulletin.today, dimension))
     return files.Report(
         unit_name=bulletin.unit.name,
         title="信访工作通报",
@@ -229,7 +248,7 @@ def bulletin_sheets(bulletin: Bulletin) -> list[files.Sheet]:
     ]
     sheets = stats_sheets(bulletin.table)
     sheets[0] = files.Sheet(
-        "按单位",
+        sheets[0].title,
         sheets[0].header,
         sheets[0].rows,
         [PRAISE_RULE, CRITICISE_RULE, *praise, *criticism, *sheets[0].notes],
@@ -381,6 +400,11 @@ class Analysis:
     rising: list[tuple[str, int, int]]
     flags_by_month: list[tuple[int, int, int]]
     rates: list[Rate]
+    unit_table: StatsTable | None = None  # the units counted the way the caller chose
+
+    @property
+    def units(self) -> StatsTable:
+        return self.unit_table or self.table
 
 
 def _supervision_by_unit(
@@ -415,11 +439,23 @@ def _supervision_by_unit(
     return sorted(((name, v[0], v[1]) for name, v in result.items()), key=lambda r: (-(r[1] + r[2]), r[0]))
 
 
-def analysis(*, actor: Any, unit: Unit, first: int, last: int, today: date) -> Analysis:
-    """The figures of the analysis report. The summary tables give the counts and rates; one
-    grouped pass over the period's petitions gives subcategories, complained units and routing."""
+def analysis(
+    *, actor: Any, unit: Unit, first: int, last: int, today: date, dimension: str = Dimension.REGISTERED
+) -> Analysis:
+    """The figures of the analysis report. The summary tables give the counts and rates (the unit
+    table counted the way `dimension` says, the rest by registering unit); one grouped pass over
+    the period's petitions gives subcategories, complained units and routing."""
     table = stats_table(
         actor=actor, filters=StatsFilter(unit=unit, month_from=first, month_to=last), today=today
+    )
+    unit_table = (
+        table
+        if dimension == Dimension.REGISTERED
+        else stats_table(
+            actor=actor,
+            filters=StatsFilter(unit=unit, month_from=first, month_to=last, dimension=dimension),
+            today=today,
+        )
     )
     length = len(months_between(first, last))
     previous = stats_monthly_flags(
@@ -480,6 +516,7 @@ def analysis(*, actor: Any, unit: Unit, first: int, last: int, today: date) -> A
             for m in months_between(trend_first, last)
         ],
         rates=rates_of(table.total.measures, unit=unit, first=first, last=last),
+        unit_table=unit_table,
     )
 
 
@@ -511,10 +548,10 @@ def analysis_report(data: Analysis) -> files.Report:
     )
     blocks.append(
         files.Table(
-            UNIT_HEADER,
-            [stats_row_values(r) for r in data.table.units if r.intake or r.overdue]
-            + [stats_row_values(total)],
-            caption="各单位信访情况",
+            unit_header(data.units.filters.dimension),
+            [stats_row_values(r) for r in data.units.units if r.intake or r.overdue]
+            + [stats_row_values(data.units.total)],
+            caption=f"各单位信访情况（{data.units.filters.dimension_label}）",
         )
     )
 
@@ -614,6 +651,12 @@ def analysis_report(data: Analysis) -> files.Report:
         blocks.append(files.Paragraph("统计期间没有集体访。"))
     blocks.append(files.Heading("六、统计口径"))
     blocks.extend(files.Paragraph(note) for note in definitions_notes(data.today))
+    if data.units.filters.dimension != Dimension.REGISTERED:
+        blocks.append(
+            files.Paragraph(
+                f"“各单位信访情况”表{DIMENSION_NOTES[Dimension(data.units.filters.dimension)]}其余数字按登记单位统计。"
+            )
+        )
     return files.Report(
         unit_name=data.unit.name,
         title="信访情况分析报告",

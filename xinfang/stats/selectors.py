@@ -1,9 +1,12 @@
 """Reads of the summary tables: the leaders' dashboard, the statistics tables, the bulletins.
 
-Scope: the tables are keyed by the registering unit (登记单位). A caller sees the rows that
+Scope: by the registering unit (登记单位) a caller sees the rows that
 `organisation.selectors.scope_q` gives them on `unit_path` (their unit's subtree, or only their
 unit for roles without a subtree), narrowed to the subtree of the unit they chose, which must be
-one of `units_visible_to(caller)` (`access_unit_by_id`: 404 otherwise).
+one of `units_visible_to(caller)` (`access_unit_by_id`: 404 otherwise). By problem unit (问题属地)
+or responsible unit (承办单位) the rows of the chosen unit and of its children are read, counting
+only the petitions whose visible depth reaches the caller's unit: those registered or handled in
+its subtree, exactly the petitions `petitions_visible_to` gives them (`models` explains the rows).
 
 Periods are whole months (the tables are monthly): a petition belongs to the month it was
 received in, Asia/Shanghai time. "Overdue" and "due soon" are as of `today` and count open
@@ -21,12 +24,15 @@ from urllib.parse import urlencode
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.urls import get_script_prefix, reverse
 
+from xinfang.accounts.permissions import sees_subtree
+from xinfang.core.exceptions import ValidationFailed
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import scope_q
 from xinfang.petitions.choices import Channel, PetitionStatus
 from xinfang.petitions.models import Category
 from xinfang.petitions.selectors import warning_boundary
 
+from .choices import Dimension
 from .models import (
     MEASURES,
     MonthlyCategoryTally,
@@ -34,6 +40,9 @@ from .models import (
     MonthlyTally,
     OpenCategoryTally,
     OpenTally,
+    TallyState,
+    UnitMonthlyTally,
+    UnitOpenTally,
 )
 
 CHANNEL_LABELS: dict[str, str] = dict(Channel.choices)
@@ -128,6 +137,34 @@ def register_url(**params: Any) -> str:
     """The register (信访登记簿) filtered to the petitions behind a figure."""
     query = {k: v for k, v in params.items() if v not in (None, "", False)}
     return f"{_register_path(get_script_prefix())}?{urlencode(query)}"
+
+
+# The register's filter that lists the petitions a unit's figure counts, by way of counting.
+DIMENSION_FILTERS = {
+    Dimension.REGISTERED: "registered_unit",
+    Dimension.PROBLEM: "unit",
+    Dimension.HANDLING: "responsible_unit",
+}
+
+
+_ready_seen = False
+
+
+def dimensions_ready() -> bool:
+    """Whether the tables by problem and responsible unit hold every petition (an upgraded
+    installation: not before `manage.py stats_rebuild`). Once they do they always will, so a
+    process asks the database only until it has seen them ready."""
+    global _ready_seen
+    if not _ready_seen:
+        ready = TallyState.objects.filter(pk=1).values_list("dimensions_ready", flat=True).first()
+        _ready_seen = True if ready is None else ready
+    return _ready_seen
+
+
+def forget_dimensions_ready() -> None:
+    """For tests that make the tables unfilled again (a migration on an existing database)."""
+    global _ready_seen
+    _ready_seen = False
 
 
 def _period_params(unit: Unit, first: int, last: int) -> dict[str, Any]:
@@ -278,10 +315,15 @@ class Overview:
     rates: list[Rate]
     open_url: str = ""
     intake_url: str = ""
+    ranking_by: str = Dimension.HANDLING  # how `units_by_overdue` counts a matter for a unit
 
     @property
     def period_label(self) -> str:
         return period_label(self.month_from, self.month_to)
+
+    @property
+    def ranking_label(self) -> str:
+        return Dimension(self.ranking_by).label
 
 
 def _child_of(unit: Unit, path: str) -> int:
@@ -307,9 +349,58 @@ def _sum_if(condition: Q, value: str = "count") -> Sum:
     return Sum(Case(When(condition, then=F(value)), default=Value(0), output_field=IntegerField()))
 
 
-def stats_overview(*, actor: Any, unit: Unit, month_from: int, month_to: int, today: date) -> Overview:
+def _ranking(actor: Any, unit: Unit, today: date, by: str) -> tuple[str, dict[int, int], dict[int, str]]:
+    """({child of `unit` or `unit` itself: overdue open petitions}, their names) counted the way
+    `by` says (the dashboard's default: by responsible unit), in one query with the names; by
+    registering unit while the unit tables are not filled yet."""
+    names = {unit.pk: f"{unit.name}（本级）"}
+    overdue: dict[int, int] = defaultdict(int)
+    if by != Dimension.REGISTERED and sees_subtree(actor) and actor.unit is not None and dimensions_ready():
+        rows = (
+            UnitOpenTally.objects.filter(
+                Q(unit=unit) | Q(parent=unit),
+                dimension=by,
+                visible_depth__gte=actor.unit.depth,
+                due_date__lt=today,
+            )
+            .values("unit_id", "unit__name")
+            .annotate(n=Sum("count"))
+            .order_by()
+            .values_list("unit_id", "unit__name", "n")
+        )
+        for pk, name, count in rows:
+            # the unit's row is its subtree: its own level (本级) is what its children leave
+            overdue[unit.pk] += count if pk == unit.pk else -count
+            if pk != unit.pk:
+                overdue[pk] += count
+                names[pk] = name
+        return by, {pk: n for pk, n in overdue.items() if n}, names
+    registered = (
+        OpenTally.objects.filter(tally_scope_q(actor, unit), due_date__lt=today)
+        .values("unit_path")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("unit_path", "n")
+    )
+    for path, count in registered:
+        if count:
+            overdue[_child_of(unit, path)] += count
+    names.update({u.pk: u.name for u in Unit.objects.filter(parent=unit).only("pk", "name")})
+    return Dimension.REGISTERED, dict(overdue), names
+
+
+def stats_overview(
+    *,
+    actor: Any,
+    unit: Unit,
+    month_from: int,
+    month_to: int,
+    today: date,
+    ranking_by: str = Dimension.HANDLING,
+) -> Overview:
     """The leaders' dashboard of `unit` (one of the actor's units) for the months given: a fixed
-    number of queries whatever the data (three on the summary tables, two of names)."""
+    number of queries whatever the data (three on the summary tables, two of names, and the
+    ranking of units by overdue matters, by responsible unit unless `ranking_by` says otherwise)."""
     scope = tally_scope_q(actor, unit)
     last_year = month_shift(month_to, -12)
     by_month_channel = list(
@@ -328,8 +419,6 @@ def stats_overview(*, actor: Any, unit: Unit, month_from: int, month_to: int, to
     until = warning_boundary(today)
     open_rows = list(_open_rows(actor, unit, today, until))
     categories = {c.pk: c for c in Category.objects.filter(parent__isnull=True)}
-    children = {u.pk: u.name for u in Unit.objects.filter(parent=unit).only("pk", "name")}
-    children[unit.pk] = f"{unit.name}（本级）"
 
     totals = _measures(r for r in by_month_channel if month_from <= r["month"] <= month_to)
     period = _period_params(unit, month_from, month_to)
@@ -341,14 +430,12 @@ def stats_overview(*, actor: Any, unit: Unit, month_from: int, month_to: int, to
     top = sorted(per_category.items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
 
     by_step: dict[str, int] = defaultdict(int)
-    overdue_by_child: dict[int, int] = defaultdict(int)
     overdue = soon = 0
     for row in open_rows:
         by_step[row["status"]] += row["total"] or 0
         overdue += row["overdue"] or 0
         soon += row["soon"] or 0
-        if row["overdue"]:
-            overdue_by_child[_child_of(unit, row["unit_path"])] += row["overdue"]
+    ranking_by, overdue_by_child, children = _ranking(actor, unit, today, ranking_by)
     ranked = sorted(overdue_by_child.items(), key=lambda item: (-item[1], item[0]))
     month_params = _period_params(unit, month_to, month_to)
 
@@ -406,10 +493,11 @@ def stats_overview(*, actor: Any, unit: Unit, month_from: int, month_to: int, to
                 unit_id=pk,
                 name=children.get(pk, str(pk)),
                 overdue=count,
-                url=register_url(status="open", light="red", registered_unit=pk),
+                url=register_url(status="open", light="red", **{DIMENSION_FILTERS[ranking_by]: pk}),
             )
             for pk, count in ranked
         ],
+        ranking_by=ranking_by,
         collective=Figure(
             "collective", "集体访", totals["collective"], register_url(**period, flags="collective")
         ),
@@ -460,6 +548,7 @@ class StatsFilter:
     month_to: int
     category: Category | None = None
     channel: str = ""
+    dimension: str = Dimension.REGISTERED  # 统计口径: by registering, problem or responsible unit
 
     @property
     def period_label(self) -> str:
@@ -468,6 +557,10 @@ class StatsFilter:
     @property
     def channel_label(self) -> str:
         return CHANNEL_LABELS.get(self.channel, self.channel)
+
+    @property
+    def dimension_label(self) -> str:
+        return Dimension(self.dimension).label
 
     def summary(self) -> dict[str, Any]:
         """What the audit log keeps of a statistics file's filters."""
@@ -478,6 +571,7 @@ class StatsFilter:
             "to": month_text(self.month_to),
             "category": self.category.code if self.category else "",
             "channel": self.channel,
+            "by": self.dimension,
         }
         return {k: v for k, v in values.items() if v not in ("", None)}
 
@@ -555,9 +649,19 @@ def _as_measures(values: list[int] | None) -> dict[str, int]:
     return dict(zip(MEASURES, values or [0] * len(MEASURES), strict=True))
 
 
-def stats_table(*, actor: Any, filters: StatsFilter, today: date) -> StatsTable:
-    """The statistics of a period per unit (the children of the chosen unit, with their
-    subtrees, and the unit itself) and per first-level category; four small queries."""
+@dataclass
+class TableSums:
+    """The measures and overdue counts of a statistics table before it is laid out: per unit (the
+    chosen unit's children and the unit itself, 本级) and per first-level category."""
+
+    by_unit: dict[int, list[int]]
+    by_category: dict[int, list[int]]
+    unit_overdue: dict[int, int]
+    category_overdue: dict[int, int]
+
+
+def _registered_sums(actor: Any, filters: StatsFilter, today: date) -> TableSums:
+    """By registering unit: rows of the unit's subtree, folded onto its children (two queries)."""
     unit = filters.unit
     scope = tally_scope_q(actor, unit)
     monthly = (
@@ -578,34 +682,103 @@ def stats_table(*, actor: Any, filters: StatsFilter, today: date) -> StatsTable:
         .order_by()
         .values_list("unit_path", "category_id", *MEASURES)
     )
-    by_unit: dict[int, list[int]] = {}
-    by_category: dict[int, list[int]] = {}
+    sums = TableSums({}, {}, defaultdict(int), defaultdict(int))
     for path, category_id, *values in rows:
-        _add_into(by_unit, _child_of(unit, path), values)
-        _add_into(by_category, category_id, values)
-    unit_overdue: dict[int, int] = defaultdict(int)
-    category_overdue: dict[int, int] = defaultdict(int)
+        _add_into(sums.by_unit, _child_of(unit, path), values)
+        _add_into(sums.by_category, category_id, values)
     for path, category_id, count in (
         open_rows.values("unit_path", "category_id")
         .annotate(n=Sum("count"))
         .order_by()
         .values_list("unit_path", "category_id", "n")
     ):
-        unit_overdue[_child_of(unit, path)] += count or 0
-        category_overdue[category_id] += count or 0
+        sums.unit_overdue[_child_of(unit, path)] += count or 0
+        sums.category_overdue[category_id] += count or 0
+    return sums
+
+
+def _unit_sums(actor: Any, filters: StatsFilter, today: date, *, months: bool = True) -> TableSums:
+    """By problem or responsible unit: the rows of the chosen unit (per category) and of its
+    children (per child), within the caller's visible depth; the unit's own level (本级) is the
+    unit's row less its children's. Four queries (two without `months`: overdue only)."""
+    unit = filters.unit
+    if not sees_subtree(actor) or actor.unit is None:
+        # a role that sees only its own unit's matters cannot be given a subtree's rows
+        message = f"{Dimension(filters.dimension).label}统计仅对可查看下级单位的角色开放。"
+        raise ValidationFailed(message, {"by": message})
+    visible = Q(dimension=filters.dimension, visible_depth__gte=actor.unit.depth)
+    if filters.channel:
+        visible &= Q(channel=filters.channel)
+    if filters.category:
+        visible &= Q(category=filters.category)
+    sums = TableSums({}, {}, defaultdict(int), defaultdict(int))
+    if months:
+        period = visible & Q(month__gte=filters.month_from, month__lte=filters.month_to)
+        totals = {name: Sum(name) for name in MEASURES}
+        for category_id, *values in (
+            UnitMonthlyTally.objects.filter(period, unit=unit)
+            .values("category_id")
+            .annotate(**totals)
+            .order_by()
+            .values_list("category_id", *MEASURES)
+        ):
+            _add_into(sums.by_category, category_id, values)
+            _add_into(sums.by_unit, unit.pk, values)
+        for child_id, *values in (
+            UnitMonthlyTally.objects.filter(period, parent=unit)
+            .values("unit_id")
+            .annotate(**totals)
+            .order_by()
+            .values_list("unit_id", *MEASURES)
+        ):
+            _add_into(sums.by_unit, child_id, values)
+            _add_into(sums.by_unit, unit.pk, tuple(-v for v in values))
+    overdue = UnitOpenTally.objects.filter(visible, due_date__lt=today)
+    for category_id, count in (
+        overdue.filter(unit=unit)
+        .values("category_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("category_id", "n")
+    ):
+        sums.category_overdue[category_id] += count or 0
+        sums.unit_overdue[unit.pk] += count or 0
+    for child_id, count in (
+        overdue.filter(parent=unit)
+        .values("unit_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("unit_id", "n")
+    ):
+        sums.unit_overdue[child_id] += count or 0
+        sums.unit_overdue[unit.pk] -= count or 0
+    return sums
+
+
+def stats_table(*, actor: Any, filters: StatsFilter, today: date) -> StatsTable:
+    """The statistics of a period per unit (the children of the chosen unit, with their
+    subtrees, and the unit itself) and per first-level category, counted by registering unit,
+    problem unit or responsible unit (`filters.dimension`); four small queries and two of names."""
+    unit = filters.unit
+    if filters.dimension == Dimension.REGISTERED:
+        sums = _registered_sums(actor, filters, today)
+    else:
+        sums = _unit_sums(actor, filters, today)
     names = {u.pk: u.name for u in Unit.objects.filter(parent=unit).only("pk", "name")}
     names[unit.pk] = f"{unit.name}（本级）"
     categories = {c.pk: c for c in Category.objects.filter(parent__isnull=True)}
 
     period = _period_params(unit, filters.month_from, filters.month_to)
+    del period["registered_unit"]
+    by = DIMENSION_FILTERS[Dimension(filters.dimension)]
     common = {"channel": filters.channel, "category": filters.category.code if filters.category else ""}
     unit_rows = [
         StatsRow(
             key=pk,
             name=name,
-            measures=_as_measures(by_unit.get(pk)),
-            overdue=unit_overdue.get(pk, 0),
-            url=register_url(**{**period, "registered_unit": pk}, **common),
+            measures=_as_measures(sums.by_unit.get(pk)),
+            overdue=sums.unit_overdue.get(pk, 0),
+            url=register_url(**period, **{by: pk}, **common),
         )
         for pk, name in names.items()
     ]
@@ -614,23 +787,23 @@ def stats_table(*, actor: Any, filters: StatsFilter, today: date) -> StatsTable:
         StatsRow(
             key=category.code,
             name=category.name,
-            measures=_as_measures(by_category.get(pk)),
-            overdue=category_overdue.get(pk, 0),
-            url=register_url(**period, channel=filters.channel, category=category.code),
+            measures=_as_measures(sums.by_category.get(pk)),
+            overdue=sums.category_overdue.get(pk, 0),
+            url=register_url(**period, **{by: unit.pk}, channel=filters.channel, category=category.code),
         )
         for pk, category in categories.items()
-        if pk in by_category or pk in category_overdue
+        if pk in sums.by_category or sums.category_overdue.get(pk)
     ]
     category_rows.sort(key=lambda r: (-r.intake, -r.overdue, r.key))
     totals: dict[str, list[int]] = {}
-    for values in by_unit.values():
+    for values in sums.by_unit.values():
         _add_into(totals, "total", tuple(values))
     total = StatsRow(
         key="total",
         name="合计",
         measures=_as_measures(totals.get("total")),
-        overdue=sum(unit_overdue.values()),
-        url=register_url(**period, **common),
+        overdue=sum(sums.unit_overdue.values()),
+        url=register_url(**period, **{by: unit.pk}, **common),
     )
     return StatsTable(filters=filters, today=today, units=unit_rows, categories=category_rows, total=total)
 

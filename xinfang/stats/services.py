@@ -11,6 +11,7 @@ and with a recount in the tests.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -22,9 +23,11 @@ from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.requests import RequestMeta
 from xinfang.deadlines.models import Deadline
+from xinfang.organisation.models import Unit
 from xinfang.petitions.choices import OPEN_STATUSES, PetitionStatus, Satisfaction
 from xinfang.petitions.models import OWNER_TYPE, Petition  # OWNER_TYPE: Deadline.owner_type of its clocks
 
+from .choices import Dimension
 from .models import (
     MEASURES,
     NO_DEADLINE,
@@ -35,6 +38,8 @@ from .models import (
     OpenCategoryTally,
     OpenTally,
     TallyState,
+    UnitMonthlyTally,
+    UnitOpenTally,
 )
 
 ACCEPTANCE_RULES = ("acceptance",)
@@ -43,6 +48,9 @@ SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 # Clock states: no clock or still running / ended after its due day / ended on or before it.
 CLOCK_RUNNING, CLOCK_LATE, CLOCK_TIMELY = 0, 1, 2
 REBUILD_BATCH = 5000
+
+
+UNIT_DIMENSIONS = (Dimension.PROBLEM, Dimension.HANDLING)  # the ways `UnitMonthlyTally` counts
 
 
 @dataclass(frozen=True)
@@ -57,10 +65,37 @@ class PetitionFacts:
     status: str
     due_date: date  # current_deadline, NO_DEADLINE when there is none
     measures: tuple[int, ...]  # in MEASURES order
+    problem_path: str = ""  # 问题属地
+    handling_path: str = ""  # 承办单位, "" before the matter is transferred or assigned
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+def path_ids(path: str) -> list[int]:
+    """ "/1/7/45/" → [1, 7, 45]: the unit and every unit above it, from the top."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _shared_depth(chain: list[int], other: list[int]) -> int:
+    shared = 0
+    for mine, theirs in zip(chain, other, strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared - 1
+
+
+def visible_depth(unit_path: str, *, registered_path: str, handling_path: str) -> int:
+    """How deep along the chain of `unit_path` (a dimension unit) the petition is in scope: the
+    users of a unit on that chain see it when the registering or the handling unit lies in their
+    unit's subtree, i.e. when their unit is at this depth or above. -1: nobody on the chain."""
+    chain = path_ids(unit_path)
+    depths = [_shared_depth(chain, path_ids(registered_path))]
+    if handling_path:
+        depths.append(_shared_depth(chain, path_ids(handling_path)))
+    return max(depths)
 
 
 def _clock_state(rule: str | None, is_open: bool, closed_at: datetime | None, due: date | None) -> int:
@@ -117,6 +152,9 @@ def stats_facts(petition: Petition) -> PetitionFacts:
         status=petition.status,
         due_date=petition.current_deadline or NO_DEADLINE,
         measures=tuple(int(bool(values[name])) for name in MEASURES),
+        # the same instance is snapshot before and after a step: one query for its problem unit
+        problem_path=petition.problem_unit.path,
+        handling_path=petition.handling_path,
     )
 
 
@@ -228,9 +266,10 @@ def _open_changed(before: PetitionFacts | None, after: PetitionFacts) -> bool:
     return old != new
 
 
-def _horizon() -> date:
-    state = TallyState.objects.filter(pk=1).values_list("overdue_horizon", flat=True).first()
-    return state or PAST
+def _state() -> tuple[date, bool]:
+    """(overdue horizon, whether the tables by problem and responsible unit are filled)."""
+    row = TallyState.objects.filter(pk=1).values_list("overdue_horizon", "dimensions_ready").first()
+    return row or (PAST, True)
 
 
 def stats_petition_changed(*, before: PetitionFacts | None, petition: Petition) -> PetitionFacts:
@@ -239,13 +278,127 @@ def stats_petition_changed(*, before: PetitionFacts | None, petition: Petition) 
     after = stats_facts(petition)
     if before == after:
         return after
+    horizon, dimensions_ready = _state()
     _apply_monthly(before, after)
     if _open_changed(before, after):
         if before is not None and before.is_open:
             _open_remove(before)
         if after.is_open:
-            _open_add(after, _horizon())
+            _open_add(after, horizon)
+    if dimensions_ready:
+        _apply_unit_tallies(before, after, horizon)
     return after
+
+
+# --- by problem unit and by responsible unit -----------------------------------------------------
+
+# A row of the unit tables: its key, its parent unit, and what to add to it.
+UnitRows = dict[tuple[Any, ...], tuple[int | None, list[int]]]
+UNIT_MONTHLY_KEY = ("dimension", "unit_id", "visible_depth", "month", "channel", "category_id")
+UNIT_OPEN_KEY = ("dimension", "unit_id", "visible_depth", "channel", "category_id", "due_date")
+
+
+def _unit_chains(facts: PetitionFacts) -> tuple[tuple[str, list[int], int], ...]:
+    """(dimension, the unit and the units above it, visible depth) for each unit dimension; a
+    petition nobody on the chain may see (another tree's) is left out."""
+    return _chains(facts.unit_path, facts.handling_path, facts.problem_path)
+
+
+@lru_cache(maxsize=4096)
+def _chains(unit_path: str, handling_path: str, problem_path: str) -> tuple[tuple[str, list[int], int], ...]:
+    """The chains of a (registering, handling, problem) unit triple: few for many petitions."""
+    chains = []
+    for dimension in UNIT_DIMENSIONS:
+        path = problem_path if dimension == Dimension.PROBLEM else handling_path or unit_path
+        depth = visible_depth(path, registered_path=unit_path, handling_path=handling_path)
+        if path and depth >= 0:
+            chains.append((str(dimension), path_ids(path), depth))
+    return tuple(chains)
+
+
+def _into(rows: UnitRows, key: tuple[Any, ...], parent: int | None, values: Any, sign: int) -> None:
+    current = rows.get(key)
+    if current is None:
+        rows[key] = (parent, [sign * v for v in values])
+    else:
+        for i, value in enumerate(values):
+            current[1][i] += sign * value
+
+
+def _unit_monthly_rows(facts: PetitionFacts, rows: UnitRows, sign: int) -> None:
+    for dimension, chain, depth in _unit_chains(facts):
+        for level, unit_id in enumerate(chain):
+            key = (dimension, unit_id, depth, facts.month, facts.channel, facts.category_id)
+            _into(rows, key, chain[level - 1] if level else None, facts.measures, sign)
+
+
+def _unit_open_rows(facts: PetitionFacts, rows: UnitRows, sign: int, horizon: date) -> None:
+    due = PAST if facts.due_date < horizon else facts.due_date
+    for dimension, chain, depth in _unit_chains(facts):
+        for level, unit_id in enumerate(chain):
+            key = (dimension, unit_id, depth, facts.channel, facts.category_id, due)
+            _into(rows, key, chain[level - 1] if level else None, (1,), sign)
+
+
+def _unit_open_key(facts: PetitionFacts | None) -> tuple[Any, ...] | None:
+    if facts is None or not facts.is_open:
+        return None
+    return (facts.due_date, facts.channel, facts.category_id, facts.problem_path, facts.handling_path)
+
+
+def _apply_unit_tallies(before: PetitionFacts | None, after: PetitionFacts, horizon: date) -> None:
+    """The petition's rows of `UnitMonthlyTally` and `UnitOpenTally`: the old contribution taken
+    away and the new one added, merged per row, one upsert per table. An open row whose due date
+    was folded into PAST meanwhile may go negative at its date; its sums over "due before today"
+    stay right, and the nightly fold merges it."""
+    monthly: UnitRows = {}
+    if before is not None:
+        _unit_monthly_rows(before, monthly, -1)
+    _unit_monthly_rows(after, monthly, 1)
+    _upsert_rows(UnitMonthlyTally, UNIT_MONTHLY_KEY, MEASURES, monthly)
+    if _unit_open_key(before) != _unit_open_key(after):
+        open_rows: UnitRows = {}
+        if before is not None and before.is_open:
+            _unit_open_rows(before, open_rows, -1, horizon)
+        if after.is_open:
+            _unit_open_rows(after, open_rows, 1, horizon)
+        _upsert_rows(UnitOpenTally, UNIT_OPEN_KEY, ("count",), open_rows)
+
+
+def _upsert_rows(
+    model: type[models.Model], key: tuple[str, ...], measures: tuple[str, ...], rows: UnitRows
+) -> None:
+    """Adds each row's values to it, creating it when missing: one INSERT … ON CONFLICT DO UPDATE
+    for all rows (their keys are distinct); rows that change nothing are left out."""
+    changed = [(k, parent, values) for k, (parent, values) in rows.items() if any(values)]
+    if not changed:
+        return
+    meta = model._meta
+    names = [*key, "parent_id", *measures]
+    fields: dict[str, models.Field[Any, Any]] = {}
+    for name in names:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field)
+        fields[name] = field
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    column = {name: quote(str(fields[name].column)) for name in names}
+    conflict = ", ".join(column[name] for name in key)
+    increments = ", ".join(f"{column[n]} = {table}.{column[n]} + excluded.{column[n]}" for n in measures)
+    row_sql = f"({', '.join(['%s'] * len(names))})"
+    params: list[Any] = []
+    for values_key, parent, values in changed:
+        raw = [*values_key, parent, *values]
+        params.extend(
+            fields[name].get_db_prep_value(value, connection) for name, value in zip(names, raw, strict=True)
+        )
+    sql = (
+        f"INSERT INTO {table} ({', '.join(column[name] for name in names)}) "
+        f"VALUES {', '.join([row_sql] * len(changed))} "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {increments}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # --- rebuild and fold ---------------------------------------------------------------------------
@@ -257,6 +410,8 @@ class RebuildResult:
     monthly_rows: int
     open_rows: int
     horizon: date
+    unit_monthly_rows: int = 0
+    unit_open_rows: int = 0
 
 
 def _clock_subquery(rules: tuple[str, ...]) -> Subquery:
@@ -323,17 +478,116 @@ def _bulk_insert(model: type[models.Model], rows: Any) -> int:
     return written
 
 
-def _monthly_rows() -> Any:
+def _monthly_groups() -> Any:
+    """The petitions grouped by month first, then by everything a monthly row of any table is
+    keyed by (registering, handling and problem unit, channel, first-level category)."""
     rows = (
         _annotated_petitions()
-        .values("unit_id", "unit_path", "month_key", "channel", "top_category")  # type: ignore[misc]
+        .values(  # type: ignore[misc]
+            "month_key", "unit_id", "handling_unit_id", "problem_unit_id", "channel", "top_category"
+        )
         .annotate(**_petition_aggregates())
-        .order_by()
+        .order_by("month_key")
     )
-    for row in rows.iterator(chunk_size=REBUILD_BATCH):
-        row["month"] = row.pop("month_key")
-        row["category_id"] = row.pop("top_category")
-        yield row
+    return rows.iterator(chunk_size=REBUILD_BATCH)
+
+
+def _facts_of_group(
+    row: dict[str, Any], paths: dict[int, str], month: int, due: date = NO_DEADLINE
+) -> PetitionFacts:
+    """A group of petitions as the facts they share (grouped by unit ids: paths are looked up
+    here, which spares the grouping a join and long keys)."""
+    handling = row["handling_unit_id"]
+    return PetitionFacts(
+        unit_id=row["unit_id"],
+        unit_path=paths[row["unit_id"]],
+        month=month,
+        channel=row["channel"],
+        category_id=row["top_category"],
+        status="",
+        due_date=due,
+        measures=tuple(row[name] or 0 for name in MEASURES) if MEASURES[0] in row else (),
+        problem_path=paths[row["problem_unit_id"]],
+        handling_path=paths[handling] if handling else "",
+    )
+
+
+def _unit_paths() -> dict[int, str]:
+    return dict(Unit.objects.values_list("pk", "path"))
+
+
+def _insert_unit_rows(
+    model: type[models.Model], key: tuple[str, ...], measures: tuple[str, ...], rows: UnitRows
+) -> int:
+    """Plain INSERTs of the rebuilt unit rows (executemany of tuples: a million model instances
+    would take most of the rebuild)."""
+    names = [*key, "parent_id", *measures]
+    fields = [model._meta.get_field(name) for name in names]
+    dates = {i for i, field in enumerate(fields) if isinstance(field, models.DateField)}
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(str(getattr(field, 'column', name))) for field, name in zip(fields, names, strict=True))}) "
+        f"VALUES ({', '.join(['%s'] * len(names))})"
+    )
+
+    def values(k: tuple[Any, ...], parent: int | None, measured: list[int]) -> list[Any]:
+        row = [*k, parent, *measured]
+        for i in dates:
+            row[i] = connection.ops.adapt_datefield_value(row[i])
+        return row
+
+    batch = [values(k, parent, measured) for k, (parent, measured) in rows.items() if any(measured)]
+    with connection.cursor() as cursor:
+        for start in range(0, len(batch), REBUILD_BATCH):
+            cursor.executemany(sql, batch[start : start + REBUILD_BATCH])
+    return len(batch)
+
+
+def _flush_monthly(registered: dict[tuple[Any, ...], list[Any]], units: UnitRows) -> tuple[int, int]:
+    written = _bulk_insert(
+        MonthlyTally,
+        (
+            {
+                "unit_id": unit_id,
+                "unit_path": path,
+                "month": month,
+                "channel": channel,
+                "category_id": category,
+                **dict(zip(MEASURES, values, strict=True)),
+            }  # fmt: skip
+            for (unit_id, path, month, channel, category), values in registered.items()
+        ),
+    )
+    unit_written = _insert_unit_rows(UnitMonthlyTally, UNIT_MONTHLY_KEY, MEASURES, units)
+    registered.clear()
+    units.clear()
+    return written, unit_written
+
+
+def _rebuild_monthly() -> tuple[int, int]:
+    """MonthlyTally and UnitMonthlyTally from one grouped pass over the petitions, a month at a
+    time (the rows of different months never meet, so memory stays one month's rows)."""
+    registered: dict[tuple[Any, ...], list[Any]] = {}
+    units: UnitRows = {}
+    written = unit_written = 0
+    current = None
+    paths = _unit_paths()
+    for row in _monthly_groups():
+        month = row["month_key"]
+        if month != current:
+            counts = _flush_monthly(registered, units)
+            written, unit_written = written + counts[0], unit_written + counts[1]
+            current = month
+        facts = _facts_of_group(row, paths, month)
+        key = (facts.unit_id, facts.unit_path, month, facts.channel, facts.category_id)
+        if key in registered:
+            registered[key] = [a + b for a, b in zip(registered[key], facts.measures, strict=True)]
+        else:
+            registered[key] = list(facts.measures)
+        _unit_monthly_rows(facts, units, 1)
+    counts = _flush_monthly(registered, units)
+    return written + counts[0], unit_written + counts[1]
 
 
 def _monthly_rollup_rows(key: str) -> Any:
@@ -366,6 +620,37 @@ def _open_rows(horizon: date, *, by_category: bool) -> Any:
         yield row
 
 
+def _rebuild_unit_open(horizon: date) -> int:
+    """UnitOpenTally from the open petitions grouped by due date first (a date at a time)."""
+    rows = (
+        Petition.objects.filter(status__in=OPEN_STATUSES)
+        .annotate(top_category=Coalesce("category__parent_id", "category_id"), due=_due_expression(horizon))
+        .values("due", "unit_id", "handling_unit_id", "problem_unit_id", "channel", "top_category")
+        .annotate(count=Count("pk"))
+        .order_by("due")
+    )
+    paths = _unit_paths()
+    units: UnitRows = {}
+    written = 0
+    current = None
+
+    def flush() -> int:
+        count = _insert_unit_rows(UnitOpenTally, UNIT_OPEN_KEY, ("count",), units)
+        units.clear()
+        return count
+
+    for row in rows.iterator(chunk_size=REBUILD_BATCH):
+        if row["due"] != current:
+            written += flush()
+            current = row["due"]
+        facts = _facts_of_group(row, paths, 0, row["due"])
+        for dimension, chain, depth in _unit_chains(facts):
+            for level, unit_id in enumerate(chain):
+                key = (dimension, unit_id, depth, facts.channel, facts.category_id, row["due"])
+                _into(units, key, chain[level - 1] if level else None, (row["count"],), 1)
+    return written + flush()
+
+
 def _analyze(tables: tuple[type[models.Model], ...]) -> None:
     """Fresh planner statistics for the rebuilt tables on SQLite (which has no autovacuum), so
     that it picks the scope or the due-date index by the size of the caller's scope."""
@@ -381,17 +666,26 @@ def stats_rebuild(*, actor: Any, today: date | None = None) -> RebuildResult:
     """Recomputes every summary row from the petitions and their clocks (a full pass: about a
     minute per million petitions on SQLite). Open deadlines before `today` are folded into PAST."""
     horizon = today or timezone.localdate()
-    tables = (MonthlyChannelTally, MonthlyCategoryTally, MonthlyTally, OpenCategoryTally, OpenTally)
+    tables = (
+        MonthlyChannelTally,
+        MonthlyCategoryTally,
+        MonthlyTally,
+        OpenCategoryTally,
+        OpenTally,
+        UnitMonthlyTally,
+        UnitOpenTally,
+    )
     for model in tables:
         model.objects.all().delete()
-    monthly = _bulk_insert(MonthlyTally, _monthly_rows())
+    monthly, unit_monthly = _rebuild_monthly()
     _bulk_insert(MonthlyCategoryTally, _monthly_rollup_rows("category_id"))
     _bulk_insert(MonthlyChannelTally, _monthly_rollup_rows("channel"))
     open_rows = _bulk_insert(OpenTally, _open_rows(horizon, by_category=False))
     _bulk_insert(OpenCategoryTally, _open_rows(horizon, by_category=True))
+    unit_open = _rebuild_unit_open(horizon)
     _analyze(tables)
     TallyState.objects.update_or_create(
-        pk=1, defaults={"overdue_horizon": horizon, "rebuilt_at": timezone.now()}
+        pk=1, defaults={"overdue_horizon": horizon, "rebuilt_at": timezone.now(), "dimensions_ready": True}
     )
     petitions = MonthlyTally.objects.aggregate(total=Sum("intake"))["total"] or 0
     audit_record(
@@ -403,9 +697,18 @@ def stats_rebuild(*, actor: Any, today: date | None = None) -> RebuildResult:
         petitions=petitions,
         monthly_rows=monthly,
         open_rows=open_rows,
+        unit_monthly_rows=unit_monthly,
+        unit_open_rows=unit_open,
         horizon=horizon,
     )
-    return RebuildResult(petitions=petitions, monthly_rows=monthly, open_rows=open_rows, horizon=horizon)
+    return RebuildResult(
+        petitions=petitions,
+        monthly_rows=monthly,
+        open_rows=open_rows,
+        horizon=horizon,
+        unit_monthly_rows=unit_monthly,
+        unit_open_rows=unit_open,
+    )
 
 
 @transaction.atomic
@@ -416,15 +719,16 @@ def stats_compact(*, actor: Any, today: date | None = None) -> int:
     today = today or timezone.localdate()
     state, _ = TallyState.objects.select_for_update().get_or_create(pk=1)
     folded = 0
-    for model, keys in (
-        (OpenTally, ("unit_id", "unit_path", "status")),
-        (OpenCategoryTally, ("unit_id", "unit_path", "channel", "category_id")),
+    for model, keys, extra in (
+        (OpenTally, ("unit_id", "status"), "unit_path"),
+        (OpenCategoryTally, ("unit_id", "channel", "category_id"), "unit_path"),
+        (UnitOpenTally, ("dimension", "unit_id", "visible_depth", "channel", "category_id"), "parent_id"),
     ):
         old = model.objects.filter(due_date__gt=PAST, due_date__lt=today)
-        for row in old.values(*keys).annotate(total=Sum("count")).order_by():
+        for row in old.values(*keys, extra).annotate(total=Sum("count")).order_by():
             total = row.pop("total")
-            unit_path = row.pop("unit_path")
-            _add(model, {**row, "due_date": PAST}, {"unit_path": unit_path}, {"count": total})
+            extra_value = row.pop(extra)
+            _add(model, {**row, "due_date": PAST}, {extra: extra_value}, {"count": total})
         folded += old.delete()[0]
         model.objects.filter(count=0).delete()
     if today > state.overdue_horizon:

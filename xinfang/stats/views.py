@@ -15,6 +15,7 @@ from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
 
 from . import files, reports, services
+from .choices import Dimension
 from .forms import MonthReportForm, StatsFilterForm
 from .selectors import month_key, month_shift, month_text, stats_table
 
@@ -48,8 +49,10 @@ def index_view(request: HtmxRequest) -> HttpResponse:
         "table": table,
         "query": request.GET.urlencode(),
         "today": today,
-        "notes": reports.definitions_notes(today),
+        "notes": reports.definitions_notes(today, table.filters.dimension if table else Dimension.REGISTERED),
         "bulletin_month": month_text(month_shift(month_key(today), -1)),
+        "dimensions": Dimension.choices,
+        "bulletin_dimension": Dimension.HANDLING,
     }
     if table is not None:
         context.update(
@@ -68,7 +71,10 @@ def export_view(request: HttpRequest) -> HttpResponse:
     filters = form.to_filter()
     today = timezone.localdate()
     table = stats_table(actor=request.user, filters=filters, today=today)
-    heading = f"{filters.unit.name}信访工作统计表（{month_text(filters.month_from)} 至 {month_text(filters.month_to)}）"
+    heading = (
+        f"{filters.unit.name}信访工作统计表（{filters.dimension_label}，"
+        f"{month_text(filters.month_from)} 至 {month_text(filters.month_to)}）"
+    )
     content = files.workbook_xlsx(reports.stats_sheets(table), heading=heading)
     services.stats_exported(
         actor=request.user,
@@ -94,17 +100,20 @@ def _month_report(
     heading: Any,
     sheets: Any,
     report: Any,
+    uses_dimension: bool = False,
 ) -> HttpResponse:
     """A monthly report of the chosen unit as .docx (default) or .xlsx, its export audited."""
     form = MonthReportForm(request.GET, actor=request.user)
     if not form.is_valid():
         return _invalid(request, form)
     unit, month, kind = form.cleaned_data["unit"], form.cleaned_data["month"], form.cleaned_data["format"]
-    data = build(actor=request.user, unit=unit, month=month, today=timezone.localdate())
+    options = {"dimension": form.cleaned_data["by"]} if uses_dimension else {}
+    data = build(actor=request.user, unit=unit, month=month, today=timezone.localdate(), **options)
     services.stats_exported(
         actor=request.user,
         kind=f"{export_kind}_{kind}",
-        filters={"unit": unit.pk, "unit_name": unit.name, "month": month_text(month)},
+        filters={"unit": unit.pk, "unit_name": unit.name, "month": month_text(month)}
+        | ({"by": form.cleaned_data["by"]} if uses_dimension else {}),
         rows=rows(data),
         request_meta=RequestMeta.from_request(request),
     )
@@ -128,6 +137,7 @@ def bulletin_view(request: HttpRequest) -> HttpResponse:
         heading=lambda unit, month, bulletin: f"{unit.name}信访工作通报（{bulletin.title_period}）",
         sheets=reports.bulletin_sheets,
         report=reports.bulletin_report,
+        uses_dimension=True,
     )
 
 
@@ -161,6 +171,7 @@ def analysis_report_view(request: HttpRequest) -> HttpResponse:
         first=filters.month_from,
         last=filters.month_to,
         today=timezone.localdate(),
+        dimension=filters.dimension,
     )
     services.stats_exported(
         actor=request.user,

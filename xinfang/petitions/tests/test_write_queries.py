@@ -3,16 +3,19 @@ statements (the test's own transaction makes the step's a savepoint: two of them
 
 Before the procedure engine, `accept` took 44 and `assign` 34. What is left, per step: the locked
 petition; the stats snapshot before and after; the open clock; the rule set and the calendar
-stamp when a clock starts; the tallies (one upsert each); the event; the notice (template,
-number by one upsert, row, its audit entry); the transition's audit entry.
+stamp when a clock starts; the tallies (one upsert each; the problem unit's path and one upsert
+per table of the tallies by problem and responsible unit, every unit of both chains in it); the
+event; the notice (template, number by one upsert, row, its audit entry); the transition's audit
+entry.
 """
 
 from xinfang.petitions.workflow import petition_transition
 
 from .factories import register
 
-ACCEPT_QUERIES = 26  # + whether a letter's petitioner can be told (workflow.delivery)
-ASSIGN_QUERIES = 26  # + telling the handler (messages): who of them sees it, one INSERT
+# + 3 each for the statistics by problem and responsible unit (stats.UnitMonthlyTally, UnitOpenTally)
+ACCEPT_QUERIES = 29  # + whether a letter's petitioner can be told (workflow.delivery)
+ASSIGN_QUERIES = 29  # + telling the handler (messages): who of them sees it, one INSERT
 
 
 def test_accept_takes_a_pinned_number_of_queries(clerk, django_assert_max_num_queries):

@@ -74,8 +74,8 @@ def test_export_is_an_xlsx_with_both_tables_and_is_audited(client, county_leader
     # then
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["按单位", "按问题类别"]
-    rows = [list(row) for row in book["按单位"].iter_rows(values_only=True)]
+    assert book.sheetnames == ["按登记单位", "按问题类别"]
+    rows = [list(row) for row in book["按登记单位"].iter_rows(values_only=True)]
     township = next(r for r in rows if r[0] == "城关镇")
     assert township[1] == 3  # the three labour petitions
     (entry,) = _exports()
@@ -136,7 +136,7 @@ def test_monthly_bulletin_xlsx_opens(client, leader, petitions):
     response = client.get("/stats/bulletin/", {"format": "xlsx"})
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert "按单位" in book.sheetnames
+    assert "按承办单位" in book.sheetnames  # units are judged by what they are responsible for
     assert _exports()[0].extra_data["kind"] == "bulletin_xlsx"
 
 

@@ -17,12 +17,15 @@ from xinfang.petitions.models import Petition
 from xinfang.petitions.services import PetitionerInput
 from xinfang.petitions.tests.factories import VALID_IDS, register
 from xinfang.petitions.workflow import Action, allowed_actions, petition_transition
+from xinfang.stats.choices import Dimension
 from xinfang.stats.models import (
     MonthlyCategoryTally,
     MonthlyChannelTally,
     MonthlyTally,
     OpenCategoryTally,
     OpenTally,
+    UnitMonthlyTally,
+    UnitOpenTally,
 )
 from xinfang.stats.selectors import (
     TOP_CATEGORIES,
@@ -49,6 +52,7 @@ ACTORS = (
     "village2-handler",
 )
 TABLES = (MonthlyTally, MonthlyCategoryTally, MonthlyChannelTally, OpenTally, OpenCategoryTally)
+UNIT_TABLES = (UnitMonthlyTally, UnitOpenTally)
 
 
 class Clock:
@@ -164,7 +168,9 @@ def _assert_dashboard_matches(actor: User, unit: Unit, *, months: int) -> None:
     today = timezone.localdate()
     last = month_key(today)
     first = month_shift(last, 1 - months)
-    overview = stats_overview(actor=actor, unit=unit, month_from=first, month_to=last, today=today)
+    overview = stats_overview(
+        actor=actor, unit=unit, month_from=first, month_to=last, today=today, ranking_by=Dimension.REGISTERED
+    )
     expected = recount.dashboard(unit, first=first, last=last, today=today, until=overview.warning_until)
     assert {f.key: f.count for f in overview.open_by_step} == expected["open_by_step"]
     assert overview.open_total == sum(expected["open_by_step"].values())
@@ -233,11 +239,11 @@ def _rows(model: Any) -> set[tuple[Any, ...]]:
     return {tuple(row) for row in model.objects.exclude(**{measures[0]: 0}).values_list(*fields)}
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_every_figure_equals_a_recount_after_random_registrations_and_transitions(
-    demo, monkeypatch, unit_by_code, seed
-):
-    # given
+def _play(
+    seed: int, monkeypatch: pytest.MonkeyPatch, unit_by_code: Any
+) -> tuple[dict[str, User], dict[str, Unit]]:
+    """Three rounds a few weeks apart of random registrations and transitions, the nightly fold
+    mid-way; the clock ends two days after the last round."""
     rng = random.Random(seed)
     clock = Clock(monkeypatch)
     users = {u.username: u for u in User.objects.select_related("unit").filter(username__in=ACTORS)}
@@ -247,7 +253,6 @@ def test_every_figure_equals_a_recount_after_random_registrations_and_transition
         "county": unit_by_code("341122"),
         "department": unit_by_code("341122M01"),
     }
-    # when: three rounds, each a few weeks after the last
     for days in (0, 20, 75):
         clock.advance(days)
         _register_some(rng, users, units, 14)
@@ -255,6 +260,15 @@ def test_every_figure_equals_a_recount_after_random_registrations_and_transition
         if days == 20:
             stats_compact(actor=None)  # the nightly fold, mid-way
     clock.advance(2)
+    return users, units
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_figure_equals_a_recount_after_random_registrations_and_transitions(
+    demo, monkeypatch, unit_by_code, seed
+):
+    # given / when
+    users, units = _play(seed, monkeypatch, unit_by_code)
     # then: the dashboard of the county and of the township, and the statistics tables
     for months in (1, 6, 20):
         _assert_dashboard_matches(users["county-leader"], units["county"], months=months)
@@ -275,3 +289,92 @@ def test_every_figure_equals_a_recount_after_random_registrations_and_transition
     stats_rebuild(actor=None)
     assert {model: _rows(model) for model in TABLES} == maintained
     assert MonthlyTally.objects.aggregate(n=Sum("intake"))["n"] == Petition.objects.count()
+
+
+# --- by problem unit (问题属地) and by responsible unit (承办单位) ------------------------------
+
+
+def _under(dimension: str, unit: Unit, *, exact: bool) -> Any:
+    """The petitions that count for `unit` (its subtree, or `exact`ly its own level)."""
+    if dimension == Dimension.PROBLEM:
+        return _q(problem_unit=unit) if exact else _q(problem_unit__path__startswith=unit.path)
+    if exact:
+        return _q(handling_unit=unit) | _q(handling_unit__isnull=True, unit=unit)
+    return _q(handling_unit__path__startswith=unit.path) | _q(
+        handling_unit__isnull=True, unit__path__startswith=unit.path
+    )
+
+
+def _assert_unit_table_matches(
+    actor: User, unit: Unit, dimension: str, *, first: int, last: int, channel: str, code: str
+) -> None:
+    from xinfang.petitions.models import Category
+    from xinfang.petitions.selectors import petitions_visible_to
+
+    category = Category.objects.get(code=code) if code else None
+    today = timezone.localdate()
+    filters = StatsFilter(
+        unit=unit, month_from=first, month_to=last, category=category, channel=channel, dimension=dimension
+    )
+    table = stats_table(actor=actor, filters=filters, today=today)
+    extra: dict[str, Any] = {}
+    if channel:
+        extra["channel"] = channel
+    if category:
+        extra["category__in"] = [category, *category.children.all()]
+    visible = _q(pk__in=petitions_visible_to(actor).values("pk"))
+
+    def expected(scope: Any) -> tuple[dict[str, int], int]:
+        period = Petition.objects.filter(visible, scope, recount.month_range(first, last), **extra)
+        return recount.measures(period), recount.overdue(visible & scope & _q(**extra), today)
+
+    for row in table.units:
+        scope = _under(dimension, Unit.objects.get(pk=row.key), exact=row.key == unit.pk)
+        assert (row.measures, row.overdue) == expected(scope), (dimension, unit.name, row.name)
+    assert (table.total.measures, table.total.overdue) == expected(_under(dimension, unit, exact=False))
+    for row in table.categories:
+        of_category = _q(category__code=row.key) | _q(category__parent__code=row.key)
+        assert (row.measures, row.overdue) == expected(_under(dimension, unit, exact=False) & of_category)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_figures_by_problem_and_responsible_unit_equal_a_recount_within_the_readers_scope(
+    demo, monkeypatch, unit_by_code, seed
+):
+    # given / when
+    users, units = _play(seed, monkeypatch, unit_by_code)
+    last = month_key(timezone.localdate())
+    # then: every row of the county's, the township's and the village's tables, as their readers
+    # see them (a matter registered and handled above the township is not the township's)
+    for dimension in (Dimension.PROBLEM, Dimension.HANDLING):
+        for reader, unit in (("county-leader", "county"), ("leader", "township"), ("leader", "east")):
+            for channel, code in (("", ""), ("visit", ""), ("", "01"), ("letter", "02")):
+                _assert_unit_table_matches(
+                    users[reader],
+                    units[unit],
+                    dimension,
+                    first=month_shift(last, -14),
+                    last=last,
+                    channel=channel,
+                    code=code,
+                )
+    # and the dashboard ranks units by the overdue matters they are responsible for
+    from xinfang.petitions.selectors import petitions_visible_to
+
+    today = timezone.localdate()
+    for reader, unit in (("county-leader", units["county"]), ("leader", units["township"])):
+        overview = stats_overview(actor=users[reader], unit=unit, month_from=last, month_to=last, today=today)
+        visible = _q(pk__in=petitions_visible_to(users[reader]).values("pk"))
+        expected = {
+            child.pk: recount.overdue(visible & _under(Dimension.HANDLING, child, exact=child == unit), today)
+            for child in [unit, *Unit.objects.filter(parent=unit)]
+        }
+        assert overview.ranking_by == Dimension.HANDLING
+        assert {r.unit_id: r.overdue for r in overview.units_by_overdue} == {
+            pk: n for pk, n in expected.items() if n
+        }
+    # and a rebuild from scratch writes the same rows as the hooks did (after the same fold)
+    stats_compact(actor=None)
+    maintained = {model: _rows(model) for model in UNIT_TABLES}
+    stats_rebuild(actor=None)
+    assert {model: _rows(model) for model in UNIT_TABLES} == maintained
