@@ -254,3 +254,22 @@ def test_a_letter_without_address_or_phone_gets_no_notice_but_a_visit_does(clerk
     assert not Document.objects.filter(owner_id=letter.pk, kind="acceptance_notice").exists()
     assert letter.events.get(action="accept").data["untold"] == "信访人未留住址和联系电话，无法告知"
     assert Document.objects.filter(owner_id=visit.pk, kind="acceptance_notice").exists()
+
+
+def test_an_accepted_matter_can_still_be_transferred_to_a_county_department(assigned, unit_by_code):
+    """Issue 17: after 受理 the 转送 button was gone, and a village's objection ("应转交县生态环境分局")
+    had nowhere to go."""
+    # given: the village objects; the matter is back with the township, accepted
+    petition = _act(assigned, "object", "village-handler", reason="应转交县自然资源局")
+    assert petition.status == "accepted"
+    assert "transfer" in allowed_actions(petition, _user("clerk"))
+    department = unit_by_code("341122Z01")  # 青山县自然资源局
+    # when: without a reason, then with one
+    with pytest.raises(ValidationFailed, match="须说明理由"):
+        _act(petition, "transfer", "clerk", unit=department.pk)
+    petition = _act(petition, "transfer", "clerk", unit=department.pk, note="属县自然资源局职权，依法转送")
+    # then: the department has it, with its own 15 days to accept
+    assert petition.status == "transferred"
+    assert petition.handling_unit_id == department.pk
+    assert Deadline.objects.get(owner_id=petition.pk, is_open=True).rule == "acceptance"
+    assert Document.objects.filter(owner_id=petition.pk, kind="transfer_notice").exists()

@@ -70,6 +70,7 @@ from xinfang.petitions.workflow import (
     allowed_actions,
     petition_timeline,
     petition_transition,
+    responsible_unit_id,
 )
 from xinfang.procedure import engine
 from xinfang.procedure.machine import Step
@@ -285,8 +286,9 @@ class ProcedureMachine(RuleBasedStateMachine):
             # a code outside the list is no ground at all
             return {"ground": draw(st.sampled_from(["", "bogus", DeclineGround.FINALISED]))}, False
         if action == Action.TRANSFER:
-            if valid:
-                return {"unit": east.pk}, True
+            if valid:  # another unit than the one responsible now; a reason once accepted
+                target = east if responsible_unit_id(self.fresh()) != east.pk else self.units[RED_STAR]
+                return {"unit": target.pk, "note": draw(TEXT)}, True
             return {"unit": draw(st.sampled_from([None, 0, "东风村"]))}, False
         if action == Action.ASSIGN:
             fields: dict[str, Any] = {"unit": east.pk, "handler": self.users["village-handler"].pk}

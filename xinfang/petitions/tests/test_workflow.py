@@ -96,7 +96,7 @@ def test_api_action_answers_200_409_403_404(api_client, clerk, handler, village_
     accepted = api_client(clerk).post(url, {"note": "受理"})
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "accepted"
-    assert accepted.json()["allowed_actions"] == ["assign", "schedule_hearing"]
+    assert accepted.json()["allowed_actions"] == ["transfer", "assign", "schedule_hearing"]
     again = api_client(clerk).post(url, {})
     assert again.status_code == 409
     assert "不能执行“受理”" in again.json()["message"]

@@ -160,6 +160,9 @@ def transfer(change: Change[Petition]) -> None:
     p = change.case
     data: TransferIn = change.input
     unit = _unit(data.unit, "接收单位", Unit.objects.exclude(pk=responsible_unit_id(p)))
+    if change.from_state == S.ACCEPTED and not change.note.strip():
+        message = "本件已受理，转送其他有权处理的机关须说明理由。"
+        raise ValidationFailed(message, {"note": message})
     protected = _confirm_complained(change, unit)
     set_handling_unit(change, unit)
     p.routed_at = change.now

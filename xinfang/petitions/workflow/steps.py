@@ -149,9 +149,10 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.DeclineAgainIn,
         form=Form("不再受理", "不再受理", "btn-outline-secondary"),
     ),
+    # also after 受理 (or an objection returned it): the office found another organ competent
     A.TRANSFER: Step(
         L[A.TRANSFER],
-        frozenset({S.REGISTERED}),
+        frozenset({S.REGISTERED, S.ACCEPTED}),
         S.TRANSFERRED,
         OFFICE_CAPS,
         OFFICE,
