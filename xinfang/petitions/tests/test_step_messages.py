@@ -2,6 +2,8 @@
 and through the outbound channel, each person once per step, never the actor, never someone who
 cannot see the matter, never the person it complains about; by number only."""
 
+import logging
+
 import pytest
 from django.urls import reverse
 
@@ -70,6 +72,23 @@ def test_assigning_tells_the_named_handler_with_the_number_and_deadline_only():
     assert f"{petition.current_deadline:%Y-%m-%d}" in notice.body
     for secret in ("拖欠", "张三", petition.subject):
         assert secret not in f"{notice.title}{notice.body}"
+
+
+def test_a_step_message_goes_out_through_the_channel_naming_no_one(
+    caplog, django_capture_on_commit_callbacks
+):
+    # when: the step commits (the channel is the log by default)
+    with (
+        caplog.at_level(logging.INFO, logger="xinfang.notifications.channels"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        petition = assigned()
+    # then
+    lines = [r.getMessage() for r in caplog.records if r.name == "xinfang.notifications.channels"]
+    assert lines == [f"消息通知 → village-handler：交办：{petition.number}"]
+    assert Notification.objects.get(title=f"交办：{petition.number}").delivered_at is not None
+    for personal in ("张三", "13812345678", petition.subject):
+        assert personal not in caplog.text
 
 
 def test_assigning_without_a_handler_tells_every_handler_of_the_unit():
