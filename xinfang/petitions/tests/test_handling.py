@@ -273,3 +273,24 @@ def test_an_accepted_matter_can_still_be_transferred_to_a_county_department(assi
     assert petition.handling_unit_id == department.pk
     assert Deadline.objects.get(owner_id=petition.pk, is_open=True).rule == "acceptance"
     assert Document.objects.filter(owner_id=petition.pk, kind="transfer_notice").exists()
+
+
+def test_a_matter_assigned_to_a_unit_without_a_handler_is_claimed_by_one_of_its_handlers(
+    demo, clerk, unit_by_code
+):
+    """Issue 17: a matter assigned to a village with no named handler was nobody's."""
+    # given
+    village = unit_by_code("341122101201")
+    petition = _act(_act(register(clerk), "accept", "clerk"), "assign", "clerk", unit=village.pk)
+    assert petition.handler_id is None
+    handler = _user("village-handler")
+    assert "claim" in allowed_actions(petition, handler)
+    assert "claim" not in allowed_actions(petition, _user("village2-handler"))
+    # when
+    petition = _act(petition, "claim", "village-handler")
+    # then
+    assert petition.handler_id == handler.pk
+    assert petition.status == "assigned"
+    assert "claim" not in allowed_actions(petition, handler)
+    with pytest.raises(Conflict, match="已有承办人"):
+        _act(petition, "claim", "village-handler")

@@ -38,6 +38,13 @@ def submit_report(change: Change[Petition]) -> None:
     )
 
 
+def claim(change: Change[Petition]) -> None:
+    """认领: a handler of the unit the matter was assigned to, without a named handler, takes it."""
+    assert change.actor is not None
+    change.case.handler = change.actor
+    change.data.update(handler=change.actor.pk, handler_name=str(change.actor))
+
+
 def approve_report(change: Change[Petition]) -> None:
     confirmed = {str(c) for c in change.input.checks}
     missing = [label for code, label in REPORT_CHECKS.items() if code not in confirmed]

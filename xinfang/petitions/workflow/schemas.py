@@ -97,6 +97,10 @@ class AssignIn(StepInput):
     )
 
 
+class ClaimIn(StepInput):
+    note: str = note()
+
+
 class ObjectIn(StepInput):
     reason: str = text("异议理由")
 

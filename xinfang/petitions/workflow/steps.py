@@ -23,6 +23,7 @@ class Action(models.TextChoices):
     TRANSFER = "transfer", "转送"
     ASSIGN = "assign", "交办"
     OBJECT = "object", "提出异议（退回）"
+    CLAIM = "claim", "认领"
     SUBMIT_REPORT = "submit_report", "提交办结报告"
     APPROVE_REPORT = "approve_report", "审核通过"
     RETURN_REPORT = "return_report", "退回重办"
@@ -72,6 +73,10 @@ def no_hearing(p: Petition) -> str | None:
 
 def extension_pending(p: Petition) -> str | None:
     return None if p.extension_requested_days else "没有待批准的延期申请。"
+
+
+def unclaimed(p: Petition) -> str | None:
+    return "本件已有承办人。" if p.handler_id else None
 
 
 def no_extension_pending(p: Petition) -> str | None:
@@ -189,6 +194,18 @@ STEPS: dict[str, Step[Petition]] = {
         (objection_open,),
         form=Form("不属于本单位职权，提出异议退回", "提出异议", "btn-outline-warning"),
         notifies=tell.objected,
+    ),
+    # a matter assigned to a unit without a named handler: any handler of that unit takes it
+    A.CLAIM: Step(
+        L[A.CLAIM],
+        HANDLING_STATES,
+        None,
+        HANDLER_CAPS,
+        HANDLING,
+        handling.claim,
+        inputs.ClaimIn,
+        (unclaimed,),
+        form=Form("认领本件，由我承办", "认领", "btn-outline-success"),
     ),
     A.SUBMIT_REPORT: Step(
         L[A.SUBMIT_REPORT],
