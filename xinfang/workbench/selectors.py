@@ -169,7 +169,7 @@ def _by_unit(p: Petition) -> str:
 
 def _review_what(p: Petition) -> str:
     label = "复查" if p.status == PetitionStatus.REVIEW else "复核"
-    return f"{label}申请，待{p.review_unit.name if p.review_unit else ''}作出{label}意见"
+    return f"{label}申请，由{p.review_unit.name if p.review_unit else ''}决定"
 
 
 def _leader_kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
@@ -241,7 +241,7 @@ def _handler_kinds(actor: User) -> list[_Kind]:
             "returned",
             "办结报告被退回重办",
             Q(handler=actor, status=PetitionStatus.HANDLING),
-            lambda p: "领导退回，请补充办理后重新提交",
+            lambda p: "已退回，补充后重新提交",
         ),
         _Kind(
             "answer",
@@ -313,7 +313,7 @@ def _supervision_groups(
                 "reported",
                 "督办已报告待办结",
                 office & Q(status=SupervisionStatus.ANSWERED),
-                lambda s: f"{s.responsible_unit.name}已报告办理情况",
+                lambda s: f"{s.responsible_unit.name}已于 {timezone.localtime(s.answered_at):%m-%d} 报告",
                 list_url + "?status=answered",
             ),
             (
@@ -340,11 +340,16 @@ def _supervision_groups(
                 .order_by("deadline", "pk")[start : start + TODO_ROWS]
             )
             rows = [
-                TodoRow(s.petition_id, s.petition.number, s.petition.subject, what(s), s.deadline)
+                # a reported supervision waits for no time limit: its deadline was the report's
+                TodoRow(s.petition_id, s.petition.number, s.petition.subject, what(s), _due(s))
                 for s in found
             ]
         groups.append(TodoGroup(code, label, counts[code], rows, page, url))
     return groups
+
+
+def _due(s: Supervision) -> date | None:
+    return s.deadline if s.status in (SupervisionStatus.OPEN, SupervisionStatus.PROPOSED) else None
 
 
 def todo_groups(*, actor: User, pages: Mapping[str, int] | None = None) -> list[TodoGroup]:

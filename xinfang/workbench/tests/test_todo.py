@@ -76,7 +76,7 @@ def test_a_leaders_home_lists_reports_and_extensions_to_approve_and_reviews_to_d
         assert f"{petition.current_deadline:%Y-%m-%d}" in section
     assert "东风村提交办结报告" in body
     assert "东风村申请延期 10 日" in body
-    assert "复查申请，待城关镇作出复查意见" in body
+    assert "复查申请，由城关镇决定" in body
     assert 'data-testid="todo-total">3<' in body
 
 
