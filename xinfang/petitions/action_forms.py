@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 
 from xinfang.accounts.models import RoleAssignment, User
-from xinfang.accounts.roles import Role
+from xinfang.accounts.roles import ADMIN_ROLES, Role
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
 from xinfang.procedure.forms import Attempt, Choices, choice_keys, form_items, values_from_post
@@ -75,6 +75,26 @@ def choice_lists(needed: set[str], petition: Petition, actor: User) -> dict[str,
             )
             for a in handlers
         ]
+    if "staff" in needed or "leaders" in needed:
+        # the people of the units in scope (挂牌督办's 六定): (id, unit · name, unit), one query
+        people = (
+            RoleAssignment.objects.filter(
+                role__in=[r for r in Role if r not in ADMIN_ROLES],
+                user__is_active=True,
+                user__unit__in=units_visible_to(actor),
+            )
+            .select_related("user__unit")
+            .order_by("user__unit__path", "user__full_name", "user__pk")
+        )
+        staff: dict[int, tuple[int, str, int | None]] = {}
+        leaders: dict[int, tuple[int, str]] = {}
+        for a in people:
+            label = f"{a.user.unit.name if a.user.unit else ''} · {a.user.full_name or a.user.username}"
+            staff.setdefault(a.user_id, (a.user_id, label, a.user.unit_id))
+            if a.role in (Role.LEADER, Role.PRINCIPAL):
+                leaders.setdefault(a.user_id, (a.user_id, label))
+        lists["staff"] = list(staff.values())
+        lists["leaders"] = list(leaders.values())
     if "originals" in needed:
         lists["originals"] = [
             (p.number, matter_label(p)) for p in earlier_matters(actor=actor, petition=petition)

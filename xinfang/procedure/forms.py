@@ -26,6 +26,7 @@ class Input:
     choices: str  # the key of the page's option list, "" for none (an enum carries its own)
     help: str
     enum_choices: tuple[tuple[Any, str], ...] = ()
+    group_by: str = ""  # the form's field whose value an option's group (its third item) must match
 
 
 def _parts(annotation: Any) -> tuple[Any, bool]:
@@ -77,6 +78,7 @@ def inputs_of(schema: type[StepInput]) -> tuple[Input, ...]:
                 choices=str(extra.get("choices", "")),
                 help=info.description or "",
                 enum_choices=_enum_choices(base),
+                group_by=str(extra.get("group_by", "")),
             )
         )
     return tuple(inputs)

@@ -88,11 +88,16 @@ def pick(
     widget: str = "",
     help: str = "",
     default: Any = None,
+    group_by: str = "",
 ) -> Any:
-    """A field chosen from a list: an enum (its own choices), or ids from the page's list `choices`."""
+    """A field chosen from a list: an enum (its own choices), or ids from the page's list `choices`;
+    `group_by`: the field of the same form whose value the options' group must match (a handler's
+    unit: the page offers only the chosen unit's people)."""
     extra: dict[str, Any] = {"form": True, "choose": True}
     if choices:
         extra["choices"] = choices
+    if group_by:
+        extra["group_by"] = group_by
     if widget:
         extra["widget"] = widget
     if required:

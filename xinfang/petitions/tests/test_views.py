@@ -583,5 +583,5 @@ def test_the_assign_form_tags_each_handler_with_their_unit(client, clerk, unit_b
     client.force_login(clerk)
     page = client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
     village = unit_by_code("341122101201")
-    assert f'data-unit="{village.pk}"' in page
-    assert 'data-handlers-of="assign-unit"' in page
+    assert f'data-group="{village.pk}"' in page
+    assert 'data-group-by="assign-unit"' in page

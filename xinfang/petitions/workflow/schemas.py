@@ -86,7 +86,7 @@ class TransferIn(StepInput):
 
 class AssignIn(StepInput):
     unit: Id = pick("承办单位", choices="scope_units")
-    handler: Id | None = pick("承办人", choices="handlers", required=False)
+    handler: Id | None = pick("承办人", choices="handlers", required=False, group_by="unit")
     co_units: list[Id] = pick("协办单位（联合办案）", choices="scope_units", required=False, default=[])
     deadline: Day | None = plain("交办期限", required=False, help="不填则为法定办理期限")
     note: str = note()

@@ -6,7 +6,7 @@ progress log, and leaves the timeline data in `change.data`, the 督查督办通
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinfang.accounts.models import User
@@ -63,10 +63,18 @@ def _unit(
 
 
 def _person(problems: Problems, name: str, label: str, wanted: int | str) -> User | None:
-    """An active user by id or by username (the forms let people type either)."""
+    """An active user by id, username or full name (张分管): the page picks from a list, the API
+    may give any of the three; a name two people share must be picked from the list."""
     users = User.objects.filter(is_active=True).select_related("unit")
     text = str(wanted).strip()
-    found = users.filter(pk=int(text)).first() if text.isdigit() else users.filter(username=text).first()
+    if text.isdigit():
+        found = users.filter(pk=int(text)).first()
+    else:
+        matches = list(users.filter(Q(username=text) | Q(full_name=text))[:2])
+        if len(matches) > 1:
+            problems.fail(name, f"有多名工作人员名为“{text}”，请从列表中选择{label}。")
+            return None
+        found = matches[0] if matches else None
     if found is None:
         problems.fail(name, f"{label}不存在或已停用。")
     return found

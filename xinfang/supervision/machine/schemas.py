@@ -13,6 +13,7 @@ from ..choices import FivePackage, Method, Trigger
 NOT_BEFORE_TODAY = "不能早于今天。"
 SUPERVISION_HELP = "本件只有一项可操作的督办事项时可不填"
 USER_HELP = "填写用户名或用户编号"
+PICK_HELP = "从列表中选择（接口中可填用户编号、用户名或姓名）"
 
 
 def _package_words(value: Any) -> Any:
@@ -90,11 +91,15 @@ class ListIn(_Dated):
 
     trigger: Trigger = pick("督办事由")
     method: Method | None = pick("督办方式", required=False, help="不填则为发函督办")
-    case_leader: Person = plain("案件领导", help=USER_HELP, choose=True)
+    case_leader: Person = pick("案件领导", choices="leaders", help=PICK_HELP)
     responsible_unit: Id = pick("责任单位", choices="scope_units")
-    responsible_person: Person = plain("责任人", help=USER_HELP + "，须为责任单位的工作人员", choose=True)
+    responsible_person: Person = pick(
+        "责任人", choices="staff", group_by="responsible_unit", help=PICK_HELP + "，须为责任单位的工作人员"
+    )
     supervising_unit: Id = pick("督办单位", choices="scope_units")
-    supervisor: Person = plain("督办人", help=USER_HELP + "，须为督办单位的工作人员", choose=True)
+    supervisor: Person = pick(
+        "督办人", choices="staff", group_by="supervising_unit", help=PICK_HELP + "，须为督办单位的工作人员"
+    )
     time_limit: Day = plain("办理时限")
     packages: Packages = pick("已落实的“五包”事项", widget="options", required=False, default=[])
     note: str = note("督办要求")

@@ -461,3 +461,19 @@ def test_steps_are_offered_only_when_a_supervision_allows_them(assigned, act, us
     # a leader of the township holds the office's steps too, and lists
     assert offered("leader") == {"supervise", "close_supervision", "list_supervision", "log_supervision"}
     assert offered("principal") == {"list_supervision", "log_supervision"}
+
+
+def test_six_fixed_people_are_picked_from_lists_and_may_be_named(client, assigned, act, user, unit_by_code):
+    """Issue 17: 挂牌督办's 六定 took only usernames typed by hand; 张分管 failed with 不存在或已停用."""
+    from xinfang.supervision.models import Supervision
+
+    # given: the page offers lists of leaders and of each unit's staff
+    client.force_login(user("leader"))
+    page = client.get(f"/petitions/{assigned.pk}/").content.decode()
+    assert '<select class="form-select form-select-sm" id="list_supervision-case_leader"' in page
+    assert 'data-group-by="list_supervision-responsible_unit"' in page
+    assert "城关镇 · 张分管" in page
+    # when: the people named as they are called, through the API's way of naming them
+    act(assigned, "list_supervision", "leader", **six_fixed(user, unit_by_code, case_leader="张分管"))
+    # then
+    assert Supervision.objects.get(petition=assigned).case_leader == user("leader")

@@ -1,18 +1,19 @@
-/* The petition page's step forms: the handler list of 交办 shows only the handlers of the unit
-   chosen (a handler of another unit would be refused after submitting). */
+/* The petition page's step forms: a list of people shows only those of the unit chosen in the
+   field it depends on (交办's handlers, 挂牌督办's 责任人 and 督办人); anyone else would be refused
+   after submitting. */
 (function () {
-  document.querySelectorAll("select[data-handlers-of]").forEach(function (handlers) {
-    const unit = document.getElementById(handlers.dataset.handlersOf);
+  document.querySelectorAll("select[data-group-by]").forEach(function (people) {
+    const unit = document.getElementById(people.dataset.groupBy);
     if (unit === null) {
       return;
     }
     function update() {
-      handlers.querySelectorAll("option[data-unit]").forEach(function (option) {
-        const mine = unit.value !== "" && option.dataset.unit === unit.value;
+      people.querySelectorAll("option[data-group]").forEach(function (option) {
+        const mine = unit.value !== "" && option.dataset.group === unit.value;
         option.hidden = !mine;
         option.disabled = !mine;
         if (!mine && option.selected) {
-          handlers.value = "";
+          people.value = "";
         }
       });
     }
