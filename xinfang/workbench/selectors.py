@@ -225,8 +225,14 @@ def _office_kinds(unit: Unit) -> list[_Kind]:
     ]
 
 
-def _handler_kinds(actor: User) -> list[_Kind]:
+def _handler_kinds(actor: User, unit: Unit) -> list[_Kind]:
     return [
+        _Kind(
+            "claim",
+            "本单位待认领",
+            Q(office_unit=unit.pk, handler__isnull=True, status__in=HANDLING_STATES),
+            lambda p: "未指定承办人，可认领",
+        ),
         _Kind(
             "assigned",
             "交办给我待办理",
@@ -373,5 +379,5 @@ def todo_groups(*, actor: User, pages: Mapping[str, int] | None = None) -> list[
     if {"petitions.register", "petitions.accept"} <= caps:
         kinds += _office_kinds(unit)
     if "petitions.handle" in caps:
-        kinds += _handler_kinds(actor)
+        kinds += _handler_kinds(actor, unit)
     return _petition_groups(actor, kinds, page_of) + _supervision_groups(actor, unit, caps, page_of)

@@ -153,6 +153,19 @@ def test_a_handler_sees_a_returned_report_and_a_supervision_to_report_on(client,
     assert 'data-testid="work-queue"' in body  # the whole queue stays below
 
 
+def test_every_handler_of_the_unit_sees_a_matter_assigned_without_a_handler_until_one_claims_it(demo):
+    # given: a matter assigned to 东风村 with no handler named
+    petition = _act(register(_user("clerk")), "accept", "clerk")
+    petition = _act(petition, "assign", "clerk", unit=Unit.objects.get(code=VILLAGE).pk)
+    # then: it waits for the village's handlers, not for the other village's
+    assert _groups("village-handler")["claim"] == (1, [petition.number])
+    assert _groups("village2-handler")["claim"] == (0, [])
+    # when: the handler claims it, it is theirs
+    _act(petition, "claim", "village-handler")
+    groups = _groups("village-handler")
+    assert (groups["claim"], groups["assigned"]) == ((0, []), (1, [petition.number]))
+
+
 def test_the_supervisor_sees_reports_to_close_and_supervisions_reported_late(demo):
     # given: one supervision reported, one past its time limit
     reported = _assigned()
