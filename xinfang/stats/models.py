@@ -20,7 +20,8 @@ is counted once.
 
 The other two ways of counting (`Dimension`): by the problem's place (问题属地) and by the unit
 responsible for the matter (承办单位: the unit it was transferred or assigned to, else the one that
-registered it). `UnitMonthlyTally` and `UnitOpenTally` hold them. There a unit's row is its
+registered it). `UnitMonthlyTally` (and `UnitMonthlyCategoryTally` without the channel) and
+`UnitOpenTally` hold them. There a unit's row is its
 subtree: a petition counts in the row of its unit and of every unit above it, so that the rows of
 a unit and of its children are read directly (its own level, 本级, is the difference), however
 many villages lie below. `visible_depth` keeps the statistics within the reader's scope: a user
@@ -216,6 +217,41 @@ class UnitMonthlyTally(TallyMeasures):
         return (
             f"{self.dimension} {self.unit_id} {self.month} {self.channel} {self.category_id}: {self.intake}"
         )
+
+
+class UnitMonthlyCategoryTally(TallyMeasures):
+    """`UnitMonthlyTally` without the channel, for the pages that do not filter by it (a sixth of
+    the rows)."""
+
+    dimension = models.CharField("统计口径", max_length=10, choices=Dimension.choices)
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
+    parent = models.ForeignKey(
+        "organisation.Unit", on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    visible_depth = models.PositiveSmallIntegerField("可见层级")
+    month = models.PositiveIntegerField("月份（YYYYMM）")
+    category = models.ForeignKey(
+        "petitions.Category", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = "月度分类汇总（按问题属地、承办单位）"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "unit", "visible_depth", "month", "category"],
+                name="stats_unit_category_key",
+            ),
+        ]
+        # covering: the children's sums are read from the index alone
+        indexes = [
+            models.Index(
+                fields=["dimension", "parent", "month", "visible_depth", "unit", "category", *MEASURES],
+                name="stats_unit_category_children",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.unit_id} {self.month} {self.category_id}: {self.intake}"
 
 
 class UnitOpenTally(models.Model):

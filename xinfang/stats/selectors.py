@@ -41,6 +41,7 @@ from .models import (
     OpenCategoryTally,
     OpenTally,
     TallyState,
+    UnitMonthlyCategoryTally,
     UnitMonthlyTally,
     UnitOpenTally,
 )
@@ -715,8 +716,10 @@ def _unit_sums(actor: Any, filters: StatsFilter, today: date, *, months: bool = 
     if months:
         period = visible & Q(month__gte=filters.month_from, month__lte=filters.month_to)
         totals = {name: Sum(name) for name in MEASURES}
+        # the rows without the channel (a sixth as many) unless the caller filters by it
+        monthly = UnitMonthlyTally.objects if filters.channel else UnitMonthlyCategoryTally.objects
         for category_id, *values in (
-            UnitMonthlyTally.objects.filter(period, unit=unit)
+            monthly.filter(period, unit=unit)
             .values("category_id")
             .annotate(**totals)
             .order_by()
@@ -725,7 +728,7 @@ def _unit_sums(actor: Any, filters: StatsFilter, today: date, *, months: bool = 
             _add_into(sums.by_category, category_id, values)
             _add_into(sums.by_unit, unit.pk, values)
         for child_id, *values in (
-            UnitMonthlyTally.objects.filter(period, parent=unit)
+            monthly.filter(period, parent=unit)
             .values("unit_id")
             .annotate(**totals)
             .order_by()

@@ -38,6 +38,7 @@ from .models import (
     OpenCategoryTally,
     OpenTally,
     TallyState,
+    UnitMonthlyCategoryTally,
     UnitMonthlyTally,
     UnitOpenTally,
 )
@@ -295,6 +296,7 @@ def stats_petition_changed(*, before: PetitionFacts | None, petition: Petition) 
 # A row of the unit tables: its key, its parent unit, and what to add to it.
 UnitRows = dict[tuple[Any, ...], tuple[int | None, list[int]]]
 UNIT_MONTHLY_KEY = ("dimension", "unit_id", "visible_depth", "month", "channel", "category_id")
+UNIT_CATEGORY_KEY = ("dimension", "unit_id", "visible_depth", "month", "category_id")
 UNIT_OPEN_KEY = ("dimension", "unit_id", "visible_depth", "channel", "category_id", "due_date")
 
 
@@ -340,6 +342,14 @@ def _unit_open_rows(facts: PetitionFacts, rows: UnitRows, sign: int, horizon: da
             _into(rows, key, chain[level - 1] if level else None, (1,), sign)
 
 
+def _without_channel(rows: UnitRows) -> UnitRows:
+    """`UnitMonthlyTally` rows summed over the channel: the rows of `UnitMonthlyCategoryTally`."""
+    folded: UnitRows = {}
+    for (dimension, unit_id, depth, month, _channel, category_id), (parent, values) in rows.items():
+        _into(folded, (dimension, unit_id, depth, month, category_id), parent, values, 1)
+    return folded
+
+
 def _unit_open_key(facts: PetitionFacts | None) -> tuple[Any, ...] | None:
     if facts is None or not facts.is_open:
         return None
@@ -356,6 +366,7 @@ def _apply_unit_tallies(before: PetitionFacts | None, after: PetitionFacts, hori
         _unit_monthly_rows(before, monthly, -1)
     _unit_monthly_rows(after, monthly, 1)
     _upsert_rows(UnitMonthlyTally, UNIT_MONTHLY_KEY, MEASURES, monthly)
+    _upsert_rows(UnitMonthlyCategoryTally, UNIT_CATEGORY_KEY, MEASURES, _without_channel(monthly))
     if _unit_open_key(before) != _unit_open_key(after):
         open_rows: UnitRows = {}
         if before is not None and before.is_open:
@@ -560,6 +571,7 @@ def _flush_monthly(registered: dict[tuple[Any, ...], list[Any]], units: UnitRows
         ),
     )
     unit_written = _insert_unit_rows(UnitMonthlyTally, UNIT_MONTHLY_KEY, MEASURES, units)
+    _insert_unit_rows(UnitMonthlyCategoryTally, UNIT_CATEGORY_KEY, MEASURES, _without_channel(units))
     registered.clear()
     units.clear()
     return written, unit_written
@@ -673,6 +685,7 @@ def stats_rebuild(*, actor: Any, today: date | None = None) -> RebuildResult:
         OpenCategoryTally,
         OpenTally,
         UnitMonthlyTally,
+        UnitMonthlyCategoryTally,
         UnitOpenTally,
     )
     for model in tables:

@@ -13,9 +13,10 @@ from xinfang.petitions.workflow import petition_transition
 
 from .factories import register
 
-# + 3 each for the statistics by problem and responsible unit (stats.UnitMonthlyTally, UnitOpenTally)
-ACCEPT_QUERIES = 29  # + whether a letter's petitioner can be told (workflow.delivery)
-ASSIGN_QUERIES = 29  # + telling the handler (messages): who of them sees it, one INSERT
+# + 4 each for the statistics by problem and responsible unit (the problem unit's path, and
+# stats.UnitMonthlyTally, UnitMonthlyCategoryTally, UnitOpenTally)
+ACCEPT_QUERIES = 30  # + whether a letter's petitioner can be told (workflow.delivery)
+ASSIGN_QUERIES = 30  # + telling the handler (messages): who of them sees it, one INSERT
 
 
 def test_accept_takes_a_pinned_number_of_queries(clerk, django_assert_max_num_queries):

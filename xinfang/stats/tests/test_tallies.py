@@ -24,6 +24,7 @@ from xinfang.stats.models import (
     MonthlyTally,
     OpenCategoryTally,
     OpenTally,
+    UnitMonthlyCategoryTally,
     UnitMonthlyTally,
     UnitOpenTally,
 )
@@ -52,7 +53,7 @@ ACTORS = (
     "village2-handler",
 )
 TABLES = (MonthlyTally, MonthlyCategoryTally, MonthlyChannelTally, OpenTally, OpenCategoryTally)
-UNIT_TABLES = (UnitMonthlyTally, UnitOpenTally)
+UNIT_TABLES = (UnitMonthlyTally, UnitMonthlyCategoryTally, UnitOpenTally)
 
 
 class Clock:
