@@ -3,40 +3,19 @@ SQLite file (the embedded deployment: gunicorn workers sharing the database). Th
 is decided under the write lock, so exactly `max_failures` guesses are counted as checked and
 every later one finds the account locked."""
 
-import os
 import sqlite3
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from xinfang.core.testing import installation, run_together
+
 ATTEMPTS = 12
 MAX_FAILURES = 5  # SecurityPolicy's default
 
 
 def test_simultaneous_wrong_passwords_check_at_most_the_allowed_number(tmp_path):
     # given
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "XINFANG_DATA_DIR": str(tmp_path)}
-    env.pop("DATABASE_URL", None)
-    for command in (["migrate", "--noinput"], ["load_demo", "--quiet-logins", "--without-matters"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-    start_at = time.time() + 4
+    env = installation(tmp_path)
     # when
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "xinfang.accounts.tests.login_race_worker", str(start_at)],
-            cwd=ROOT,
-            env=env,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(ATTEMPTS)
-    ]
-    for worker in workers:
-        _, stderr = worker.communicate(timeout=120)
-        assert worker.returncode == 0, stderr.decode()
+    run_together("xinfang.accounts.tests.login_race_worker", [], env, ATTEMPTS, delay=4)
     # then
     with sqlite3.connect(tmp_path / "xinfang.sqlite3") as db:
         reasons = [

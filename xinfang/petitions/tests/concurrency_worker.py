@@ -9,7 +9,7 @@ import django
 
 
 def main() -> None:
-    count, start_at = int(sys.argv[1]), float(sys.argv[2])
+    start_at, count = float(sys.argv[1]), int(sys.argv[2])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     django.setup()
     from xinfang.accounts.models import User
