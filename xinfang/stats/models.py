@@ -207,9 +207,11 @@ class UnitMonthlyTally(TallyMeasures):
                 name="stats_unit_monthly_key",
             ),
         ]
+        # read only with a channel (UnitMonthlyCategoryTally serves the rest): channel first
         indexes = [
             models.Index(
-                fields=["dimension", "parent", "month", "visible_depth"], name="stats_unit_monthly_children"
+                fields=["dimension", "channel", "parent", "month", "visible_depth", "category"],
+                name="stats_unit_channel_children",
             )
         ]
 
