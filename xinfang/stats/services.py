@@ -747,6 +747,9 @@ def stats_compact(*, actor: Any, today: date | None = None) -> int:
     if today > state.overdue_horizon:
         state.overdue_horizon = today
         state.save(update_fields=["overdue_horizon"])
+    # the unit tables are read through several indexes whose choice SQLite makes from statistics
+    # (about a second at a million petitions); kept fresh even where nobody rebuilds
+    _analyze((UnitMonthlyTally, UnitMonthlyCategoryTally, UnitOpenTally))
     return folded
 
 
