@@ -177,3 +177,18 @@ def test_until_the_rebuild_the_new_ways_of_counting_wait_and_say_why(
     assert left_alone  # the registration did not write half a table
     assert _rows(ready)["东风村"] == 1
     assert UnitMonthlyTally.objects.filter(dimension="problem").exists()
+
+
+def test_the_analysis_report_counts_its_unit_table_the_way_chosen(client, leader, matters):
+    # given
+    client.force_login(leader)
+    # when
+    response = client.get("/stats/analysis-report/", {"by": "problem"})
+    # then
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "各单位信访情况（按问题属地）" in text
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "单位（按问题属地）")
+    rows = {row.cells[0].text: row.cells[1].text for row in table.rows[1:]}
+    assert rows["东风村"] == "3"
+    assert "其余数字按登记单位统计" in text
