@@ -286,9 +286,10 @@ class ProcedureMachine(RuleBasedStateMachine):
             # a code outside the list is no ground at all
             return {"ground": draw(st.sampled_from(["", "bogus", DeclineGround.FINALISED]))}, False
         if action == Action.TRANSFER:
-            if valid:  # another unit than the one responsible now; a reason once accepted
-                target = east if responsible_unit_id(self.fresh()) != east.pk else self.units[RED_STAR]
-                return {"unit": target.pk, "note": draw(TEXT)}, True
+            # always to 东风村 (the model's receiving unit), with a reason (needed once accepted);
+            # refused when 东风村 is already responsible (it accepted the matter itself)
+            if valid:
+                return {"unit": east.pk, "note": draw(TEXT)}, responsible_unit_id(self.fresh()) != east.pk
             return {"unit": draw(st.sampled_from([None, 0, "东风村"]))}, False
         if action == Action.ASSIGN:
             fields: dict[str, Any] = {"unit": east.pk, "handler": self.users["village-handler"].pk}
@@ -551,6 +552,8 @@ class ProcedureMachine(RuleBasedStateMachine):
         if SUPERVISION.initial in step.sources:  # a new supervision
             if not offered:
                 return (PermissionDenied, Conflict), None
+            if valid and action == "supervise" and self.supervising_already(p, actor, fields.get("trigger")):
+                return (Conflict,), None  # one office supervises for one 事由 once at a time
             return (() if valid else (ValidationFailed,)), None
         rows = petition_supervision_rows(p)
         key = fields.get("supervision")
@@ -574,6 +577,16 @@ class ProcedureMachine(RuleBasedStateMachine):
         if not here:
             return (PermissionDenied, Conflict), row
         return (() if valid else (ValidationFailed,)), row
+
+    @staticmethod
+    def supervising_already(p: Petition, actor: User, trigger: Any) -> bool:
+        return any(
+            r.kind == "normal"
+            and r.status == "open"
+            and r.supervising_unit_id == actor.unit_id
+            and r.trigger == trigger
+            for r in petition_supervision_rows(p)
+        )
 
     def supervision_attempt(
         self, action: str, username: str, key: int | str, valid: bool, data: st.DataObject
