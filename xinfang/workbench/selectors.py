@@ -4,6 +4,7 @@ to-do list (待办) by kind of work."""
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
@@ -172,20 +173,27 @@ def _review_what(p: Petition) -> str:
     return f"{label}申请，由{p.review_unit.name if p.review_unit else ''}决定"
 
 
+def _few(**condition: Any) -> Q:
+    """The few petitions a leader's kind of work starts from, as ids read from their own index
+    first: combined with the scope's path ranges in one WHERE, SQLite would walk the scope's
+    index through every matter of a county (70 ms for the extensions at 1,000,000)."""
+    return Q(pk__in=Petition.objects.filter(**condition).values("pk"))
+
+
 def _leader_kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
     responsible, reviewing = _nearest_leaders_q(actor, unit)
     kinds = [
         _Kind(
             "reports",
             "办结报告待审核",
-            responsible & Q(status=PetitionStatus.REPORT_PENDING),
+            responsible & _few(status=PetitionStatus.REPORT_PENDING),
             lambda p: f"{_by_unit(p)}提交办结报告",
             reverse("petitions:register") + "?status=report_pending",
         ),
         _Kind(
             "extensions",
             "延期申请待批准",
-            responsible & Q(status__in=HANDLING_STATES, extension_requested_days__gt=0),
+            responsible & _few(extension_requested_days__gt=0, status__in=HANDLING_STATES),
             lambda p: f"{_by_unit(p)}申请延期 {p.extension_requested_days} 日",
         ),
     ]
@@ -194,7 +202,7 @@ def _leader_kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
             _Kind(
                 "reviews",
                 "复查、复核待决定",
-                reviewing & Q(status__in=REVIEW_STATES),
+                reviewing & _few(status__in=REVIEW_STATES),
                 _review_what,
             )
         )
@@ -213,7 +221,13 @@ def _office_kinds(unit: Unit) -> list[_Kind]:
         _Kind(
             "route",
             "已受理待交办（含异议退回）",
-            Q(unit=unit.pk, status=PetitionStatus.ACCEPTED, handling_unit__isnull=True, handler__isnull=True),
+            # unrouted, so its office unit is its registering unit: read from the office queue index
+            Q(
+                office_unit=unit.pk,
+                status=PetitionStatus.ACCEPTED,
+                handling_unit__isnull=True,
+                handler__isnull=True,
+            ),
             lambda p: "异议退回，待重新交办" if p.was_returned else "已受理，待交办",  # type: ignore[attr-defined]
         ),
         _Kind(
@@ -259,12 +273,14 @@ def _handler_kinds(actor: User, unit: Unit) -> list[_Kind]:
 
 
 def _petition_groups(actor: User, kinds: list[_Kind], page_of: Callable[[str], int]) -> list[TodoGroup]:
-    """All kinds' counts in one aggregate over the actor's scope, then one page of rows per
-    non-empty kind (LIMIT/OFFSET, by deadline)."""
+    """Each kind's count, then one page of rows per non-empty kind (LIMIT/OFFSET, by deadline).
+    One COUNT per kind, not one aggregate of them all: each kind's own status (or handler, or
+    office queue) lets the database read it from an index, where a single aggregate must visit
+    every petition in scope (a county leader's home took 760 ms at 1,000,000 petitions)."""
     if not kinds:
         return []
     scoped = petitions_visible_to(actor).alias(office_unit=OFFICE_UNIT)
-    counts = scoped.aggregate(**{k.code: Count("pk", filter=k.q) for k in kinds})
+    counts = {k.code: scoped.filter(k.q).count() for k in kinds}
     returned = PetitionEvent.objects.filter(petition=OuterRef("pk"), action="object")
     groups = []
     for kind in kinds:
