@@ -249,7 +249,7 @@ class Petition(models.Model):
             # a handler's queue; partial, because most petitions have no handler and SQLite's
             # statistics, which cannot tell NULLs apart, would otherwise judge the index useless
             # the few matters with an extension waiting for a leader (the leaders' 待办)
-            models.Index(fields=["extension_requested_days", "status"], name="petition_extension_pending"),
+            models.Index(fields=["status", "extension_requested_days"], name="petition_extension_pending"),
             # the few matters hidden from a complained-about unit (selectors.protected_petition_ids)
             models.Index(
                 fields=["protected_path"],

@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='petition',
-            index=models.Index(fields=['extension_requested_days', 'status'], name='petition_extension_pending'),
+            index=models.Index(fields=['status', 'extension_requested_days'], name='petition_extension_pending'),
         ),
     ]
