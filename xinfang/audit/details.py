@@ -53,6 +53,13 @@ _FIELDS: dict[tuple[str, str], Field] = {}  # (target type or "" for every entry
 _REFERENCES: dict[str, Resolver] = {}
 _TARGET_TYPES: dict[str, str] = {}
 _KEY_READERS: list[Callable[[str], "Field | None"]] = []
+# the order details are shown in: as the keys were registered, then unknown keys by name. Not the
+# stored order: PostgreSQL's jsonb keeps its own key order, SQLite the writer's.
+_KEY_ORDER: dict[str, int] = {}
+
+
+def _in_order(keys: Iterable[str]) -> list[str]:
+    return sorted(keys, key=lambda key: (_KEY_ORDER.get(key, len(_KEY_ORDER)), key))
 
 
 def _labeller(values: Mapping[str, str] | Labeller) -> Labeller:
@@ -74,6 +81,7 @@ def register_field(
 ) -> None:
     """Declares how `key` reads (for entries about `target_type` only, when given). Labels of
     its codes that another app registered before are kept."""
+    _KEY_ORDER.setdefault(key, len(_KEY_ORDER))
     known = _FIELDS.get((target_type, key))
     entry = Field(label=label, reference=reference, hidden=hidden, mask=mask)
     entry.values = list(known.values) if known is not None else []
@@ -229,7 +237,8 @@ class _Reader:
     def pairs(self, data: Mapping[str, Any]) -> list[Detail]:
         """Each shown key of `data` with its label and readable value."""
         details = []
-        for key, value in data.items():
+        for key in _in_order(data):
+            value = data[key]
             if key in ("old", "new", "owner_type") or _is_sibling_name(data, key):
                 continue
             if key == "owner_id" and isinstance(data.get("owner_type"), str):
@@ -256,7 +265,7 @@ class _Reader:
         before = old if isinstance(old, dict) else {}
         after = new if isinstance(new, dict) else {}
         details = []
-        for key in dict.fromkeys([*before, *after]):
+        for key in _in_order(dict.fromkeys([*before, *after])):
             spec = self.field(key)
             if spec is not None and spec.hidden:
                 continue

@@ -224,5 +224,5 @@ def test_the_audit_log_reads_each_saved_day_as_text(sysadmin_client):
     entry = AuditEntry.objects.get(event=AuditEvent.CALENDAR_CHANGED, extra_data__date="2027-02-20")
     # then
     assert readable_entries([entry])[0].text == (
-        "操作：设置一天；类型：调休上班；名称：春节；来源：管理员录入；批量来源：国务院通知文本；日期：2027-02-20"
+        "操作：设置一天；类型：调休上班；名称：春节；来源：管理员录入；日期：2027-02-20；批量来源：国务院通知文本"
     )
