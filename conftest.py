@@ -85,6 +85,9 @@ def api_client(client):
         def post(self, path: str, data: dict):  # type: ignore[no-untyped-def]
             return client.post(path, data, content_type="application/json", **self.headers)
 
+        def put(self, path: str, data: dict):  # type: ignore[no-untyped-def]
+            return client.put(path, data, content_type="application/json", **self.headers)
+
         def delete(self, path: str):  # type: ignore[no-untyped-def]
             return client.delete(path, **self.headers)
 

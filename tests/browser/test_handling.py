@@ -1,7 +1,9 @@
-"""One petition handled end to end in a real browser by four users: the township clerk registers,
+"""One petition handled end to end in a real browser by five users: the township clerk registers,
 accepts and assigns it to a village, the village handler reports, the leader returns and then
-approves the report, the handler answers, the clerk registers a request for review, the
-principal decides it and the clerk closes the matter. The notices are downloaded and read."""
+approves the report, the township clerk answers in the township's name (the village only
+investigates), the county clerk registers a request for review, the county leader decides it and
+the township clerk closes the matter. The notices are downloaded and read: each is issued by the
+township, the organ that accepted the matter."""
 
 import re
 
@@ -75,7 +77,7 @@ def _download(page, event: str, kind: str) -> tuple[str, str]:
     return docx_text(download.path()), number_line
 
 
-def test_one_petition_walks_through_four_users(browser, server_url, login, screenshot):
+def test_one_petition_walks_through_five_users(browser, server_url, login, screenshot):
     contexts = []
     try:
         # 1. the clerk registers, accepts and assigns to 东风村
@@ -142,35 +144,52 @@ def test_one_petition_walks_through_four_users(browser, server_url, login, scree
         open_petition(leader, petition_url)
         _act(leader, "approve_report", "待答复", approve)
 
-        # 4. the handler answers and reads the 处理意见书
+        # 4. the village may not answer; the township clerk answers in the township's name
+        open_petition(handler, petition_url)
+        assert handler.locator("[data-testid=open-answer]").count() == 0
+
         def answer(form):
             form.locator("#answer-outcome").select_option("support")
             form.locator("#answer-text").fill(ANSWER_TEXT)
             form.locator("#answer-delivered_on").fill(server_today().isoformat())
 
-        open_petition(handler, petition_url)
-        _act(handler, "answer", "已答复", answer)
-        opinion, _ = _download(handler, "answer", "handling_opinion")
+        open_petition(clerk, petition_url)
+        _act(clerk, "answer", "已答复", answer)
+        opinion, line = _download(clerk, "answer", "handling_opinion")
         assert "处理意见书" in opinion, opinion
         assert ANSWER_TEXT in opinion, opinion
+        # issued by the organ that accepted the matter, never by the village that investigated it
+        assert re.search(r"城关镇信\S*〔\d{4}〕\d+号", line), line
+        assert f"{VILLAGE}信" not in opinion, opinion
+        assert "青山县" in opinion, f"处理意见书应告知向青山县申请复查：{opinion}"
+        acceptance, line = _download(clerk, "accept", "acceptance_notice")
+        assert re.search(r"城关镇信\S*〔\d{4}〕\d+号", line), line
+        assert "城关镇" in acceptance, acceptance
+        assert f"{VILLAGE}信" not in acceptance, acceptance
 
-        # 5. the clerk registers the review request, the principal decides, the clerk closes
+        # 5. the county registers the review request and decides it; the township clerk closes
         def request_review(form):
             form.locator("#request_review-requested_on").fill(server_today().isoformat())
             form.locator("#request_review-reason").fill("信访人认为补偿标准偏低，请求复查。")
 
         open_petition(clerk, petition_url)
-        _act(clerk, "request_review", "复查中", request_review)
+        assert clerk.locator("[data-testid=open-request_review]").count() == 0
+        context, county_clerk = session(browser, login, server_url, "county-clerk")
+        contexts.append(context)
+        open_petition(county_clerk, petition_url)
+        _act(county_clerk, "request_review", "复查中", request_review)
 
         def decide(form):
             form.locator("#decide_review-outcome").select_option("explain")
             form.locator("#decide_review-text").fill(REVIEW_TEXT)
             form.locator("#decide_review-delivered_on").fill(server_today().isoformat())
 
-        context, principal = session(browser, login, server_url, "principal")
+        context, county_leader = session(browser, login, server_url, "county-leader")
         contexts.append(context)
-        open_petition(principal, petition_url)
-        _act(principal, "decide_review", "已答复", decide)
+        open_petition(county_leader, petition_url)
+        _act(county_leader, "decide_review", "已答复", decide)
+        review, line = _download(county_leader, "decide_review", "review_opinion")
+        assert re.search(r"青山县信\S*〔\d{4}〕\d+号", line), line
 
         open_petition(clerk, petition_url)
         _act(clerk, "close", "已办结")

@@ -277,8 +277,10 @@ def test_decline_again_is_refused_on_a_false_ground_and_granted_on_a_true_one(
         assert WINDOW_PASSED in notice, notice
         assert again in notice, notice
         assert note in notice, notice
-        if answered["number"] not in notice:
-            pytest.xfail(f"不再受理告知单只写所选理由和说明，未写明原信访事项编号 {answered['number']}")
+        assert answered["number"] in notice, (
+            f"不再受理告知单应写明原信访事项编号 {answered['number']}：{notice}"
+        )
+        assert "届满" in notice, f"不再受理告知单应写明原信访事项的申请期限已届满：{notice}"
     finally:
         context.close()
 

@@ -40,6 +40,7 @@ class AuditEvent(models.IntegerChoices):
     # 4xx organisation
     UNIT_CREATED = 401, "新建单位"
     UNIT_CHANGED = 402, "修改单位"
+    UNIT_TYPES_CHANGED = 403, "修改单位类型设置"
     # 6xx notifications
     NOTIFICATIONS_SENT = 601, "发送消息通知"
     # 8xx personal data and files

@@ -53,10 +53,10 @@ TOWNSHIPS = ("township", "street")
 # demo accounts follow, so a rule that moves a step to another role still finds its actor).
 OFFICE = ("clerk", "county-clerk")
 LEADERS = ("leader", "principal", "county-leader")
-HANDLERS = ("village-handler", "village2-handler", "handler")
+HANDLERS = ("village-handler", "village2-handler", "station-handler", "handler")
 SUPERVISORS = ("supervisor", "clerk", "county-clerk")
 BUSINESS = (
-    *("clerk", "county-clerk", "handler", "village-handler", "village2-handler"),
+    *("clerk", "county-clerk", "handler", "village-handler", "village2-handler", "station-handler"),
     *("leader", "principal", "county-leader", "supervisor", "duty"),
 )
 ACTORS: dict[str, tuple[str, ...]] = {

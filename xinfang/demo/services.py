@@ -70,6 +70,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, Role], ...] = (
     ("auditor", "审计管理员", COUNTY, Role.AUDITOR),
     ("village-handler", "陈村干部", "341122101201", Role.HANDLER),
     ("village2-handler", "褚村干部", "341122101202", Role.HANDLER),
+    ("station-handler", "蒋民警", "341122101P", Role.HANDLER),
 )
 
 # Internal targets (内部时限) set by the demo sysadmin: (unit type, rule, amount, unit, note)

@@ -19,6 +19,9 @@ from .services import TOWNSHIP
 EAST_WIND, RED_STAR, WILLOW = "341122101201", "341122101202", "341122101203"  # 东风村, 红星村, 柳河村
 RIVER_WEST, EAST_TOWN = "341122102", "341122001"  # 河西乡, 东城街道
 LABOUR_BUREAU = "341122R01"  # 青山县人力资源和社会保障局
+# 城关派出所: an organ under the township, so it answers in its own name, the township reviews
+# and the county re-reviews (a village only investigates; its township answers and the county reviews)
+STATION = "341122101P"
 VILLAGES = (EAST_WIND, RED_STAR)
 TOWNSHIP_PLACES = (TOWNSHIP, EAST_WIND, RED_STAR, WILLOW)
 # 河西村, 桃园村 (河西乡); 石桥村, 新庄村 (石桥镇); 东城社区, 文昌社区 (东城街道); 县人民医院; 东风村
@@ -261,7 +264,8 @@ STORIES: tuple[Story, ...] = (
     Story("closed", 30, CLERK, TOWNSHIP_PLACES, (1, 90), (*handled(RED_STAR, "village2-handler", "support"), VISIT, CLOSE)),
     Story("closed-township", 12, CLERK, (TOWNSHIP,), (1, 90), (*handled(TOWNSHIP, "handler", "explain", 10), VISIT_BASIC, CLOSE)),
     Story("closed-late", 4, CLERK, VILLAGES, (1, 30), (*handled(EAST_WIND, "village-handler", "support", 48), VISIT, CLOSE)),
-    # 复查中 (decided by the township, or by the county), 复核中, and re-reviewed (final)
+    # 复查中 (decided by the county: the township answered), 复核中 (a station's answer, reviewed by the
+    # township, re-reviewed by the county), and re-reviewed (final)
     Story("review", 6, CLERK, (EAST_WIND,), (1, 40), (
         *handled(EAST_WIND, "village-handler", "not_support"), VISIT_UNHAPPY, request("request_review", 5))),
     Story("review-county", 3, COUNTY_CLERK, (TOWNSHIP,), (1, 20), (*handled(TOWNSHIP, "handler", "not_support"), request("request_review"))),
@@ -269,11 +273,11 @@ STORIES: tuple[Story, ...] = (
         *handled(EAST_WIND, "village-handler", "not_support"), VISIT_UNHAPPY, request("request_review", 5),
         decide("decide_review", "explain"))),
     Story("rereview", 3, CLERK, (EAST_WIND,), (1, 15), (
-        *handled(EAST_WIND, "village-handler", "not_support"), request("request_review"),
+        *handled(STATION, "station-handler", "not_support"), request("request_review"),
         decide("decide_review", "not_support"), request("request_rereview"))),
     # 不再受理: the same matter again after the re-review ended it, and after the window passed
     Story("declined-final", 3, CLERK, (EAST_WIND,), (1, 20), (
-        *handled(EAST_WIND, "village-handler", "not_support", 10), request("request_review", 5),
+        *handled(STATION, "station-handler", "not_support", 10), request("request_review", 5),
         decide("decide_review", "not_support", 10), request("request_rereview", 5),
         decide("decide_rereview", "not_support", 10), Beat("repeat", 12), decline("finalised", FINALISED))),
     Story("declined-window", 2, CLERK, (TOWNSHIP,), (1, 20), (

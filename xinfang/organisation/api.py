@@ -1,8 +1,13 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from xinfang.accounts.permissions import has_capability
 from xinfang.core.bounds import PageNumber
+from xinfang.core.exceptions import PermissionDenied
+from xinfang.core.requests import RequestMeta
 
+from . import services
+from .models import UnitType
 from .selectors import access_unit_by_id, unit_list
 
 router = Router(tags=["组织机构"])
@@ -49,6 +54,38 @@ def list_units(
     qs = unit_list(actor=request.user, q=q, unit_type=unit_type)
     items = list(qs[(page - 1) * page_size : page * page_size])
     return UnitPage(count=qs.count(), page=page, page_size=page_size, items=[_out(u) for u in items])
+
+
+class UnitTypeOut(Schema):
+    unit_type: str
+    label: str
+    answers: bool  # 有权处理的机关: accepts and answers in its own name, and is reviewed
+
+
+class UnitTypesIn(Schema):
+    answers: dict[str, bool]
+
+
+def _types() -> list[UnitTypeOut]:
+    answers = services.answering_types()
+    return [UnitTypeOut(unit_type=t, label=label, answers=answers[t]) for t, label in UnitType.choices]
+
+
+@router.get("/types", response=list[UnitTypeOut])
+def list_unit_types(request: HttpRequest) -> list[UnitTypeOut]:
+    """各单位类型是否为有权处理的机关（以本单位名义受理、答复信访人，并作为被复查的机关）。"""
+    return _types()
+
+
+@router.put("/types", response=list[UnitTypeOut])
+def save_unit_types(request: HttpRequest, payload: UnitTypesIn) -> list[UnitTypeOut]:
+    """修改单位类型设置（系统管理员）：只改提交的类型，并重新计算每个单位的所属机关。"""
+    if not has_capability(request.user, "units.manage"):
+        raise PermissionDenied("您没有执行此操作的权限。")
+    services.unit_types_save(
+        actor=request.user, answers=payload.answers, request_meta=RequestMeta.from_request(request)
+    )
+    return _types()
 
 
 @router.get("/{unit_id}", response=UnitOut)

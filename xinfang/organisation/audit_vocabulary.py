@@ -18,3 +18,6 @@ def register() -> None:
     register_field("unit", "单位", reference=REFERENCE)
     register_field("parent", "上级单位", reference=REFERENCE)
     register_field("unit_type", "单位类型", values=dict(UnitType.choices))
+    register_field("organs", "改为有权处理的机关")
+    register_field("not_organs", "改为不作为机关答复")
+    register_field("units_changed", "所属机关变化的单位数")

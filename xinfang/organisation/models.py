@@ -1,5 +1,6 @@
 """Units (单位) and their tree: county → township/street → village/community, plus departments."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -17,6 +18,27 @@ class UnitType(models.TextChoices):
     SCHOOL = "school", "学校"
     COMPANY = "company", "企业"
     OTHER = "other", "其他"
+
+
+# Which unit types are organs (有权处理的机关): they accept matters in their own name, issue the
+# notices to the petitioner (受理、延期、处理意见、复查 / 复核意见) and are the ones reviewed. A
+# village, a community, a 管理区 or a section investigates and reports to the organ above it.
+# Offices change this per type (`UnitTypeSetting`); these are the defaults.
+ANSWERS_BY_DEFAULT: dict[str, bool] = {
+    UnitType.COUNTY: True,
+    UnitType.TOWNSHIP: True,
+    UnitType.STREET: True,
+    UnitType.MANAGEMENT_AREA: False,
+    UnitType.VILLAGE: False,
+    UnitType.COMMUNITY: False,
+    UnitType.DEPARTMENT: True,
+    UnitType.PETITION_OFFICE: True,
+    UnitType.HOSPITAL: True,
+    UnitType.HOSPITAL_SECTION: False,
+    UnitType.SCHOOL: True,
+    UnitType.COMPANY: True,
+    UnitType.OTHER: True,
+}
 
 
 class Unit(models.Model):
@@ -37,6 +59,13 @@ class Unit(models.Model):
     path = models.CharField(max_length=255, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     is_active = models.BooleanField("启用", default=True)
+    # 所属机关: the nearest unit at or above this one whose type is an organ (itself when it is
+    # one; None when there is none above). Kept by `services.organs_recompute` whenever a unit is
+    # created or retyped or the unit-type setting changes, so the petition procedure reads it by
+    # a join instead of walking the tree.
+    organ = models.ForeignKey(
+        "self", verbose_name="所属机关", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["path"]
@@ -56,7 +85,31 @@ class Unit(models.Model):
         """The unit at `path` is this one or lies below it: the one "at or above" test."""
         return path.startswith(self.path)
 
+    @property
+    def answering_organ(self) -> "Unit":
+        """The organ that accepts and answers for this unit (itself, or the organ above it; a unit
+        with no organ above answers for itself)."""
+        return self.organ or self
+
     @staticmethod
     def covers_path(path: str, unit: "Unit | None") -> bool:
         """`unit` (None: no unit, covers nothing) is the unit at `path` or above it."""
         return unit is not None and path.startswith(unit.path)
+
+
+class UnitTypeSetting(models.Model):
+    """Whether units of one type are organs (有权处理的机关). A type without a row takes
+    `ANSWERS_BY_DEFAULT`. Written only by `services.unit_types_save`."""
+
+    unit_type = models.CharField("单位类型", max_length=30, choices=UnitType.choices, unique=True)
+    answers = models.BooleanField("有权处理的机关")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("修改时间")
+
+    class Meta:
+        verbose_name = "单位类型设置"
+
+    def __str__(self) -> str:
+        return f"{self.get_unit_type_display()}：{'有权处理' if self.answers else '不作为机关答复'}"

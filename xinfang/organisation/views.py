@@ -88,3 +88,27 @@ def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             messages.success(request, f"已保存单位 {unit.name}。")
             return redirect("organisation:unit_detail", unit_id=unit.pk)
     return render(request, "organisation/unit_form.html", {"form": form, "title": f"编辑 {unit.name}"})
+
+
+@capability_required("units.manage")
+def unit_types_view(request: HttpRequest) -> HttpResponse:
+    """单位类型设置: which types are organs (有权处理的机关). One checkbox per type."""
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("answers"))
+        try:
+            changed = services.unit_types_save(
+                actor=request.user,
+                answers={t: t in chosen for t in UnitType.values},
+                request_meta=RequestMeta.from_request(request),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已保存单位类型设置，{changed} 个单位的所属机关随之调整。")
+            return redirect("organisation:unit_types")
+    answers = services.answering_types()
+    return render(
+        request,
+        "organisation/unit_types.html",
+        {"types": [(t, label, answers[t]) for t, label in UnitType.choices]},
+    )

@@ -80,6 +80,7 @@ CANDIDATE_FIELDS = (
     "unit_id",
     "handling_unit_id",
     "handler_id",
+    "review_unit_id",
 )
 STATUS_LABELS = dict(PetitionStatus.choices)
 
@@ -120,7 +121,8 @@ class RecipientDirectory:
     - its handler (承办人), while active;
     - the leaders (分管领导, 主要领导) of the responsible unit (承办单位, else 登记单位), or of the
       nearest unit above it that has any;
-    - the clerks (接访员) of the registering unit (登记单位), the office that keeps the register.
+    - the clerks (接访员) of the registering unit (登记单位), the office that keeps the register;
+    - during a 复查 / 复核, the leaders (nearest up) and clerks of the organ that decides it.
     """
 
     def __init__(self) -> None:
@@ -158,6 +160,11 @@ class RecipientDirectory:
             ids[handler] = None
         ids.update(dict.fromkeys(self.nearest_leaders(row["handling_unit_id"] or row["unit_id"])))
         ids.update(dict.fromkeys(sorted(self.clerks.get(row["unit_id"], ()))))
+        review = row.get("review_unit_id")
+        if review is not None and row["status"] in (S.REVIEW, S.REREVIEW):
+            # the organ that must decide the review: its leaders and its front desk
+            ids.update(dict.fromkeys(self.nearest_leaders(review)))
+            ids.update(dict.fromkeys(sorted(self.clerks.get(review, ()))))
         return list(ids)
 
 

@@ -83,6 +83,7 @@ def register() -> None:
         "ground_label": "理由",
         "outcome_label": "处理结果",
         "satisfaction_label": "满意度",
+        "organ_name": "答复机关",
     }.items():
         register_field(key, label)  # the names the steps keep next to an id, read as they were
     # an export's filters (forms.filter_summary); the search words may name a person

@@ -118,7 +118,9 @@ LAYOUTS: dict[str, NoticeLayout] = {
         title="信访事项不再受理告知单",
         addressee=PETITIONER,
         paragraphs=(
-            MATTER + "，经审查，因{{ ground_label }}，根据《信访工作条例》第三十五条、第三十六条的规定，"
+            MATTER + "，{% if original_number %}与编号为 {{ original_number }} 的信访事项属同一事项"
+            "（{{ original_fact }}），{% endif %}经审查，因{{ ground_label }}，"
+            "根据《信访工作条例》第三十五条、第三十六条的规定，"
             "各级党委和政府信访部门和其他机关、单位不再受理。",
             NOTE,
             "请您遵守信访秩序，依法理性表达诉求。",
@@ -234,7 +236,16 @@ KINDS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         "不受",
         [("ground_label", "不予受理的理由"), ("note", "补充说明")],
     ),
-    "decline_notice": ("不再受理告知单", "不再", [("ground_label", "不再受理的理由"), ("note", "补充说明")]),
+    "decline_notice": (
+        "不再受理告知单",
+        "不再",
+        [
+            ("ground_label", "不再受理的理由"),
+            ("original_number", "原信访事项编号"),
+            ("original_fact", "原信访事项的办理情况（答复、复查、复核及期限）"),
+            ("note", "补充说明"),
+        ],
+    ),
     "transfer_notice": (
         "转送办理通知单",
         "转",

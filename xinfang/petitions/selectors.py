@@ -113,11 +113,12 @@ def access_petition_by_id(actor: Any, petition_id: Any, request_meta: RequestMet
                 "complained_unit",
                 "registered_by",
                 "repeat_of",
-                "handling_unit",
+                "unit__organ",
+                "handling_unit__organ",
                 "handler",
                 "owner_leader",
-                "answered_unit__parent",
-                "review_unit",
+                "answered_unit__parent__organ",
+                "review_unit__parent__organ",
             )
             .prefetch_related(
                 Prefetch(

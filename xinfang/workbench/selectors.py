@@ -231,6 +231,15 @@ def _office_kinds(unit: Unit) -> list[_Kind]:
             lambda p: "异议退回，待重新交办" if p.was_returned else "已受理，待交办",  # type: ignore[attr-defined]
         ),
         _Kind(
+            "answer_reported",
+            "下级已报告待答复",
+            # a village (community, section) investigated and reported; this organ answers
+            _few(status=PetitionStatus.APPROVED)
+            & Q(handling_unit__organ=unit.pk)
+            & ~Q(handling_unit=unit.pk),
+            lambda p: f"{_by_unit(p)}已报告，请以本机关名义书面答复",
+        ),
+        _Kind(
             "close",
             "已答复待办结",
             office & Q(status=PetitionStatus.ANSWERED),
@@ -240,7 +249,7 @@ def _office_kinds(unit: Unit) -> list[_Kind]:
 
 
 def _handler_kinds(actor: User, unit: Unit) -> list[_Kind]:
-    return [
+    kinds = [
         _Kind(
             "claim",
             "本单位待认领",
@@ -263,13 +272,17 @@ def _handler_kinds(actor: User, unit: Unit) -> list[_Kind]:
             Q(handler=actor, status=PetitionStatus.HANDLING),
             lambda p: "已退回，补充后重新提交",
         ),
-        _Kind(
-            "answer",
-            "报告已审核通过待答复",
-            Q(handler=actor, status=PetitionStatus.APPROVED),
-            lambda p: "请书面答复信访人",
-        ),
     ]
+    if unit.organ_id == unit.pk:  # a village's handler reports; the organ above it answers
+        kinds.append(
+            _Kind(
+                "answer",
+                "报告已审核通过待答复",
+                Q(handler=actor, status=PetitionStatus.APPROVED),
+                lambda p: "请书面答复信访人",
+            )
+        )
+    return kinds
 
 
 def _petition_groups(actor: User, kinds: list[_Kind], page_of: Callable[[str], int]) -> list[TodoGroup]:

@@ -71,7 +71,7 @@ def test_user_without_unit_sees_nothing(db):
     assert units_visible_to(lonely).count() == 0
 
 
-@pytest.mark.parametrize(("username", "visible_users"), [("village-handler", 1), ("sysadmin", 15)])
+@pytest.mark.parametrize(("username", "visible_users"), [("village-handler", 1), ("sysadmin", 16)])
 def test_user_scope_follows_unit_scope(demo, username, visible_users):
     from xinfang.accounts.selectors import users_visible_to
 

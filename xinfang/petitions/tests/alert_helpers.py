@@ -58,18 +58,59 @@ def assigned(*, deadline: date | None = None) -> Petition:
 
 
 def answered() -> Petition:
+    """Investigated by the village, answered by the township (the organ that accepted it)."""
     petition = act(assigned(), "submit_report", "village-handler", report="经核查，已协调解决。")
     petition = act(petition, "approve_report", "leader", checks=list(REPORT_CHECKS))
-    return act(petition, "answer", "village-handler", outcome="support", text="支持。", delivered_on=today())
+    return act(petition, "answer", "clerk", outcome="support", text="支持。", delivered_on=today())
 
 
 def in_review() -> Petition:
-    return act(answered(), "request_review", "clerk", requested_on=today(), reason="不服处理意见")
+    """The township answered, so the county reviews."""
+    return act(answered(), "request_review", "county-clerk", requested_on=today(), reason="不服处理意见")
+
+
+STATION = "341122101P"  # 城关派出所: an organ under the township
+
+
+def staff(unit_code: str, username: str, role: str) -> User:
+    """A user of the unit `unit_code` with the one role `role` (created once)."""
+    from xinfang.accounts.services import user_create, user_set_roles
+    from xinfang.organisation.models import Unit
+
+    if not User.objects.filter(username=username).exists():
+        created = user_create(
+            actor=None,
+            username=username,
+            full_name=username,
+            unit=Unit.objects.get(code=unit_code),
+            password="Demo@2026",
+            must_change_password=False,
+        )
+        user_set_roles(actor=None, user=created, roles={role})
+    return user(username)
+
+
+def station_handler() -> User:
+    """The handler of 城关派出所 (a demo account; created when a test's tree lacks it)."""
+    return staff(STATION, "station-handler", "handler")
+
+
+def answered_by_station() -> Petition:
+    """Assigned to 城关派出所, which answers in its own name; the township reviews it."""
+    from xinfang.organisation.models import Unit
+
+    handler = station_handler()
+    petition = act(accepted(), "assign", "clerk", unit=Unit.objects.get(code=STATION).pk, handler=handler.pk)
+    petition = act(petition, "submit_report", "station-handler", report="经核查，已协调解决。")
+    petition = act(petition, "approve_report", "leader", checks=list(REPORT_CHECKS))
+    return act(petition, "answer", "station-handler", outcome="support", text="支持。", delivered_on=today())
 
 
 def in_rereview() -> Petition:
+    """The station answered, the township reviewed, the county re-reviews."""
+    petition = act(answered_by_station(), "request_review", "clerk", requested_on=today(), reason="不服")
     petition = act(
-        in_review(), "decide_review", "principal", outcome="explain", text="维持。", delivered_on=today()
+        petition, "decide_review", "principal", outcome="explain", text="维持。", delivered_on=today()
     )
     return act(petition, "request_rereview", "county-clerk", requested_on=today(), reason="不服复查意见")
 

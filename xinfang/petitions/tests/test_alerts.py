@@ -38,13 +38,16 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 TOWN_OFFICE = {"leader", "principal", "clerk"}
 VILLAGE_MATTER = TOWN_OFFICE | {"village-handler"}
+COUNTY_OFFICE = {"county-leader", "county-clerk"}
+STATION_MATTER = TOWN_OFFICE | {"station-handler"}
 
 STEPS = [
     pytest.param(registered, "受理", TOWN_OFFICE, id="acceptance-registered"),
     pytest.param(accepted, "办理", TOWN_OFFICE, id="handling-accepted"),
     pytest.param(assigned, "办理", VILLAGE_MATTER, id="handling-assigned"),
-    pytest.param(in_review, "复查", VILLAGE_MATTER, id="review"),
-    pytest.param(in_rereview, "复核", VILLAGE_MATTER, id="rereview"),
+    # the township answered, the county decides the review: told as well
+    pytest.param(in_review, "复查", VILLAGE_MATTER | COUNTY_OFFICE, id="review"),
+    pytest.param(in_rereview, "复核", STATION_MATTER | COUNTY_OFFICE, id="rereview"),
 ]
 
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from xinfang.core.dates import date_cn
 from xinfang.core.exceptions import Conflict, ValidationFailed
 from xinfang.documents.models import Document
-from xinfang.petitions.models import Petition
+from xinfang.petitions.models import OWNER_TYPE, Petition
 
 from . import alert_helpers as h
 from .factories import register
@@ -62,6 +63,13 @@ def test_window_passed_holds_once_the_window_ran_out(again):
     assert declined.repeat_of_id == original.pk
     assert declined.events.get(action="decline_again").data["original"] == original.number
     assert _notices(declined) == 1
+    # the notice names the original matter, its answer and when its window ran out
+    notice = Document.objects.get(owner_type=OWNER_TYPE, owner_id=declined.pk, kind="decline_notice")
+    assert notice.context["original_number"] == original.number
+    window = date_cn(h.today() - timedelta(days=15))
+    assert notice.context["original_fact"] == (
+        f"城关镇已于{date_cn(h.today() - timedelta(days=45))}送达处理意见，申请复查（复核）的期限已于{window}届满"
+    )
 
 
 def test_finalised_holds_after_a_re_review(again):
@@ -76,6 +84,8 @@ def test_finalised_holds_after_a_re_review(again):
     assert original.is_final
     declined = _decline(again, original, "finalised")
     assert declined.status == "declined_again"
+    notice = Document.objects.get(owner_type=OWNER_TYPE, owner_id=declined.pk, kind="decline_notice")
+    assert notice.context["original_fact"] == f"青山县已于{date_cn(h.today())}送达复核意见，已经复核终结"
 
 
 def test_the_original_is_named_by_its_number(again, api_client, clerk):

@@ -76,19 +76,21 @@ def test_the_full_walk_from_report_to_closure(assigned):
     petition = _act(petition, "approve_report", "leader", checks=ALL_CHECKS)
     assert petition.status == "approved"
     today = timezone.localdate()
-    petition = _act(
-        petition, "answer", "village-handler", outcome="support", text="支持您的诉求。", delivered_on=today
-    )
+    # the village investigated; the township, which accepted the matter, answers
+    with pytest.raises(PermissionDenied, match="受理本件的机关"):
+        _act(petition, "answer", "village-handler", outcome="support", text="支持。", delivered_on=today)
+    petition = _act(petition, "answer", "clerk", outcome="support", text="支持您的诉求。", delivered_on=today)
     assert petition.status == "answered"
+    assert petition.answered_unit.code == "341122101"
     assert petition.current_deadline is None
     window = compute_deadline(start=today, amount=30, unit="calendar_days", calendar=calendar_load())
     assert petition.window_ends == window.due_date
-    # the review goes one level up from the village: the town
-    petition = _act(petition, "request_review", "clerk", requested_on=today, reason="不服处理意见")
+    # the review goes one level up from the township: the county
+    petition = _act(petition, "request_review", "county-clerk", requested_on=today, reason="不服处理意见")
     assert petition.status == "review"
-    assert petition.review_unit.code == "341122101"
+    assert petition.review_unit.code == "341122"
     petition = _act(
-        petition, "decide_review", "principal", outcome="explain", text="维持。", delivered_on=today
+        petition, "decide_review", "county-leader", outcome="explain", text="维持。", delivered_on=today
     )
     assert (petition.status, petition.review_stage) == ("answered", 1)
     petition = _act(petition, "record_visit", "clerk", satisfaction="basically_satisfied", note="电话回访")
@@ -117,12 +119,10 @@ def test_a_review_request_after_the_window_is_refused(assigned):
     long_ago = timezone.localdate() - timedelta(days=60)
     petition.accepted_at = timezone.now() - timedelta(days=90)
     petition.save(update_fields=["accepted_at"])
-    petition = _act(
-        petition, "answer", "village-handler", outcome="explain", text="解释", delivered_on=long_ago
-    )
-    assert "request_review" not in allowed_actions(petition, _user("clerk"))
+    petition = _act(petition, "answer", "clerk", outcome="explain", text="解释", delivered_on=long_ago)
+    assert "request_review" not in allowed_actions(petition, _user("county-clerk"))
     with pytest.raises(Conflict, match="期限已过"):
-        _act(petition, "request_review", "clerk", requested_on=timezone.localdate(), reason="不服")
+        _act(petition, "request_review", "county-clerk", requested_on=timezone.localdate(), reason="不服")
 
 
 def test_an_extension_beyond_thirty_days_is_refused(assigned):

@@ -18,6 +18,7 @@ from xinfang.petitions.models import Petition
 from xinfang.petitions.workflow import OWNER_TYPE, Action, allowed_actions, petition_transition
 from xinfang.petitions.workflow.schemas import REPORT_CHECKS
 
+from .alert_helpers import STATION, station_handler
 from .factories import register
 
 ALL_CHECKS = list(REPORT_CHECKS)  # the leader confirms each of the four
@@ -90,7 +91,7 @@ def test_a_late_review_request_answers_409_with_the_deadline_in_chinese(assigned
     long_ago = timezone.localdate() - timedelta(days=60)
     _ok(
         _act(
-            as_user("village-handler"),
+            as_user("clerk"),  # the township answers what its village investigated
             assigned.pk,
             "answer",
             outcome="explain",
@@ -103,7 +104,7 @@ def test_a_late_review_request_answers_409_with_the_deadline_in_chinese(assigned
     assert window_ends < timezone.localdate()
     # when
     response = _act(
-        as_user("clerk"),
+        as_user("county-clerk"),  # the review lies with the county, above the township
         assigned.pk,
         "request_review",
         requested_on=timezone.localdate().isoformat(),
@@ -187,7 +188,10 @@ def test_the_detail_offers_each_role_its_own_steps(assigned, as_user):
 
 def test_the_whole_procedure_over_the_api(demo, clerk, unit_by_code, as_user):
     today = timezone.localdate().isoformat()
-    village = unit_by_code(EAST_WIND)
+    # 城关派出所, an organ under the township: it answers in its own name, the township reviews
+    # and the county re-reviews (a village only investigates: test_answering_organ)
+    village = unit_by_code(STATION)
+    station_handler()
     petition = register(clerk)
     pid = petition.pk
 
@@ -200,26 +204,26 @@ def test_the_whole_procedure_over_the_api(demo, clerk, unit_by_code, as_user):
             pid,
             "assign",
             unit=village.pk,
-            handler=_user("village-handler").pk,
+            handler=_user("station-handler").pk,
             deadline=due,
         ),
         "assigned",
     )
     assert assigned["current_deadline"] == due  # the 交办 deadline is earlier than the 60 days
     _ok(
-        _act(as_user("village-handler"), pid, "submit_report", report="经核查，已协调解决。"),
+        _act(as_user("station-handler"), pid, "submit_report", report="经核查，已协调解决。"),
         "report_pending",
     )
     returned = _ok(_act(as_user("leader"), pid, "return_report", reason="事实不清，补充调查笔录"), "handling")
     assert "submit_report" not in returned["allowed_actions"]  # the leader cannot report
     _ok(
-        _act(as_user("village-handler"), pid, "submit_report", report="补充调查笔录后已解决。"),
+        _act(as_user("station-handler"), pid, "submit_report", report="补充调查笔录后已解决。"),
         "report_pending",
     )
     _ok(_act(as_user("leader"), pid, "approve_report", checks=ALL_CHECKS), "approved")
     answered = _ok(
         _act(
-            as_user("village-handler"),
+            as_user("station-handler"),
             pid,
             "answer",
             outcome="support",
@@ -234,7 +238,7 @@ def test_the_whole_procedure_over_the_api(demo, clerk, unit_by_code, as_user):
         start=timezone.localdate(), amount=30, unit="calendar_days", calendar=calendar_load()
     )
     assert detail["window_ends"] == window.due_date.isoformat()
-    assert "request_review" in detail["allowed_actions"]  # 城关镇 is one level above 东风村
+    assert "request_review" in detail["allowed_actions"]  # 城关镇 is the organ above 城关派出所
 
     review = _ok(
         _act(as_user("clerk"), pid, "request_review", requested_on=today, reason="不服处理意见"), "review"
@@ -314,7 +318,7 @@ def test_the_whole_procedure_over_the_api(demo, clerk, unit_by_code, as_user):
         "rereview_opinion",
     ]
     opinion = documents.json()[4]
-    download = as_user("village-handler").get(opinion["download_url"])
+    download = as_user("station-handler").get(opinion["download_url"])
     assert download.status_code == 200
     disposition = download["Content-Disposition"]
     assert disposition.startswith("attachment; filename*=utf-8''")
@@ -329,7 +333,7 @@ def test_the_whole_procedure_over_the_api(demo, clerk, unit_by_code, as_user):
         "principal",
         "county-clerk",
         "county-leader",
-        "village-handler",
+        "station-handler",
     ):
         client = as_user(username)
         offered = client.get(f"/api/v1/petitions/{pid}").json()["allowed_actions"]

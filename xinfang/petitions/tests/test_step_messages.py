@@ -8,14 +8,24 @@ import pytest
 from django.urls import reverse
 
 from xinfang.accounts.models import User
-from xinfang.accounts.services import user_create, user_set_roles
 from xinfang.notifications.models import Notification
 from xinfang.organisation.models import Unit
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.workflow import messages
 
-from .alert_helpers import accepted, act, assigned, registered, today, user
+from .alert_helpers import (
+    accepted,
+    act,
+    answered,
+    answered_by_station,
+    assigned,
+    in_review,
+    registered,
+    staff,
+    today,
+    user,
+)
 from .factories import register
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -32,30 +42,8 @@ def told(petition: Petition, title: str) -> set[str]:
 CHECKS = ["facts", "characterisation", "disposal", "procedure"]
 
 
-def answered() -> Petition:
-    petition = act(assigned(), "submit_report", "village-handler", report="经核查，已协调解决。")
-    petition = act(petition, "approve_report", "leader", checks=CHECKS)
-    return act(petition, "answer", "village-handler", outcome="support", text="支持。", delivered_on=today())
-
-
-def in_review() -> Petition:
-    return act(answered(), "request_review", "clerk", requested_on=today(), reason="不服处理意见")
-
-
 def _handler_of(unit_code: str, username: str) -> User:
-    user_set_roles(
-        actor=None,
-        user=user_create(
-            actor=None,
-            username=username,
-            full_name=username,
-            unit=Unit.objects.get(code=unit_code),
-            password="Demo@2026",
-            must_change_password=False,
-        ),
-        roles={"handler"},
-    )
-    return user(username)
+    return staff(unit_code, username, "handler")
 
 
 # --- 交办, 转送, 异议 ------------------------------------------------------------------------------
@@ -134,9 +122,11 @@ def test_a_report_tells_the_leaders_who_approve_it_and_a_return_tells_the_handle
     # when
     petition = act(petition, "submit_report", "village-handler", report="已补充调查。")
     petition = act(petition, "approve_report", "principal", checks=CHECKS)
-    # then: the second report was a new event, told anew; the approval sends the handler to answer
+    # then: the second report was a new event, told anew; the approval sends the township's front
+    # desk to answer in the township's name (the village investigated; it does not answer)
     assert Notification.objects.filter(title=f"办结报告待审核：{petition.number}").count() == 4
-    assert told(petition, f"办结报告已审核通过：{petition.number}") == {"village-handler"}
+    assert told(petition, f"办结报告已审核通过：{petition.number}") == {"clerk"}
+    assert "以城关镇名义" in Notification.objects.get(title=f"办结报告已审核通过：{petition.number}").body
 
 
 def test_the_leader_who_took_the_matter_is_told_of_its_report_too():
@@ -169,8 +159,12 @@ def test_an_extension_request_tells_the_leaders_and_its_approval_the_handler():
 
 
 def test_a_review_request_tells_whoever_decides_it():
-    # when: the village answered, so the township reviews; then the township's review is re-reviewed
+    # when: the village investigated and the township answered, so the county reviews
     petition = in_review()
+    # then
+    assert told(petition, f"复查申请待处理：{petition.number}") == {"county-leader"}
+    # when: 城关派出所 answered in its own name, so the township reviews; then the county re-reviews
+    petition = act(answered_by_station(), "request_review", "clerk", requested_on=today(), reason="不服")
     # then
     assert told(petition, f"复查申请待处理：{petition.number}") == {"leader", "principal"}
     # when

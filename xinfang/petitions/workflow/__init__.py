@@ -67,7 +67,13 @@ SAVED_FIELDS = [
     "closed_at",
     "repeat_of",
 ]
-LOCK_RELATED = ("unit", "handling_unit", "answered_unit__parent", "review_unit", "category__parent")
+LOCK_RELATED = (
+    "unit__organ",
+    "handling_unit__organ",
+    "answered_unit__parent__organ",
+    "review_unit__parent__organ",
+    "category__parent",
+)
 BEFORE = "hook_snapshot"
 
 

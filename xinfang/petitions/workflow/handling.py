@@ -20,7 +20,7 @@ from ..models import Petition, PetitionEvent
 from ..rules import EXTENSION_MAX_DAYS
 from .clocks import CLOCK, clock_of, close_clock, engine_window, start_clock
 from .delivery import to_petitioner
-from .parties import OFFICE, review_target
+from .parties import OFFICE, answering_organ, rereview_target, review_target
 from .schemas import REPORT_CHECKS, AnswerIn, RequestExtensionIn, RequestReviewIn, ScheduleHearingIn
 
 
@@ -90,6 +90,7 @@ def _record_answer(
     close_clock(change)
     p.assignment_due = None
     p.answered_unit = unit
+    change.data["organ_name"] = unit.name
     p.answer_outcome = outcome
     p.answer_delivered_on = delivered
     p.review_stage = stage
@@ -105,9 +106,9 @@ def answer(change: Change[Petition]) -> None:
     p = change.case
     accepted = timezone.localtime(p.accepted_at).date() if p.accepted_at else None
     outcome, text, delivered = _answer_fields(change, not_before=accepted)
-    unit = p.handling_unit or p.unit
+    unit = answering_organ(p)
     _record_answer(change, unit, outcome, delivered, stage=0)
-    review_unit = unit.parent
+    review_unit = review_target(p)
     to_petitioner(
         change,
         DocumentRequest(
@@ -166,7 +167,7 @@ def decide_review(change: Change[Petition]) -> None:
                 "outcome_label": Outcome(outcome).label,
                 "text": text,
                 "rereview_window_cn": date_cn(p.window_ends),
-                "rereview_unit": unit.parent.name if unit.parent else "",
+                "rereview_unit": rereview.name if (rereview := rereview_target(unit)) else "",
             },
         ),
     )
@@ -217,7 +218,7 @@ def approve_extension(change: Change[Petition]) -> None:
         change,
         DocumentRequest(
             "extension_notice",
-            p.handling_unit or p.unit,
+            answering_organ(p),
             {"days": days, "reason": reason, "new_deadline_cn": date_cn(clock.due_date)},
         ),
     )

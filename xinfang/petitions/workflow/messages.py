@@ -29,6 +29,7 @@ from xinfang.procedure.machine import Change, Notice
 
 from ..choices import PetitionStatus as S
 from ..models import Petition
+from .parties import answering_organ
 
 Notifies = Callable[[Change[Petition]], Sequence[Notice]]
 STAFF = "message_staff"  # Change.memo: the users of the units on the chain, loaded once
@@ -210,10 +211,15 @@ def report_returned(change: Change[Petition]) -> list[Notice]:
 
 
 def report_approved(change: Change[Petition]) -> list[Notice]:
-    """审核通过: the handler, who now answers the petitioner."""
+    """审核通过: who now answers the petitioner: the handler when the responsible unit is the organ
+    that accepted the matter, else that organ's staff (a village has reported; its township answers)."""
     p = change.case
-    body = f"{_by(change)}已审核通过本件的办结报告，请书面答复信访人；办理期限 {_day(p.current_deadline)}。"
-    return [Notice(handlers(change), f"办结报告已审核通过：{p.number}", body)]
+    organ = answering_organ(p)
+    people = (
+        handlers(change) if organ.pk == _responsible(p).pk else takers(change, "answer", organ, climb=False)
+    )
+    body = f"{_by(change)}已审核通过本件的办结报告，请以{organ.name}名义书面答复信访人；办理期限 {_day(p.current_deadline)}。"
+    return [Notice(people, f"办结报告已审核通过：{p.number}", body)]
 
 
 def extension_requested(change: Change[Petition]) -> list[Notice]:

@@ -21,7 +21,7 @@ from ..search import rescope_tokens
 from ..selectors import routes_to_complained
 from .clocks import clock_of, close_clock, engine_window, handling_rule, objection_until, start_clock
 from .delivery import to_petitioner
-from .parties import responsible_unit_id
+from .parties import answering_organ, responsible_unit_id
 from .schemas import AssignIn, DeclineGround, TransferIn
 
 
@@ -39,10 +39,13 @@ def set_handling_unit(change: Change[Petition], unit: Unit | None) -> None:
 def accept_now(change: Change[Petition]) -> None:
     p = change.case
     p.accepted_at = change.now
-    unit = p.handling_unit or p.unit
-    clock = start_clock(change, handling_rule(p), unit, change.now)
+    # the responsible unit's rule: an office may set its villages a shorter internal target
+    clock = start_clock(change, handling_rule(p), p.handling_unit or p.unit, change.now)
     to_petitioner(
-        change, DocumentRequest("acceptance_notice", unit, {"handling_deadline_cn": date_cn(clock.due_date)})
+        change,
+        DocumentRequest(
+            "acceptance_notice", answering_organ(p), {"handling_deadline_cn": date_cn(clock.due_date)}
+        ),
     )
 
 
@@ -51,18 +54,14 @@ def grounded(choices: type[models.TextChoices], kind: str) -> Callable[[Change[P
         ground = str(change.input.ground)
         change.data.update(ground=ground, ground_label=choices(ground).label)
         p = change.case
+        context: dict[str, Any] = {"ground_label": change.data["ground_label"], "note": change.note}
         if choices is DeclineGround:
-            _check_decline_ground(change, DeclineGround(ground), _original(change))
+            original = _original(change)
+            _check_decline_ground(change, DeclineGround(ground), original)
+            context |= {"original_number": original.number, "original_fact": _original_fact(original)}
         close_clock(change)
         p.closed_at = change.now
-        to_petitioner(
-            change,
-            DocumentRequest(
-                kind,
-                p.handling_unit or p.unit,
-                {"ground_label": change.data["ground_label"], "note": change.note},
-            ),
-        )
+        to_petitioner(change, DocumentRequest(kind, answering_organ(p), context))
 
     return apply
 
@@ -100,6 +99,22 @@ def _check_decline_ground(change: Change[Petition], ground: DeclineGround, origi
     change.data.update(original=original.number, original_status=str(original.status))
 
 
+def _original_fact(original: Petition) -> str:
+    """What the 不再受理 notice says of the original matter: the answer it had and its window."""
+    stage = ("处理意见", "复查意见", "复核意见")[min(original.review_stage, 2)]
+    unit = original.answered_unit.name if original.answered_unit else ""
+    fact = (
+        f"{unit}已于{date_cn(original.answer_delivered_on)}送达{stage}"
+        if original.answer_delivered_on
+        else ""
+    )
+    if original.is_final:
+        return f"{fact}，已经复核终结" if fact else "已经复核终结"
+    if original.window_ends is not None:
+        return f"{fact}，申请复查（复核）的期限已于{date_cn(original.window_ends)}届满"
+    return fact
+
+
 def _original(change: Change[Petition]) -> Petition:
     """The earlier matter a 不再受理 refers to: the one named by its number (within the actor's
     scope), else the one the registration linked as the original (重复件)."""
@@ -111,8 +126,14 @@ def _original(change: Change[Petition]) -> Petition:
         if p.repeat_of_id is None:
             message = "请选择原信访事项（不再受理须对照原信访事项的办理情况）。"
             raise ValidationFailed(message, {"original": message})
-        return Petition.objects.get(pk=p.repeat_of_id)
-    original = petitions_visible_to(change.actor).exclude(pk=p.pk).filter(number=number).first()
+        return Petition.objects.select_related("answered_unit").get(pk=p.repeat_of_id)
+    original = (
+        petitions_visible_to(change.actor)
+        .select_related("answered_unit")
+        .exclude(pk=p.pk)
+        .filter(number=number)
+        .first()
+    )
     if original is None:
         raise ValidationFailed(
             "原信访事项不存在。", {"original": f"编号为 {number} 的原信访事项不存在或不在您的范围内。"}

@@ -13,7 +13,7 @@ from . import handling, routing
 from . import messages as tell
 from . import schemas as inputs
 from .clocks import objection_until
-from .parties import CHAIN, HANDLING, OFFICE, RECEIVER, REVIEW_OFFICE, REVIEWER
+from .parties import ANSWERING, CHAIN, HANDLING, OFFICE, RECEIVER, REVIEW_OFFICE, REVIEWER
 
 
 class Action(models.TextChoices):
@@ -241,12 +241,14 @@ STEPS: dict[str, Step[Petition]] = {
         form=Form("退回重办", "退回重办", "btn-outline-danger"),
         notifies=tell.report_returned,
     ),
+    # the organ that accepted the matter answers in its own name; a village that investigated
+    # has reported, and its township answers
     A.ANSWER: Step(
         L[A.ANSWER],
         frozenset({S.APPROVED}),
         S.ANSWERED,
-        HANDLER_CAPS,
-        HANDLING,
+        HANDLER_CAPS | OFFICE_CAPS,
+        ANSWERING,
         handling.answer,
         inputs.AnswerIn,
         form=Form("书面答复（处理意见书）", "答复"),

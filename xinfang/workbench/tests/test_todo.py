@@ -46,10 +46,15 @@ def _extension_asked():  # type: ignore[no-untyped-def]
 
 
 def _in_review():  # type: ignore[no-untyped-def]
-    petition = _act(_reported(subject="申请复查的事项"), "approve_report", "leader", checks=CHECKS)
+    """城关派出所 (an organ under the township) answered in its own name: the township reviews."""
+    petition = _act(register(_user("clerk"), subject="申请复查的事项"), "accept", "clerk")
+    station = Unit.objects.get(code="341122101P")
+    petition = _act(petition, "assign", "clerk", unit=station.pk, handler=_user("station-handler").pk)
+    petition = _act(petition, "submit_report", "station-handler", report="经核查，已协调解决。")
+    petition = _act(petition, "approve_report", "leader", checks=CHECKS)
     today = timezone.localdate()
     petition = _act(
-        petition, "answer", "village-handler", outcome="support", text="支持。", delivered_on=today
+        petition, "answer", "station-handler", outcome="support", text="支持。", delivered_on=today
     )
     return _act(petition, "request_review", "clerk", requested_on=today, reason="不服")
 
