@@ -107,7 +107,12 @@ def action_forms(
 ) -> list[dict[str, Any]]:
     steps = _steps(actions)
     lists = choice_lists(choice_keys([step.schema for _, step in steps]), petition, actor)
-    return form_items([(action, step.form, step.schema) for action, step in steps], lists, attempt)
+    items = form_items([(action, step.form, step.schema) for action, step in steps], lists, attempt)
+    if petition.complained_unit_id is None and petition.complained_user_id is None:
+        # a matter that complains about no unit or person needs no reason for routing to one
+        for item in items:
+            item["inputs"] = [i for i in item["inputs"] if i["spec"].name != "complained_reason"]
+    return items
 
 
 def has_form(action: str) -> bool:

@@ -297,7 +297,7 @@ class RegisterQuery(Schema):
 def list_petitions(request: HttpRequest, query: Query[RegisterQuery]) -> dict[str, Any]:
     """信访登记簿：调用者权限范围内的信访事项，按收到时间倒序分页；个人信息脱敏。"""
     ensure_capability(request.user, "petitions.view")
-    if query.status and query.status not in {"open", "closed", *PetitionStatus.values}:
+    if query.status and query.status not in {"open", "ended", *PetitionStatus.values}:
         raise ValidationFailed("状态取值无效。", {"status": "状态取值无效。"})
     if query.channel and query.channel not in Channel.values:
         raise ValidationFailed("来源渠道取值无效。", {"channel": "来源渠道取值无效。"})

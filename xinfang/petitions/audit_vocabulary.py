@@ -88,7 +88,7 @@ def register() -> None:
         register_field(key, label)  # the names the steps keep next to an id, read as they were
     # an export's filters (forms.filter_summary); the search words may name a person
     register_field("q", "关键词", mask=NOT_SHOWN)
-    register_field("status", "状态", values={**states, "open": "在办", "closed": "已办结"})
+    register_field("status", "状态", values={**states, "open": "在办", "ended": "已结束"})
     register_field("category", "问题类别（代码）")
     register_field("received_from", "收到日期自")
     register_field("received_to", "收到日期至")

@@ -144,7 +144,7 @@ class RegisterFilterForm(BootstrapFormMixin, forms.Form):
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             ("", "全部状态"),
             ("open", "未办结"),
-            ("closed", "已办结（含不予受理、转送）"),
+            ("ended", "已结束（已办结、不予受理、不再受理、转送）"),
             *PetitionStatus.choices,
         ]
         self.fields["category"].choices = category_choices(  # type: ignore[attr-defined]

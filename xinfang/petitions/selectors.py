@@ -158,7 +158,9 @@ def access_petitioner_by_id(
 @dataclass(frozen=True)
 class RegisterFilter:
     q: str = ""
-    status: str = ""  # a status, or "open" / "closed"
+    # a status, or "open" (未办结) / "ended" (every finished state: 已办结, 不予受理, 不再受理,
+    # 已转送出); "closed" is the one state 已办结
+    status: str = ""
     category: str = ""  # a category code; a first-level code includes its children
     channel: str = ""
     unit: int | None = None  # 问题属地, including the units below it
@@ -212,7 +214,7 @@ def petition_list(*, actor: Any, filters: RegisterFilter) -> QuerySet[Petition]:
     qs = petitions_visible_to(actor)
     if filters.status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
-    elif filters.status == "closed":
+    elif filters.status == "ended":
         qs = qs.filter(status__in=CLOSED_STATUSES)
     elif filters.status:
         qs = qs.filter(status=filters.status)

@@ -27,6 +27,7 @@ class Input:
     help: str
     enum_choices: tuple[tuple[Any, str], ...] = ()
     group_by: str = ""  # the form's field whose value an option's group (its third item) must match
+    wide: bool = False  # shown across the whole form
 
 
 def _parts(annotation: Any) -> tuple[Any, bool]:
@@ -62,9 +63,19 @@ def _kind(info: FieldInfo, base: Any, is_list: bool, extra: dict[str, Any]) -> s
 
 
 def inputs_of(schema: type[StepInput]) -> tuple[Input, ...]:
-    """The inputs a step's form shows, in the schema's order."""
+    """The inputs a step's form shows, in the order the schema declares them (a field the base
+    declares and a step declares again, such as `note`, stands where the step put it)."""
+    order: list[str] = []
+    for klass in reversed(schema.__mro__):
+        for name in klass.__dict__.get("__annotations__", {}):
+            if name in order:
+                order.remove(name)
+            order.append(name)
     inputs = []
-    for name, info in schema.model_fields.items():
+    for name in order:
+        info = schema.model_fields.get(name)
+        if info is None:
+            continue
         extra = schema_extra(info)
         if not extra.get("form", True):
             continue
@@ -79,6 +90,7 @@ def inputs_of(schema: type[StepInput]) -> tuple[Input, ...]:
                 help=info.description or "",
                 enum_choices=_enum_choices(base),
                 group_by=str(extra.get("group_by", "")),
+                wide=bool(extra.get("wide")),
             )
         )
     return tuple(inputs)

@@ -89,11 +89,15 @@ def pick(
     help: str = "",
     default: Any = None,
     group_by: str = "",
+    wide: bool = False,
 ) -> Any:
     """A field chosen from a list: an enum (its own choices), or ids from the page's list `choices`;
     `group_by`: the field of the same form whose value the options' group must match (a handler's
-    unit: the page offers only the chosen unit's people)."""
+    unit: the page offers only the chosen unit's people); `wide`: the whole width of the form
+    (options long enough to be cut off at half)."""
     extra: dict[str, Any] = {"form": True, "choose": True}
+    if wide:
+        extra["wide"] = True
     if choices:
         extra["choices"] = choices
     if group_by:

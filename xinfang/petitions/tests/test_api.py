@@ -1,3 +1,6 @@
+import re
+
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.audit.models import AuditEntry, AuditEvent
@@ -116,6 +119,28 @@ def test_list_filters_and_search(api_client, clerk):
     ]
     assert api.get("/api/v1/petitions", status="bogus").status_code == 422
     assert api.get("/api/v1/petitions", page_size=101).status_code == 422
+
+
+def test_closed_is_the_one_state_and_ended_every_finished_one(api_client, clerk, client):
+    from xinfang.petitions.workflow import petition_transition
+
+    rejected = petition_transition(
+        petition=register(clerk), action="reject", actor=clerk, ground="legal_channel"
+    )
+    closed = register(clerk)
+    Petition.objects.filter(pk=closed.pk).update(status="closed")
+    api = api_client(clerk)
+    assert {i["id"] for i in api.get("/api/v1/petitions", status="ended").json()["items"]} == {
+        rejected.pk,
+        closed.pk,
+    }
+    assert [i["id"] for i in api.get("/api/v1/petitions", status="closed").json()["items"]] == [closed.pk]
+    # the register's filter offers each value once
+    client.force_login(clerk)
+    page = client.get(reverse("petitions:register")).content.decode()
+    select = page[page.index('name="status"') : page.index("</select>", page.index('name="status"'))]
+    values = re.findall(r'<option value="([^"]*)"', select)
+    assert len(values) == len(set(values)), values
 
 
 def test_list_query_count_does_not_grow_with_rows(api_client, clerk, django_assert_max_num_queries):

@@ -585,3 +585,15 @@ def test_the_assign_form_tags_each_handler_with_their_unit(client, clerk, unit_b
     village = unit_by_code("341122101201")
     assert f'data-group="{village.pk}"' in page
     assert 'data-group-by="assign-unit"' in page
+
+
+def test_the_routing_forms_ask_for_a_reason_to_route_to_the_complained_unit_only_when_there_is_one(
+    client, clerk
+):
+    client.force_login(clerk)
+    plain = register(clerk)
+    page = client.get(reverse("petitions:detail", args=[plain.pk])).content.decode()
+    assert "交被反映单位办理的理由" not in page
+    about = register(clerk, complained_unit=clerk.unit.pk)
+    page = client.get(reverse("petitions:detail", args=[about.pk])).content.decode()
+    assert "交被反映单位办理的理由" in page

@@ -59,6 +59,7 @@ class DeclineAgainIn(StepInput):
         "原信访事项（编号）",
         choices="originals",
         required=False,
+        wide=True,
         help="信访件编号，如 341122101-2026-000001；登记时已关联为重复件的可不填；所选理由须与原件的办理情况相符",
     )
     note: str = note()
