@@ -257,7 +257,9 @@ STORIES: tuple[Story, ...] = (
     Story("returned", 8, CLERK, VILLAGES, (1, 20), (assign(EAST_WIND, "village-handler"), report(), RETURN)),
     Story("report-pending", 9, CLERK, VILLAGES, (0, 6), (assign(RED_STAR, "village2-handler"), report(12))),
     Story("report-pending-county", 5, COUNTY_CLERK, (TOWNSHIP,), (0, 6), (assign(TOWNSHIP, "handler"), report(18))),
-    Story("approved", 7, CLERK, (TOWNSHIP,), (0, 4), (assign(TOWNSHIP, "handler"), report(), approve())),
+    Story("approved", 4, CLERK, (TOWNSHIP,), (0, 4), (assign(TOWNSHIP, "handler"), report(), approve())),
+    # a village's approved report: the township's front desk answers it in the township's name
+    Story("approved-village", 3, CLERK, VILLAGES, (0, 4), (assign(EAST_WIND, "village-handler"), report(), approve())),
     # 已答复, and 已办结 after a return visit
     Story("answered", 14, CLERK, VILLAGES, (1, 25), handled(EAST_WIND, "village-handler")),
     Story("answered-county", 6, COUNTY_CLERK, (TOWNSHIP,), (1, 25), handled(TOWNSHIP, "handler", "support")),
