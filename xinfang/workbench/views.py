@@ -8,6 +8,7 @@ from django.utils import timezone
 from xinfang.accounts.http import AuthenticatedRequest
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import capabilities_of
+from xinfang.duty.selectors import duty_units_for, on_duty_now, published_months_with_gaps
 from xinfang.petitions.selectors import warning_boundary
 from xinfang.petitions.views import LIGHT_COLOURS, STATUS_BADGES, DeadlineLight, deadline_light
 from xinfang.stats.selectors import month_key, overview_charts, stats_overview
@@ -31,6 +32,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     }
     todo = _todo(user, request.GET.get("todo", ""), request.GET.get("todo_page"), today)
     context.update(todo=todo, todo_total=sum(group.count for group in todo))
+    # 今日值班: the shift running now at the user's unit and the unit above, with phones; and for
+    # the office that draws up the roster, its published months that leave a gap
+    context["on_duty"] = on_duty_now(duty_units_for(user))
+    if "duty.roster" in capabilities and user.unit is not None:
+        context["duty_gaps"] = published_months_with_gaps(user.unit)
     if "stats.view" in capabilities and user.unit is not None:
         overview = stats_overview(
             actor=user,

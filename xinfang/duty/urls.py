@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "duty"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("rosters/<int:roster_id>/", views.roster, name="roster"),
+    path("shifts/<int:shift_id>/", views.shift, name="shift"),
+    path("slots/", views.slots_save, name="slots"),
+    path("rosters/generate/", views.roster_generate, name="generate"),
+    path("rosters/<int:roster_id>/publish/", views.roster_publish, name="publish"),
+    path("rosters/<int:roster_id>/shifts/", views.shift_add, name="shift_add"),
+    path("shifts/<int:shift_id>/actions/<str:action>/", views.shift_action, name="shift_action"),
+    path("log/<int:entry_id>/register/", views.entry_register, name="entry_register"),
+    path("display/", views.display, name="display"),
+    path("display/board/", views.display_board, name="display_board"),
+]
