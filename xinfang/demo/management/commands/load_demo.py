@@ -2,21 +2,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.core.exceptions import ApplicationError
+from xinfang.demo.duty import demo_duty_load
 from xinfang.demo.matters import demo_matters_load
 from xinfang.demo.services import DEMO_ACCOUNTS, demo_load
 
 
 class Command(BaseCommand):
-    help = "加载演示组织机构、每个角色一个演示账号和数百件示例信访件（仅演示模式；重复运行不会重复创建）。"
+    help = "加载演示组织机构、每个角色一个演示账号、数百件示例信访件和城关镇本月及下月的值班表（仅演示模式；重复运行不会重复创建）。"
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
-        parser.add_argument("--without-matters", action="store_true", help="不加载示例信访件")
+        parser.add_argument("--without-matters", action="store_true", help="不加载示例信访件和值班表")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         try:
             result = demo_load()
             matters = None if options["without_matters"] else demo_matters_load()
+            duty = None if options["without_matters"] else demo_duty_load()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
@@ -30,6 +32,8 @@ class Command(BaseCommand):
             )
             for refusal in matters.refused:
                 self.stderr.write(f"  未能完成的示例步骤：{refusal}")
+        if duty is not None:
+            self.stdout.write(f"城关镇值班表：本月及下月已发布（本次发布 {duty.months_published} 个月）。")
         if options["quiet_logins"]:
             return
         self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
