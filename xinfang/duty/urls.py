@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "duty"
 urlpatterns = [
@@ -15,4 +15,8 @@ urlpatterns = [
     path("log/<int:entry_id>/register/", views.entry_register, name="entry_register"),
     path("display/", views.display, name="display"),
     path("display/board/", views.display_board, name="display_board"),
+    path("rosters/<int:roster_id>/export.xlsx", export_views.roster_xlsx, name="roster_xlsx"),
+    path("rosters/<int:roster_id>/export.docx", export_views.roster_docx, name="roster_docx"),
+    path("shifts/<int:shift_id>/record.docx", export_views.shift_record, name="shift_record"),
+    path("shifts/<int:shift_id>/handover.docx", export_views.handover_docx, name="handover_docx"),
 ]
