@@ -220,8 +220,10 @@ class CoverageForm(BootstrapFormMixin, forms.Form):
     be linked to and printed."""
 
     cover_unit = forms.TypedChoiceField(label="单位", coerce=int)
-    cover_from = forms.DateField(label="从", widget=forms.DateInput(attrs={"type": "date"}))
-    cover_to = forms.DateField(label="至", widget=forms.DateInput(attrs={"type": "date"}))
+    cover_from = forms.DateField(
+        label="从", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    cover_to = forms.DateField(label="至", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     cover_below = forms.BooleanField(label="含下级单位", required=False, initial=True)
 
     def __init__(self, *args: Any, units: list[Unit], **kwargs: Any) -> None:
@@ -373,13 +375,35 @@ def needed_lists(actions: list[str]) -> set[str]:
 
 
 def step_forms(
-    actions: list[str], lists: dict[str, Choices], attempt: Attempt | None = None
+    actions: list[str], lists: dict[str, Choices], shift: Shift, attempt: Attempt | None = None
 ) -> list[dict[str, Any]]:
-    """The shift's own forms (not those of a log entry or a handover item), in the table's order."""
-    shown = [a for a in actions if a not in ROW_ACTIONS and STEPS[a].form is not None]
+    """The shift's own forms (not those of a log entry or a handover item), in the table's order;
+    准假替班 only while someone's leave waits, and 排班调整 filled with who serves now."""
+    shown = [
+        a
+        for a in actions
+        if a not in ROW_ACTIONS
+        and STEPS[a].form is not None
+        and (a != "approve_leave" or lists.get("on_leave"))
+    ]
     items = _built(shown, lists, attempt)
     _fill_choices(items, lists)
+    for item in items:
+        if item["action"] == "staff_shift" and not item["open"]:
+            _current_people(item, shift)
     return items
+
+
+def _current_people(item: dict[str, Any], shift: Shift) -> None:
+    serving = [m for m in shift.members.all() if m.serving]
+    current = {
+        "leader": [str(m.user_id) for m in serving if m.kind == MemberKind.LEADER],
+        "staff": [str(m.user_id) for m in serving if m.kind == MemberKind.STAFF],
+    }
+    for entry in item["inputs"]:
+        values = current.get(entry["spec"].name)
+        if values:
+            entry["values"], entry["value"] = values, values[0]
 
 
 def row_form(

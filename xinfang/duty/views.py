@@ -510,7 +510,7 @@ def _shift_page(
             "shift": shift,
             "badge": SHIFT_BADGES.get(shift.status, "text-bg-secondary"),
             "members": forms.member_rows(shift),
-            "step_forms": forms.step_forms(buttons, lists, attempt),
+            "step_forms": forms.step_forms(buttons, lists, shift, attempt),
             "blocked": _blocked(shift, actor, actions),
             "entries": entries,
             "categories": forms.category_options() if any(r["register"] for r in entries) else [],

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from xinfang.accounts.models import User
+from xinfang.core.exceptions import Conflict
 from xinfang.duty import selectors, services
 from xinfang.duty.choices import RosterStatus, ShiftStatus
 from xinfang.duty.machine import shift_transition
@@ -530,3 +531,18 @@ def test_the_duty_room_display_refreshes_itself_and_pages_in_the_database(client
 DISPLAY_QUERIES = (
     11  # session (3 with its idle clock), user, roles, unit, units counted and paged, shifts, people
 )
+
+
+def test_an_entry_left_open_on_a_closed_shift_is_not_registered_half_way():
+    # given: an entry logged after the handover, the shift then signed and closed
+    shift = running_shift()
+    act(shift, "check_in", "duty")
+    act(shift, "hand_over", "duty")
+    act(shift, "log_entry", "duty", kind="call", name="迟来电", matter="交班后来电")
+    act(shift, "sign", "leader")
+    act(shift, "close", "duty")
+    entry = LogEntry.objects.get()
+    # when / then: the link step is refused, and no petition is left behind without its entry
+    with pytest.raises(Conflict, match="不能执行"):
+        services.entry_register(actor=user("duty"), entry=entry, category="0503")
+    assert not Petition.objects.exists()
