@@ -19,7 +19,9 @@ from .models import User
 from .roles import Role
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CLERK: frozenset({"petitions.register", "petitions.accept", "petitions.view", "calendar.compute"}),
+    Role.CLERK: frozenset(
+        {"petitions.register", "petitions.accept", "petitions.view", "calendar.compute", "calendar.sensitive"}
+    ),
     Role.HANDLER: frozenset({"petitions.handle", "petitions.view", "calendar.compute"}),
     Role.LEADER: frozenset(
         {
@@ -29,6 +31,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "petitions.review",
             "stats.view",
             "calendar.compute",
+            "calendar.sensitive",
             "units.view",
         }
     ),
@@ -39,6 +42,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "petitions.review",
             "stats.view",
             "calendar.compute",
+            "calendar.sensitive",
             "units.view",
         }
     ),
@@ -47,7 +51,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute"}),
     Role.INFORMANT: frozenset({"incidents.report", "calendar.compute"}),
-    Role.DUTY: frozenset({"duty.log", "petitions.register", "petitions.view", "calendar.compute"}),
+    Role.DUTY: frozenset(
+        {"duty.log", "petitions.register", "petitions.view", "calendar.compute", "calendar.sensitive"}
+    ),
     Role.SYSADMIN: frozenset(
         {
             "users.manage",

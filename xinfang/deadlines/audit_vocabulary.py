@@ -9,10 +9,12 @@ from xinfang.audit.details import (
 )
 
 from .engine import UNIT_LABELS
-from .models import CalendarDay, CalendarSource
+from .models import CalendarDay, CalendarSource, SensitiveLevel
 from .rules import RULES
 
 RULE_SETTING = "deadlines.deadlinerulesetting"
+SENSITIVE_PERIOD = "deadlines.sensitiveperiod"
+SENSITIVE_LEVEL_RULE = "deadlines.sensitivelevelrule"
 
 
 def _rule_label(code: str) -> str | None:
@@ -72,3 +74,31 @@ def register() -> None:
     register_field("amount", "时限")
     register_field("unit", "单位", values=UNIT_LABELS, target_type=RULE_SETTING)
     register_key_reader(_rule_key)
+    _register_sensitive()
+
+
+def _register_sensitive() -> None:
+    """敏感时期 and its level rules (`sensitive.period_save`, `period_delete`, `level_rule_save`)."""
+    register_values(
+        "action",
+        {
+            "create_period": "新增敏感时期",
+            "change_period": "修改敏感时期",
+            "delete_period": "删除敏感时期",
+            "save_level_rule": "修改敏感时期值守要求",
+        },
+    )
+    levels = {str(value): label for value, label in SensitiveLevel.choices}
+    for key, label in (
+        ("name", "名称"),
+        ("starts_on", "开始日期"),
+        ("ends_on", "结束日期"),
+        ("reason", "事由"),
+    ):
+        register_field(key, label, target_type=SENSITIVE_PERIOD)
+    register_field("level", "等级", values=levels, target_type=SENSITIVE_PERIOD)
+    register_field("unit", "设定单位", reference="organisation.unit", target_type=SENSITIVE_PERIOD)
+    register_field("level", "等级", values=levels, target_type=SENSITIVE_LEVEL_RULE)
+    register_field("staff_per_shift", "每班在岗人数", target_type=SENSITIVE_LEVEL_RULE)
+    register_field("leader_all_day", "领导全天在岗", target_type=SENSITIVE_LEVEL_RULE)
+    register_field("daily_report", "每日报告", target_type=SENSITIVE_LEVEL_RULE)

@@ -168,3 +168,95 @@ class DeadlineRuleSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_type or '全部单位类型'} {self.rule} {self.amount}{self.get_unit_display()}"
+
+
+class SensitiveLevel(models.IntegerChoices):
+    """How tense a sensitive period is; 一级 is the strictest."""
+
+    FIRST = 1, "一级（最高）"
+    SECOND = 2, "二级"
+    THIRD = 3, "三级"
+
+
+class SensitivePeriod(models.Model):
+    """A sensitive period (敏感时期: 全国两会, 国庆节, a local event …) set by an office for its own
+    unit and every unit below it. The days run from `starts_on` to `ends_on` inclusive, local time.
+
+    Written only by `sensitive.period_save` / `period_delete`; read through `sensitive.periods_for`
+    (the periods in force at a unit: those set by it or any unit above it, one indexed seek per
+    unit of its path) and `sensitive.periods_visible_to`.
+    """
+
+    name = models.CharField("名称", max_length=60)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    level = models.PositiveSmallIntegerField("等级", choices=SensitiveLevel.choices)
+    reason = models.CharField("事由", max_length=500)
+    unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name="设定单位",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the index below leads with the unit
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="设定人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("设定时间")
+    updated_at = models.DateTimeField("修改时间")
+
+    class Meta:
+        verbose_name = "敏感时期"
+        ordering = ["starts_on", "id"]
+        indexes = [
+            # periods_for: unit IN (the ids of a path) AND ends_on >= start AND starts_on <= end
+            models.Index(fields=["unit", "ends_on", "starts_on"], name="sensitive_unit_ends"),
+            # a date range over every unit in scope (the API's from/to)
+            models.Index(fields=["ends_on", "starts_on"], name="sensitive_ends"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="sensitive_period_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__in=SensitiveLevel.values), name="sensitive_period_level_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.starts_on:%Y-%m-%d}至{self.ends_on:%Y-%m-%d}"
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+
+class SensitiveLevelRule(models.Model):
+    """What a level of sensitive period requires, when an administrator changed the defaults
+    (`sensitive.LEVEL_DEFAULTS`). Written only by `sensitive.level_rule_save`."""
+
+    level = models.PositiveSmallIntegerField("等级", choices=SensitiveLevel.choices, unique=True)
+    staff_per_shift = models.PositiveSmallIntegerField("每班在岗人数", default=1)
+    leader_all_day = models.BooleanField("领导全天在岗", default=False)
+    daily_report = models.BooleanField("每日报告", default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("修改时间")
+
+    class Meta:
+        verbose_name = "敏感时期等级要求"
+        ordering = ["level"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(staff_per_shift__gte=1, staff_per_shift__lte=20),
+                name="sensitive_level_rule_staff_bounds",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__in=SensitiveLevel.values), name="sensitive_level_rule_level_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} 每班 {self.staff_per_shift} 人"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sensitive_views, views
 
 app_name = "deadlines"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("rules/", views.rules, name="rules"),
     path("rules/save/", views.rule_save, name="rule_save"),
     path("rules/clear/", views.rule_clear, name="rule_clear"),
+    path("sensitive/", sensitive_views.sensitive, name="sensitive"),
+    path("sensitive/save/", sensitive_views.sensitive_save, name="sensitive_save"),
+    path("sensitive/delete/", sensitive_views.sensitive_delete, name="sensitive_delete"),
+    path("sensitive/levels/", sensitive_views.sensitive_level_save, name="sensitive_level_save"),
 ]
