@@ -146,6 +146,7 @@ def register_routers() -> None:
     from xinfang.deadlines.api import router as deadlines_router
     from xinfang.deadlines.sensitive_api import router as sensitive_router
     from xinfang.documents.api import router as documents_router
+    from xinfang.duty.api import router as duty_router
     from xinfang.notifications.api import router as notifications_router
     from xinfang.organisation.api import router as organisation_router
     from xinfang.petitions.api import router as petitions_router
@@ -159,6 +160,7 @@ def register_routers() -> None:
     api.add_router("/", documents_router)
     api.add_router("/", notifications_router)
     api.add_router("/", supervision_router)
+    api.add_router("/", duty_router)
     api.add_router("/", sensitive_router)
     api.add_router("/stats", stats_router)
 

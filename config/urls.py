@@ -12,6 +12,7 @@ urlpatterns = [
     path("documents/", include("xinfang.documents.urls")),
     path("notifications/", include("xinfang.notifications.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
+    path("duty/", include("xinfang.duty.urls")),
     path("stats/", include("xinfang.stats.urls")),
     path("", include("xinfang.workbench.urls")),
     path("", include("xinfang.core.urls")),

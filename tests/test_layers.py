@@ -19,6 +19,7 @@ LAYER = {
     "deadlines": 3,
     "petitions": 4,
     "supervision": 4,
+    "duty": 4,
     "stats": 5,
     "workbench": 6,
     "demo": 6,
@@ -35,6 +36,9 @@ ALLOWED = {
 ALLOWED |= {("procedure", "documents"), ("procedure", "notifications"), ("notifications", "deadlines")}
 # kinds of case attach to one another one way: supervision to petitions, never the reverse
 ALLOWED |= {("supervision", "petitions")}
+# the duty log registers petitions (through the petitions' service) and a handover lists the
+# petitions a shift registered and nobody has routed yet
+ALLOWED |= {("duty", "petitions")}
 
 
 def _imported_apps(path: Path) -> set[str]:

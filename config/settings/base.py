@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "xinfang.documents",
     "xinfang.notifications",
     "xinfang.supervision",
+    "xinfang.duty",
     "xinfang.stats",
     "xinfang.workbench",
     "xinfang.demo",

@@ -18,11 +18,24 @@ from xinfang.core.exceptions import PermissionDenied
 from .models import User
 from .roles import Role
 
+# duty (值班): everyone in the business may serve on a shift and see the rosters in scope; the
+# office draws up and publishes the roster; the office head (a leader) approves leave and swaps
+DUTY_SERVE = frozenset({"duty.view", "duty.serve"})
+DUTY_OFFICE = DUTY_SERVE | {"duty.roster"}
+DUTY_HEAD = DUTY_OFFICE | {"duty.manage"}
+
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset(
-        {"petitions.register", "petitions.accept", "petitions.view", "calendar.compute", "calendar.sensitive"}
+        {
+            "petitions.register",
+            "petitions.accept",
+            "petitions.view",
+            "calendar.compute",
+            "calendar.sensitive",
+            *DUTY_OFFICE,
+        }
     ),
-    Role.HANDLER: frozenset({"petitions.handle", "petitions.view", "calendar.compute"}),
+    Role.HANDLER: frozenset({"petitions.handle", "petitions.view", "calendar.compute", *DUTY_SERVE}),
     Role.LEADER: frozenset(
         {
             "petitions.view",
@@ -33,6 +46,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "calendar.compute",
             "calendar.sensitive",
             "units.view",
+            *DUTY_HEAD,
         }
     ),
     Role.PRINCIPAL: frozenset(
@@ -44,15 +58,23 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "calendar.compute",
             "calendar.sensitive",
             "units.view",
+            *DUTY_HEAD,
         }
     ),
     Role.SUPERVISOR: frozenset(
-        {"petitions.view", "supervision.manage", "stats.view", "calendar.compute", "units.view"}
+        {"petitions.view", "supervision.manage", "stats.view", "calendar.compute", "units.view", *DUTY_SERVE}
     ),
-    Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute"}),
-    Role.INFORMANT: frozenset({"incidents.report", "calendar.compute"}),
+    Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute", *DUTY_SERVE}),
+    Role.INFORMANT: frozenset({"incidents.report", "calendar.compute", *DUTY_SERVE}),
     Role.DUTY: frozenset(
-        {"duty.log", "petitions.register", "petitions.view", "calendar.compute", "calendar.sensitive"}
+        {
+            "duty.log",
+            "petitions.register",
+            "petitions.view",
+            "calendar.compute",
+            "calendar.sensitive",
+            *DUTY_OFFICE,
+        }
     ),
     Role.SYSADMIN: frozenset(
         {

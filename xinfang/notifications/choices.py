@@ -7,6 +7,7 @@ class NotificationKind(models.TextChoices):
     DEADLINE_OVERDUE = "deadline_overdue", "逾期提醒"
     SUPERVISION = "supervision", "督办"
     ESCALATION = "escalation", "督办升级"
+    URGENT = "urgent", "紧急事项"
     OTHER = "other", "其他"
 
 
