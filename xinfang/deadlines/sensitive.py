@@ -13,7 +13,7 @@ and change periods for their unit and the units below it (`units_visible_to`); h
 `rules.manage` change the level rules. Every change is audited (CALENDAR_CHANGED).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -150,7 +150,39 @@ def cover_segments(unit: Unit, start: datetime, end: datetime) -> list[CoverSegm
     if end <= start:
         return []
     periods = periods_for(unit, start.date(), end.date())
+    return _segments(periods, level_rules() if periods else {}, start, end)
+
+
+def cover_segments_many(
+    units: Sequence[Unit], start: datetime, end: datetime
+) -> dict[int, list[CoverSegment]]:
+    """`cover_segments` for many units at once (a county's coverage check): each unit's id to
+    its segments, in at most 2 queries whatever the number of units."""
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValueError("cover_segments needs aware datetimes")
+    start, end = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
+    if end <= start:
+        return {unit.pk: [] for unit in units}
+    chains = {unit.pk: set(_path_ids(unit)) for unit in units}
+    every = set().union(*chains.values()) if chains else set()
+    periods = list(
+        SensitivePeriod.objects.filter(
+            unit_id__in=every, starts_on__lte=end.date(), ends_on__gte=start.date()
+        )
+        .select_related("unit")
+        .order_by("starts_on", "ends_on", "id")
+    )
     rules = level_rules() if periods else {}
+    return {
+        unit.pk: _segments([p for p in periods if p.unit_id in chains[unit.pk]], rules, start, end)
+        for unit in units
+    }
+
+
+def _segments(
+    periods: list[SensitivePeriod], rules: dict[int, LevelRule], start: datetime, end: datetime
+) -> list[CoverSegment]:
+    """[start, end) cut at the periods' bounds, each piece with the strictest requirement then."""
     spans = [(*period_bounds(period), period) for period in periods]
     cuts = sorted({start, end} | {moment for s, e, _ in spans for moment in (s, e) if start < moment < end})
     segments: list[CoverSegment] = []

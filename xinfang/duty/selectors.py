@@ -172,8 +172,9 @@ def coverage_gaps(*, units: QuerySet[Unit] | list[Unit], start: datetime, end: d
     """Every stretch of [start, end) in which a unit's published shifts have no 带班领导 or fewer
     值班员 than required (more in a sensitive period: `deadlines.sensitive.cover_segments`; a
     period whose level keeps a leader present all day needs one every minute, as normal times
-    do). One query for the shifts with their counts, two per unit for the periods."""
-    from xinfang.deadlines.sensitive import cover_segments
+    do). Three queries whatever the number of units: the shifts with their counts, the periods,
+    the level rules."""
+    from xinfang.deadlines.sensitive import cover_segments_many
 
     unit_list = list(units)
     rows = (
@@ -188,9 +189,9 @@ def coverage_gaps(*, units: QuerySet[Unit] | list[Unit], start: datetime, end: d
     for unit_id, s, e, leaders, staff in rows:
         by_unit[unit_id].append((max(s, start), min(e, end), leaders, staff))
     gaps: list[Gap] = []
+    segments_of = cover_segments_many(unit_list, start, end)
     for unit in unit_list:
-        segments = cover_segments(unit, start, end)
-        for seg in segments:
+        for seg in segments_of[unit.pk]:
             gaps.extend(
                 _unit_gaps(unit, by_unit.get(unit.pk, []), seg.start, seg.end, seg.staff, seg.period_names)
             )

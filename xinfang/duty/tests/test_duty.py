@@ -351,3 +351,48 @@ def test_the_roster_is_scoped(api_client):
         selectors.access_roster_by_id(user("village-handler"), roster.pk)
     listed = api_client(user("leader")).get("/api/v1/duty/shifts", unit=township().pk)
     assert listed.json()["count"] == len(selectors.roster_shifts(roster))
+
+
+def test_coverage_of_many_units_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
+    from xinfang.deadlines.sensitive import cover_segments, cover_segments_many, period_save
+
+    roster = generate()
+    services.roster_publish(actor=user("clerk"), roster=roster)
+    period_save(
+        actor=user("clerk"),
+        unit=township(),
+        name="春节",
+        starts_on=roster.month,
+        ends_on=roster.month,
+        level=2,
+        reason="春节假期",
+    )
+    units = list(Unit.objects.filter(path__startswith=township().path))
+    start, end = selectors.month_bounds(roster.month)
+    # the batch reads the same requirement as one unit at a time
+    many = cover_segments_many(units, start, end)
+    assert all(many[u.pk] == cover_segments(u, start, end) for u in units)
+    with django_assert_max_num_queries(3):
+        gaps = selectors.coverage_gaps(units=units, start=start, end=end)
+    # the villages keep no roster: all month uncovered; the township only before 08:30 of the 1st
+    # and on the 春节 day, where two staff are needed
+    township_gaps = [g for g in gaps if g.unit_id == township().pk]
+    first = roster.month
+    assert [
+        (g.missing, g.needed_staff, timezone.localtime(g.start), timezone.localtime(g.end))
+        for g in township_gaps
+    ] == [
+        (
+            ("leader", "staff"),
+            2,
+            selectors.day_start(first),
+            selectors.day_start(first) + timedelta(hours=8.5),
+        ),
+        (
+            ("staff",),
+            2,
+            selectors.day_start(first) + timedelta(hours=8.5),
+            selectors.day_start(first, after=True),
+        ),
+    ]
+    assert {g.unit_id for g in gaps} == {u.pk for u in units}
