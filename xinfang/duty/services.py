@@ -2,6 +2,7 @@
 roster drawn up by rotating named lists (生成值班表), publishing it, and registering a petition
 from a duty-log entry. Every change to one shift goes through `machine.shift_transition`."""
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -112,6 +113,17 @@ def _people(unit: Unit, ids: list[int], *, leaders: bool, field: str) -> list[Us
     return [users[pk] for pk in wanted]
 
 
+def rotation(position: int, people: int, per_day: int) -> int:
+    """Who takes the `position`-th place of the month (places numbered day by day, slot by slot):
+    the list in order, round and round. When the list's length and the day's places share a
+    factor, plain order would give each person the same shift every time (two leaders and
+    白班/夜班: one always days, one always nights), so each full round starts one person later."""
+    if math.gcd(people, per_day) == 1:
+        return position % people
+    cycle = math.lcm(people, per_day)
+    return (position + position // cycle) % people
+
+
 def _slot_times(day: date, slot: DutySlot) -> tuple[datetime, datetime]:
     """A slot's start and end on `day`, local wall-clock time (a schedule, not a time limit)."""
     tz = timezone.get_current_timezone()
@@ -174,12 +186,14 @@ def roster_generate(
         day += timedelta(days=1)
     Shift.objects.bulk_create(shifts)
     members = []
+    per_day = len(slots)
     for i, shift in enumerate(shifts):
-        members.append(
-            ShiftMember(shift=shift, user=leader_users[i % len(leader_users)], kind=MemberKind.LEADER)
-        )
+        leader = leader_users[rotation(i, len(leader_users), per_day)]
+        members.append(ShiftMember(shift=shift, user=leader, kind=MemberKind.LEADER))
         for k in range(staff_per_shift):
-            person = staff_users[(i * staff_per_shift + k) % len(staff_users)]
+            person = staff_users[
+                rotation(i * staff_per_shift + k, len(staff_users), per_day * staff_per_shift)
+            ]
             members.append(ShiftMember(shift=shift, user=person, kind=MemberKind.STAFF))
     ShiftMember.objects.bulk_create(members)
     audit_record(

@@ -57,8 +57,8 @@ LEADER: Party[Shift] = Party("leader", _leader, "只有本班次的带班领导�
 INCOMING: Party[Shift] = Party("incoming", _incoming, "只有接班班次的值班人员可以接收或退回交接事项。")
 MEMBER_OR_OFFICE: Party[Shift] = Party(
     "member_or_office",
-    lambda s, a: _member(s, a) or _office(s, a),
-    "只有本班次值班人员或本单位办公室可以执行此操作。",
+    lambda s, a: _member(s, a) or (_office(s, a) and "duty.roster" in capabilities_of(a)),
+    "只有本班次值班人员或本单位（上级单位）办公室可以执行此操作。",
 )
 
 

@@ -396,3 +396,33 @@ def test_coverage_of_many_units_takes_a_fixed_number_of_queries(django_assert_ma
         ),
     ]
     assert {g.unit_id for g in gaps} == {u.pk for u in units}
+
+
+def test_with_day_and_night_shifts_everyone_takes_both_in_turn():
+    services.slots_save(
+        actor=user("clerk"),
+        unit=township(),
+        slots=[services.SlotIn("白班", "08:30", 540), services.SlotIn("夜班", "17:30", 900)],
+    )
+    shifts = selectors.roster_shifts(
+        generate(staff=[user(n).pk for n in ("duty", "clerk", "handler", "supervisor")])
+    )
+
+    def served(kind: str, label: str) -> set[str]:
+        return {
+            m.user.username for s in shifts if s.label == label for m in s.members.all() if m.kind == kind
+        }
+
+    for label in ("白班", "夜班"):
+        assert served("leader", label) == {"leader", "principal"}
+        assert served("staff", label) == {"duty", "clerk", "handler", "supervisor"}
+
+
+def test_only_the_office_acts_for_someone_else_on_a_shift():
+    roster = generate()
+    services.roster_publish(actor=user("clerk"), roster=roster)
+    shift = selectors.roster_shifts(roster)[0]  # leader and duty serve
+    # a handler of the township who is not on this shift may not file leave for someone on it
+    with pytest.raises(PermissionDenied):
+        act(shift, "request_leave", "supervisor", user=user("duty").pk, reason="代请假")
+    act(shift, "request_leave", "clerk", user=user("duty").pk, reason="代请假（办公室）")

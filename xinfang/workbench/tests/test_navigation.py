@@ -1,5 +1,6 @@
 """The navigation bar each demo role sees: the same labels, order and links as before each app
-contributed its own entry (captured from the single list the bar was built from until then)."""
+contributed its own entry (captured from the single list the bar was built from until then), plus
+值班, which the duty app added for every business role."""
 
 import re
 
@@ -13,20 +14,21 @@ SUPERVISION = ("督查督办", "/supervision/")
 STATS = ("统计分析", "/stats/")
 CALCULATOR = ("期限计算器", "/calendar/")
 UNITS = ("组织机构", "/units/")
+DUTY = ("值班", "/duty/")  # every business role serves on shifts (duty.view)
 
 EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
     "auditor": [HOME, ("审计日志", "/audit/")],
-    "clerk": [HOME, REGISTER, SUPERVISION, CALCULATOR],
-    "county-clerk": [HOME, REGISTER, SUPERVISION, CALCULATOR],
-    "county-leader": [HOME, REGISTER, SUPERVISION, STATS, CALCULATOR, UNITS],
-    "duty": [HOME, REGISTER, SUPERVISION, CALCULATOR],
-    "handler": [HOME, REGISTER, SUPERVISION, CALCULATOR],
-    "informant": [HOME, CALCULATOR],
-    "leader": [HOME, REGISTER, SUPERVISION, STATS, CALCULATOR, UNITS],
-    "mediator": [HOME, CALCULATOR],
-    "principal": [HOME, REGISTER, SUPERVISION, STATS, CALCULATOR, UNITS],
+    "clerk": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
+    "county-clerk": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
+    "county-leader": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
+    "duty": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
+    "handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
+    "informant": [HOME, DUTY, CALCULATOR],
+    "leader": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
+    "mediator": [HOME, DUTY, CALCULATOR],
+    "principal": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
     "secadmin": [HOME, ("角色分配", "/accounts/users/"), ("安全策略", "/accounts/policy/")],
-    "supervisor": [HOME, REGISTER, SUPERVISION, STATS, CALCULATOR, UNITS],
+    "supervisor": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
     "sysadmin": [
         HOME,
         CALCULATOR,
@@ -36,8 +38,9 @@ EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
         UNITS,
         ("用户管理", "/accounts/users/"),
     ],
-    "village-handler": [HOME, REGISTER, SUPERVISION, CALCULATOR],
-    "village2-handler": [HOME, REGISTER, SUPERVISION, CALCULATOR],
+    "village-handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
+    "village2-handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
+    "station-handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
 }
 
 # around the entries: the brand (to the home page), then after them the bell and the account links
