@@ -13,6 +13,7 @@ settings.DEMO_MODE is on.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,8 @@ from django.utils import timezone
 from xinfang.accounts.models import User
 from xinfang.accounts.services import user_update
 from xinfang.core.exceptions import ApplicationError
+from xinfang.deadlines.models import SensitivePeriod
+from xinfang.deadlines.sensitive import period_save
 from xinfang.duty.choices import RosterStatus
 from xinfang.duty.models import DutySlot, RosterMonth
 from xinfang.duty.selectors import next_month
@@ -46,6 +49,7 @@ PHONES = {
 @dataclass(frozen=True)
 class DemoDutyResult:
     months_published: int
+    periods_created: int = 0
 
 
 @transaction.atomic
@@ -76,7 +80,34 @@ def demo_duty_load() -> DemoDutyResult:
         if roster.status == RosterStatus.DRAFT:
             roster_publish(actor=office, roster=roster)
             published += 1
-    return DemoDutyResult(months_published=published)
+    return DemoDutyResult(months_published=published, periods_created=_sensitive_periods())
+
+
+def _sensitive_periods() -> int:
+    """Two county-wide sensitive periods, once (an office's later change or deletion stays): the
+    New Year holiday ahead (三级) and the next 全国两会 (一级), so the coverage check shows the
+    raised rule."""
+    if SensitivePeriod.objects.exists():
+        return 0
+    county_clerk = User.objects.select_related("unit").get(username="county-clerk")
+    assert county_clerk.unit is not None
+    today = timezone.localdate()
+    new_year = today.year + 1
+    lianghui = today.year if today.month < 3 else today.year + 1
+    for name, starts_on, ends_on, level, reason in (
+        ("元旦", date(new_year - 1, 12, 31), date(new_year, 1, 3), 3, "元旦假期前后加强值守（演示数据）"),
+        ("全国两会", date(lianghui, 3, 1), date(lianghui, 3, 15), 1, "全国两会期间一级响应（演示数据）"),
+    ):
+        period_save(
+            actor=county_clerk,
+            unit=county_clerk.unit,
+            name=name,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            level=level,
+            reason=reason,
+        )
+    return 2
 
 
 def _phones(people: dict[str, User]) -> None:

@@ -5,6 +5,7 @@ from datetime import time
 
 from django.utils import timezone
 
+from xinfang.deadlines.models import SensitivePeriod
 from xinfang.demo.duty import demo_duty_load
 from xinfang.duty.choices import RosterStatus
 from xinfang.duty.models import DutySlot, RosterMonth, Shift
@@ -19,6 +20,9 @@ def test_the_demo_township_has_a_leader_and_a_duty_officer_on_duty_now(demo):
     township = Unit.objects.get(code="341122101")
     this_month = timezone.localdate().replace(day=1)
     assert result.months_published == 2
+    # and the county's 元旦 and 全国两会 as sensitive periods
+    assert result.periods_created == 2
+    assert set(SensitivePeriod.objects.values_list("name", "level")) == {("元旦", 3), ("全国两会", 1)}
     assert [(s.label, s.starts, s.minutes) for s in DutySlot.objects.filter(unit=township)] == [
         ("白班", time(8, 30), 540),
         ("夜班", time(17, 30), 900),
@@ -41,5 +45,6 @@ def test_the_demo_township_has_a_leader_and_a_duty_officer_on_duty_now(demo):
 def test_loading_the_demo_duty_again_changes_nothing(demo):
     demo_duty_load()
     shifts = set(Shift.objects.values_list("pk", flat=True))
-    assert demo_duty_load().months_published == 0
+    again = demo_duty_load()
+    assert (again.months_published, again.periods_created) == (0, 0)
     assert set(Shift.objects.values_list("pk", flat=True)) == shifts

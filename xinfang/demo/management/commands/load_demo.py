@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"  未能完成的示例步骤：{refusal}")
         if duty is not None:
             self.stdout.write(f"城关镇值班表：本月及下月已发布（本次发布 {duty.months_published} 个月）。")
+            if duty.periods_created:
+                self.stdout.write(f"敏感时期：新增演示数据 {duty.periods_created} 个（元旦、全国两会）。")
         if options["quiet_logins"]:
             return
         self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
