@@ -22,7 +22,7 @@ from xinfang.organisation.selectors import units_visible_to
 
 from .choices import EntryStatus, MemberKind, RosterStatus
 from .clocks import start_shift_clocks
-from .machine import shift_transition
+from .machine import allowed_actions, shift_transition
 from .machine.effects import LEADER_ROLES
 from .models import DutySlot, LogEntry, RosterMonth, Shift, ShiftMember
 from .selectors import month_bounds, next_month, slots_of
@@ -251,7 +251,6 @@ def roster_publish(
     return roster
 
 
-@transaction.atomic
 def entry_register(
     *,
     actor: User,
@@ -263,15 +262,22 @@ def entry_register(
 ) -> Any:
     """One click from a call or visit to a registered petition: channel 来电 / 来访, the caller as
     petitioner, the matter as content, the duty officer as 首问责任人. The petition is registered
-    by its own service, then the entry is linked by the shift's step, in one transaction: a link
-    the shift refuses (a closed shift, 409) leaves no petition behind."""
+    by its own service (its checks and word segmentation before it takes SQLite's write lock),
+    then the entry is linked by the shift's step. Whatever the step would refuse is asked first
+    (the shift still running, the entry open, the actor on duty), so a link refused after the
+    registration can only come of a race: the petition then stands, registered and audited, and
+    the entry stays open to be closed by hand."""
     from xinfang.petitions.services import PetitionerInput, PetitionInput, petition_register
 
     if entry.status != EntryStatus.OPEN:
         raise Conflict(f"这条记录已是“{entry.get_status_display()}”。")
-    shift = entry.current_shift
+    shift = (
+        Shift.objects.select_related("unit").prefetch_related("members__user").get(pk=entry.current_shift_id)
+    )
     if not ShiftMember.objects.filter(shift=shift, user=actor, serving=True).exists():
         raise PermissionDenied("只有本班次在岗的值班人员可以登记。")
+    if "register_entry" not in allowed_actions(shift, actor):
+        raise Conflict(f"班次当前为“{shift.get_status_display()}”，不能再登记值班记录。")
     subject = entry.matter.strip().splitlines()[0][:40] if entry.matter.strip() else "来电来访事项"
     data = PetitionInput(
         channel=entry.kind,

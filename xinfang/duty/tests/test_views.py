@@ -543,6 +543,6 @@ def test_an_entry_left_open_on_a_closed_shift_is_not_registered_half_way():
     act(shift, "close", "duty")
     entry = LogEntry.objects.get()
     # when / then: the link step is refused, and no petition is left behind without its entry
-    with pytest.raises(Conflict, match="不能执行"):
+    with pytest.raises(Conflict, match="不能再登记"):
         services.entry_register(actor=user("duty"), entry=entry, category="0503")
     assert not Petition.objects.exists()
