@@ -326,6 +326,42 @@ def transition(action: str) -> Callable[[Context], None]:
     return operation
 
 
+# --- duty (值班): the roster month, its shifts and the coverage check, on `bench/seed_duty.py` data --
+
+
+def _duty(ctx: Context) -> dict:
+    info = ctx.cache.get("duty")
+    if not info:
+        raise Unavailable("no duty data: run `bench/seed_duty.py --data-dir …` first (duty-bench.json)")
+    return info  # type: ignore[return-value]
+
+
+def duty_roster_page(ctx: Context) -> None:
+    ctx.client("page:county-leader").get(f"/duty/rosters/{_duty(ctx)['roster']}/")
+
+
+def duty_roster_export(suffix: str) -> Callable[[Context], None]:
+    def export(ctx: Context) -> None:
+        ctx.client("page:county-leader").get(f"/duty/rosters/{_duty(ctx)['roster']}/export.{suffix}")
+
+    return export
+
+
+def duty_shifts_api(ctx: Context) -> None:
+    info = _duty(ctx)
+    query = urllib.parse.urlencode({"unit": info["unit"], "from": info["shift_from"], "to": info["shift_to"]})
+    ctx.client("api:county-leader").get(f"/api/v1/duty/shifts?{query}")
+
+
+def duty_coverage_api(key: str) -> Callable[[Context], None]:
+    def coverage(ctx: Context) -> None:
+        info = _duty(ctx)
+        query = urllib.parse.urlencode({"unit": info[key], "from": info["from"], "to": info["to"]})
+        ctx.client("api:county-leader").get(f"/api/v1/duty/coverage?{query}")
+
+    return coverage
+
+
 # (name shown in the table, callable). Later issues append here.
 OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
@@ -370,6 +406,13 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("首页（工作队列，乡镇接访员 `clerk`）`/`", work_queue_page("clerk")),
     ("首页（工作队列，县接访员 `county-clerk`）`/`", work_queue_page("county-clerk")),
     ("首页（工作队列，承办人 `village-handler`）`/`", work_queue_page("village-handler")),
+    # Duty (issue 11): one unit's month (62 shifts) of 320 units' rosters, and the county's check.
+    ("值班表月视图页面 `/duty/rosters/<id>/`（城关镇，一个月）", duty_roster_page),
+    ("值班班次 API `/api/v1/duty/shifts?unit=&from=&to=`（城关镇，一个月）", duty_shifts_api),
+    ("值班表导出 `…/export.xlsx`（城关镇，一个月）", duty_roster_export("xlsx")),
+    ("值班表导出 `…/export.docx`（城关镇，一个月）", duty_roster_export("docx")),
+    ("值班覆盖检查 API `/api/v1/duty/coverage`（县及下级，一个月）", duty_coverage_api("county")),
+    ("值班覆盖检查 API `/api/v1/duty/coverage`（城关镇及下级，一个月）", duty_coverage_api("unit")),
 ]
 
 
@@ -522,6 +565,9 @@ def main() -> None:
         "--only", default="", help="comma-separated words; measure operations whose name has one"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--duty-info", default="", help="duty-bench.json of bench/seed_duty.py (default: in --data-dir)"
+    )
     args = parser.parse_args()
 
     args.data_dir = str(Path(args.data_dir).resolve())
@@ -533,6 +579,9 @@ def main() -> None:
         base, master = f"http://127.0.0.1:{args.port}", server.pid
     try:
         ctx = Context(base=base, rng=random.Random(args.seed))
+        duty_info = Path(args.duty_info or Path(args.data_dir) / "duty-bench.json")
+        if duty_info.exists():
+            ctx.cache["duty"] = json.loads(duty_info.read_text())
         try:
             ctx.sample_ids()
         except Unavailable as exc:
