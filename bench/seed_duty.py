@@ -203,6 +203,8 @@ def seed(args: argparse.Namespace) -> dict:
                             starts_at=start,
                             ends_at=start + timedelta(minutes=minutes),
                             published=True,
+                            leaders_serving=1,
+                            staff_serving=1,
                         )
                     )
                     staffing.append((leaders[i % 2], staff[(i // 2 + i) % 2]))

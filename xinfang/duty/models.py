@@ -5,9 +5,12 @@ handover (`Handover`, `HandoverItem`) and each shift's history (`ShiftEvent`).
 A shift is a case of the duty machine (`machine/`): every change of its state, its people on
 leave, its sign-ins and its handover goes through `procedure.engine.transition`."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .choices import (
@@ -77,6 +80,11 @@ class Shift(models.Model):
     ends_at = models.DateTimeField("结束时间")
     status = models.CharField("状态", max_length=20, choices=ShiftStatus.choices, default=ShiftStatus.PLANNED)
     published = models.BooleanField("已发布", default=False)  # copies the roster's status for the indexes
+    # how many 带班领导 and 值班员 serve (leave approved: the substitute counts, not the person):
+    # kept by `recount` after every write of the members, so the coverage check of a county reads
+    # the shifts alone, without joining and grouping their members
+    leaders_serving = models.PositiveSmallIntegerField(default=0, editable=False)
+    staff_serving = models.PositiveSmallIntegerField(default=0, editable=False)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="带班领导签字",
@@ -218,3 +226,15 @@ class HandoverItem(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+def recount(shifts: models.QuerySet[Shift]) -> int:
+    """Sets `leaders_serving` and `staff_serving` of `shifts` from their members, in one UPDATE."""
+
+    def serving(kind: str) -> Any:
+        rows = ShiftMember.objects.filter(shift=models.OuterRef("pk"), serving=True, kind=kind)
+        return Coalesce(
+            models.Subquery(rows.values("shift").annotate(n=models.Count("pk")).values("n")[:1]), 0
+        )
+
+    return shifts.update(leaders_serving=serving(MemberKind.LEADER), staff_serving=serving(MemberKind.STAFF))

@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import sees_subtree
 from xinfang.audit.services import audit_access_denied
+from xinfang.core.db import Epoch
 from xinfang.core.exceptions import NotFound
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.models import Unit
@@ -172,81 +173,88 @@ def coverage_gaps(*, units: QuerySet[Unit] | list[Unit], start: datetime, end: d
     """Every stretch of [start, end) in which a unit's published shifts have no 带班领导 or fewer
     值班员 than required (more in a sensitive period: `deadlines.sensitive.cover_segments`; a
     period whose level keeps a leader present all day needs one every minute, as normal times
-    do). Three queries whatever the number of units: the shifts with their counts, the periods,
-    the level rules."""
+    do). Three queries whatever the number of units: the shifts with the counts they keep of who
+    serves (times read as epoch seconds, not parsed one by one), the periods, the level rules;
+    then one sweep per unit over its shifts' and periods' boundaries in time order."""
     from xinfang.deadlines.sensitive import cover_segments_many
 
     unit_list = list(units)
+    begin, finish = int(start.timestamp()), int(end.timestamp())
     rows = (
         Shift.objects.filter(unit__in=unit_list, published=True, ends_at__gt=start, starts_at__lt=end)
-        .annotate(
-            leaders=Count("members", filter=Q(members__serving=True, members__kind=MemberKind.LEADER)),
-            staff=Count("members", filter=Q(members__serving=True, members__kind=MemberKind.STAFF)),
-        )
-        .values_list("unit_id", "starts_at", "ends_at", "leaders", "staff")
+        .annotate(s=Epoch("starts_at"), e=Epoch("ends_at"))
+        .values_list("unit_id", "s", "e", "leaders_serving", "staff_serving")
     )
-    by_unit: dict[int, list[tuple[datetime, datetime, int, int]]] = defaultdict(list)
+    # per unit: time → [leaders, staff, required staff] changes, swept in order
+    changes: dict[int, dict[int, list[int]]] = defaultdict(dict)
     for unit_id, s, e, leaders, staff in rows:
-        by_unit[unit_id].append((max(s, start), min(e, end), leaders, staff))
-    gaps: list[Gap] = []
+        points = changes[unit_id]
+        s, e = max(s, begin), min(e, finish)
+        for at, sign in ((s, 1), (e, -1)):
+            change = points.setdefault(at, [0, 0, 0])
+            change[0] += sign * leaders
+            change[1] += sign * staff
     segments_of = cover_segments_many(unit_list, start, end)
+    tz = timezone.get_current_timezone()
+    gaps: list[Gap] = []
     for unit in unit_list:
+        points = changes.get(unit.pk, {})
+        needed_at: dict[int, tuple[int, tuple[str, ...]]] = {}
         for seg in segments_of[unit.pk]:
-            gaps.extend(
-                _unit_gaps(unit, by_unit.get(unit.pk, []), seg.start, seg.end, seg.staff, seg.period_names)
-            )
-    return _merge(gaps)
-
-
-def _unit_gaps(
-    unit: Unit,
-    shifts: list[tuple[datetime, datetime, int, int]],
-    start: datetime,
-    end: datetime,
-    needed: int,
-    periods: tuple[str, ...],
-) -> list[Gap]:
-    """Sweeps the shifts' boundaries inside [start, end): between two boundaries the cover is
-    the sum of the shifts running then."""
-    points = {start, end}
-    for s, e, _, _ in shifts:
-        if s < end and e > start:
-            points.add(max(s, start))
-            points.add(min(e, end))
-    ordered = sorted(points)
-    gaps = []
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        leaders = sum(n for s, e, n, _ in shifts if s <= a and e >= b)
-        staff = sum(n for s, e, _, n in shifts if s <= a and e >= b)
-        missing = tuple(m for m, short in (("leader", leaders < 1), ("staff", staff < needed)) if short)
-        if missing:
-            gaps.append(Gap(unit.pk, unit.name, a, b, missing, needed, periods))
+            at = int(seg.start.timestamp())
+            needed_at[at] = (seg.staff, seg.period_names)
+            points.setdefault(at, [0, 0, 0])
+        points.setdefault(begin, [0, 0, 0])
+        gaps.extend(_sweep(unit, points, needed_at, finish, tz))
     return gaps
 
 
-def _merge(gaps: list[Gap]) -> list[Gap]:
-    merged: list[Gap] = []
-    for gap in gaps:
-        last = merged[-1] if merged else None
-        if (
-            last is not None
-            and last.unit_id == gap.unit_id
-            and last.end == gap.start
-            and last.missing == gap.missing
-            and last.needed_staff == gap.needed_staff
-        ):
-            merged[-1] = Gap(
-                last.unit_id,
-                last.unit_name,
-                last.start,
-                gap.end,
-                last.missing,
-                last.needed_staff,
-                last.periods,
-            )
-        else:
-            merged.append(gap)
-    return merged
+def _sweep(
+    unit: Unit,
+    points: dict[int, list[int]],
+    needed_at: dict[int, tuple[int, tuple[str, ...]]],
+    finish: int,
+    tz: Any,
+) -> list[Gap]:
+    """One pass over a unit's boundaries: the running sums of leaders and staff between two of
+    them are the cover then; consecutive stretches short of the same thing are one gap."""
+    leaders = staff = 0
+    needed = 1
+    periods: tuple[str, ...] = ()
+    gaps: list[Gap] = []
+    open_gap: tuple[int, tuple[str, ...], int, tuple[str, ...]] | None = (
+        None  # start, missing, needed, periods
+    )
+    ordered = sorted(at for at in points if at < finish)
+    for at in ordered:
+        change = points[at]
+        leaders += change[0]
+        staff += change[1]
+        if at in needed_at:
+            needed, periods = needed_at[at]
+        missing = tuple(m for m, short in (("leader", leaders < 1), ("staff", staff < needed)) if short)
+        key = (missing, needed, periods)
+        if open_gap is not None and (open_gap[1], open_gap[2], open_gap[3]) != key:
+            gaps.append(_gap(unit, open_gap, at, tz))
+            open_gap = None
+        if missing and open_gap is None:
+            open_gap = (at, missing, needed, periods)
+    if open_gap is not None:
+        gaps.append(_gap(unit, open_gap, finish, tz))
+    return gaps
+
+
+def _gap(unit: Unit, found: tuple[int, tuple[str, ...], int, tuple[str, ...]], end: int, tz: Any) -> Gap:
+    start, missing, needed, periods = found
+    return Gap(
+        unit.pk,
+        unit.name,
+        datetime.fromtimestamp(start, tz),
+        datetime.fromtimestamp(end, tz),
+        missing,
+        needed,
+        periods,
+    )
 
 
 def next_month(month: date) -> date:

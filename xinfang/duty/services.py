@@ -181,6 +181,8 @@ def roster_generate(
                     label=slot.label,
                     starts_at=start,
                     ends_at=end,
+                    leaders_serving=1,  # the members below: one leader and `staff_per_shift` staff
+                    staff_serving=staff_per_shift,
                 )
             )
         day += timedelta(days=1)

@@ -11,7 +11,7 @@ from xinfang.core.exceptions import Conflict, ValidationFailed
 from xinfang.procedure.machine import Change, Notice
 
 from ..choices import SETTLED_ITEMS, EntryStatus, ItemKind, ItemStatus, LeaveStatus, MemberKind, ShiftStatus
-from ..models import Handover, HandoverItem, LogEntry, Shift, ShiftEvent, ShiftMember
+from ..models import Handover, HandoverItem, LogEntry, Shift, ShiftEvent, ShiftMember, recount
 
 LEADER_ROLES = frozenset({Role.LEADER, Role.PRINCIPAL})
 CHECK_IN_EARLY_MINUTES = 60  # a shift may be signed in to from an hour before it starts
@@ -96,6 +96,7 @@ def staff_shift(change: Change[Shift]) -> None:
             [ShiftMember(shift=shift, user=leader, kind=MemberKind.LEADER)]
             + [ShiftMember(shift=shift, user=u, kind=MemberKind.STAFF) for u in staff]
         )
+        recount(Shift.objects.filter(pk=shift.pk))
 
     change.after_save.append(write)
     if shift.published:
@@ -157,6 +158,7 @@ def approve_leave(change: Change[Shift]) -> None:
     def write() -> None:
         member.save(update_fields=["serving", "leave"])
         ShiftMember.objects.create(shift=shift, user=substitute, kind=member.kind, replaces=member)
+        recount(Shift.objects.filter(pk=shift.pk))
 
     change.after_save.append(write)
     when = f"{shift.starts_at.astimezone():%m月%d日 %H:%M} 起的{shift.label}"

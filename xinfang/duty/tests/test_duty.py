@@ -182,6 +182,7 @@ def test_leave_is_approved_with_a_substitute_who_is_free():
     first = act(first, "approve_leave", "leader", user=user("duty").pk, substitute=user("handler").pk)
     serving = {m.user.username for m in first.members.all() if m.serving}
     assert serving == {"leader", "handler"}
+    assert (first.leaders_serving, first.staff_serving) == (1, 1)
     replaced = next(m for m in first.members.all() if m.user.username == "duty")
     assert (replaced.serving, replaced.leave) == (False, "approved")
     assert Notification.objects.filter(recipient__username="handler", title__startswith="替班安排").exists()

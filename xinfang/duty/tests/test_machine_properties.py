@@ -138,6 +138,11 @@ def test_random_steps_keep_the_rules(demo: Any, data: st.DataObject) -> None:
         assert after[4] == before[4] + 1, "one event per step"
         assert after[5] == before[5] + 1, "one audit entry per step"
         now = Shift.objects.get(pk=shift.pk)
+        serving = ShiftMember.objects.filter(shift=now, serving=True)
+        assert (now.leaders_serving, now.staff_serving) == (
+            serving.filter(kind="leader").count(),
+            serving.filter(kind="staff").count(),
+        ), "the counts the coverage check reads follow the members"
         if now.status == ShiftStatus.CLOSED:
             assert now.signed_at is not None
             assert all(i.status in SETTLED_ITEMS for i in HandoverItem.objects.filter(handover__shift=now))
