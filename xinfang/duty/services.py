@@ -322,8 +322,9 @@ def shift_add(
         message = "班次结束时间须晚于开始时间，且不超过 24 小时。"
         raise ValidationFailed(message, {"ends_at": message})
     local = timezone.localtime(starts_at)
-    if local.date() < timezone.localdate().replace(day=1):
-        raise ValidationFailed("不能为已过去的月份排班。", {"starts_at": "不能为已过去的月份排班。"})
+    # a shift that has ended is past; one still running may have started last month (a night shift)
+    if ends_at <= timezone.now():
+        raise ValidationFailed("不能为已结束的时段排班。", {"ends_at": "不能为已结束的时段排班。"})
     first = local.date().replace(day=1)
     roster = RosterMonth.objects.select_for_update().filter(unit=unit, month=first).first()
     if roster is None:

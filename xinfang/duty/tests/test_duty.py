@@ -427,3 +427,28 @@ def test_only_the_office_acts_for_someone_else_on_a_shift():
     with pytest.raises(PermissionDenied):
         act(shift, "request_leave", "supervisor", user=user("duty").pk, reason="代请假")
     act(shift, "request_leave", "clerk", user=user("duty").pk, reason="代请假（办公室）")
+
+
+def test_a_shift_is_added_for_a_time_still_to_come_or_running_not_for_one_past():
+    now = timezone.now()
+    with pytest.raises(ValidationFailed, match="已结束"):
+        services.shift_add(
+            actor=user("clerk"),
+            unit=township(),
+            starts_at=now - timedelta(hours=10),
+            ends_at=now - timedelta(hours=2),
+            label="补录",
+            leader=user("leader").pk,
+            staff=[user("duty").pk],
+        )
+    # a shift still running counts, whenever it began (a night shift from last month's last day)
+    running = services.shift_add(
+        actor=user("clerk"),
+        unit=township(),
+        starts_at=now - timedelta(hours=23),
+        ends_at=now + timedelta(hours=1),
+        label="长班",
+        leader=user("leader").pk,
+        staff=[user("duty").pk],
+    )
+    assert running.roster.month == timezone.localtime(running.starts_at).date().replace(day=1)
