@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
@@ -23,7 +24,9 @@ PAGE_MAX = 10_000_000  # × a page size of at most a few hundred: an OFFSET far 
 
 
 def _moment_in_range(value: datetime) -> datetime:
-    """A datetime whose (own) date lies within DATE_MIN … DATE_MAX; naive or aware alike."""
+    """A datetime whose (own) date lies within DATE_MIN … DATE_MAX; a naive one (a form's
+    2026-03-01T09:30) is read as local time (Asia/Shanghai) and returned aware, so no caller
+    compares naive with aware."""
     if value.date() < DATE_MIN:
         raise PydanticCustomError(
             "greater_than_equal", "Input should be on or after {ge}", {"ge": DATE_MIN.isoformat()}
@@ -32,6 +35,8 @@ def _moment_in_range(value: datetime) -> datetime:
         raise PydanticCustomError(
             "less_than_equal", "Input should be on or before {le}", {"le": DATE_MAX.isoformat()}
         )
+    if timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.get_current_timezone())
     return value
 
 

@@ -36,3 +36,13 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed("请求体须为 JSON 对象。", {"__all__": "请求体须为 JSON 对象。"})
     return body
+
+
+# names the transition functions take themselves: a body that sends them is not a step's input
+_NOT_STEP_FIELDS = frozenset({"action", "actor", "request_meta", "petition", "shift", "supervision", "case", "machine"})
+
+
+def step_fields(request: HttpRequest) -> dict[str, Any]:
+    """A step's input from the JSON body: its non-null values, without the names the transition
+    functions take as their own arguments (sent in a body, they would clash with them: a 500)."""
+    return {k: v for k, v in json_body(request).items() if v is not None and k not in _NOT_STEP_FIELDS}

@@ -13,7 +13,7 @@ from pydantic import Field
 from xinfang.accounts.permissions import acting_user, ensure_capability
 from xinfang.core.bounds import Day, Id, Moment, PageNumber
 from xinfang.core.exceptions import ValidationFailed
-from xinfang.core.requests import RequestMeta, json_body
+from xinfang.core.requests import RequestMeta, step_fields
 from xinfang.organisation.selectors import access_unit_by_id, units_visible_to
 from xinfang.procedure.openapi import request_body
 
@@ -225,7 +225,7 @@ def get_shift(request: HttpRequest, shift_id: int) -> dict[str, Any]:
 
 def _act(request: HttpRequest, shift_id: int, action: str) -> dict[str, Any]:
     ensure_capability(request.user, "duty.view")
-    fields = {k: v for k, v in json_body(request).items() if v is not None}
+    fields = step_fields(request)
     note = fields.pop("note", "")
     shift_transition(
         shift=Shift(pk=shift_id),

@@ -166,7 +166,7 @@ class EntryClocks:
                 recipients=principals,
                 kind=NotificationKind.URGENT,
                 title=f"紧急事项未确认：{unit.name}值班室",
-                body=f"{entry.at.astimezone():%H:%M} {entry.get_kind_display()}（{entry.name}）的紧急事项，带班领导 10 分钟内未确认，请立即过问。",
+                body=f"{entry.at.astimezone():%H:%M} {entry.get_kind_display()}的紧急事项，带班领导 10 分钟内未确认，请立即过问。",
                 owner=entry.shift,
                 link=reverse("duty:shift", args=[entry.shift_id]),
                 dedupe_key=f"duty:urgent:{entry.pk}",

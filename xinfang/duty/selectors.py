@@ -123,20 +123,25 @@ def on_duty_now(units: list[Unit], *, at: datetime | None = None) -> list[OnDuty
     """今日值班: for each unit, the published shift running at `at` (now) and who serves on it.
     Two queries for any number of units."""
     at = at or timezone.now()
-    shifts = {
-        s.unit_id: s
-        for s in Shift.objects.filter(unit__in=units, published=True, starts_at__lte=at, ends_at__gt=at)
-        .order_by("starts_at")
+    running: dict[int, list[Shift]] = defaultdict(list)
+    for s in (
+        Shift.objects.filter(unit__in=units, published=True, starts_at__lte=at, ends_at__gt=at)
+        .order_by("starts_at", "pk")
         .prefetch_related(
             Prefetch("members", queryset=ShiftMember.objects.filter(serving=True).select_related("user"))
         )
-    }
+    ):
+        running[s.unit_id].append(s)  # a 备勤 added by hand runs alongside the regular shift
     result = []
     for unit in units:
-        shift = shifts.get(unit.pk)
-        row = OnDuty(unit, shift)
-        if shift is not None:
+        shifts = running.get(unit.pk, [])
+        row = OnDuty(unit, shifts[0] if shifts else None)
+        seen: set[int] = set()
+        for shift in shifts:
             for member in shift.members.all():
+                if member.user_id in seen:
+                    continue
+                seen.add(member.user_id)
                 (row.leaders if member.kind == MemberKind.LEADER else row.staff).append(member)
         result.append(row)
     return result

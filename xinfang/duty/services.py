@@ -154,6 +154,10 @@ def roster_generate(
         raise ValidationFailed("每班值班员 1 至 10 人。", {"staff_per_shift": "每班值班员 1 至 10 人。"})
     leader_users = _people(unit, leaders, leaders=True, field="leaders")
     staff_users = _people(unit, staff, leaders=False, field="staff")
+    both = {u.pk for u in leader_users} & {u.pk for u in staff_users}
+    if both:
+        message = "同一人不能同时在带班领导和值班员名单中。"
+        raise ValidationFailed(message, {"staff": message})
     if len(staff_users) < staff_per_shift:
         message = f"值班员不足：每班 {staff_per_shift} 人，名单只有 {len(staff_users)} 人。"
         raise ValidationFailed(message, {"staff": message})

@@ -313,7 +313,15 @@ def _person_rows(shift: Shift, kind: str) -> list[dict[str, Any]]:
     through with the substitute who serves (替班) beside them."""
     members = [m for m in shift.members.all() if m.kind == kind]
     substitutes = {m.replaces_id: m for m in members if m.replaces_id}
-    return [{"member": m, "substitute": substitutes.get(m.pk)} for m in members if m.replaces_id is None]
+    rows = []
+    for m in members:
+        if m.replaces_id is not None:
+            continue
+        serves = substitutes.get(m.pk)
+        while serves is not None and not serves.serving and serves.pk in substitutes:
+            serves = substitutes[serves.pk]  # a substitute who took leave in turn: the last one serves
+        rows.append({"member": m, "substitute": serves})
+    return rows
 
 
 def _roster_days(shifts: list[Shift]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from xinfang.accounts.permissions import acting_user, ensure_capability
 from xinfang.core.bounds import Day, Id, Moment, PageNumber
 from xinfang.core.db import remember_related
 from xinfang.core.exceptions import ValidationFailed
-from xinfang.core.requests import RequestMeta, json_body
+from xinfang.core.requests import RequestMeta, step_fields
 from xinfang.documents.api import DocumentOut, document_out
 from xinfang.procedure import engine
 from xinfang.procedure.openapi import request_body
@@ -364,7 +364,7 @@ class EventOut(Schema):
 
 def _act(request: HttpRequest, petition_id: int, action: str) -> dict[str, Any]:
     ensure_capability(request.user, "petitions.view")
-    fields = {k: v for k, v in json_body(request).items() if v is not None}
+    fields = step_fields(request)
     note = fields.pop("note", "")
     # The transition locks the row through the caller's scope itself (404 outside it), and the
     # petition it returns carries what `allowed_actions` reads.

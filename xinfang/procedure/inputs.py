@@ -212,8 +212,12 @@ def _message(info: FieldInfo | None, name: str, error: dict[str, Any]) -> tuple[
         return f"{label}须为整数。", f"{label}须为整数。"
     if kind in ("list_type", "string_type", "bool_type", "bool_parsing"):
         return f"{label}格式有误。", f"{label}格式有误。"
-    message = str(error.get("msg", "取值无效。")).removeprefix("Value error, ")
-    return (message if kind == "value_error" else f"{label}取值无效。"), message
+    if kind == "value_error":  # the schema's own Chinese message
+        message = str(error.get("msg", "取值无效。")).removeprefix("Value error, ")
+        return message, message
+    if kind == "string_pattern_mismatch":
+        return f"{label}格式有误。", f"{label}格式有误。"
+    return f"{label}取值无效。", f"{label}取值无效。"  # never pydantic's English
 
 
 def field_errors(schema: type[StepInput], exc: ValidationError) -> ValidationFailed:

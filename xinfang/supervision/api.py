@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from xinfang.accounts.permissions import acting_user, ensure_capability
 from xinfang.core.bounds import PageNumber
 from xinfang.core.exceptions import NotFound, ValidationFailed
-from xinfang.core.requests import RequestMeta, json_body
+from xinfang.core.requests import RequestMeta, step_fields
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.procedure.engine import transition
@@ -225,7 +225,7 @@ def create_supervision(request: HttpRequest, petition_id: int) -> Status:
     请求体由该步骤的输入校验（范围、角色、状态之后），与 `/petitions/{id}/actions/supervise`、
     `/actions/list_supervision` 相同。"""
     ensure_capability(request.user, "petitions.view")
-    fields = {k: v for k, v in json_body(request).items() if v is not None}
+    fields = step_fields(request)
     kind = fields.pop("kind", SupervisionKind.NORMAL)
     if not isinstance(kind, str) or kind not in OPENING_ACTIONS:
         raise ValidationFailed("督办类型取值无效。", {"kind": "督办类型须为 normal 或 listed。"})
@@ -263,7 +263,7 @@ def _act(request: HttpRequest, supervision_id: int, action: str) -> dict[str, An
         raise ValidationFailed(
             f"未知的督办操作：{action}。", {"action": "须为 " + "、".join(FOLLOW_UP_ACTIONS)}
         )
-    fields = {k: v for k, v in json_body(request).items() if v is not None}
+    fields = step_fields(request)
     note = fields.pop("note", "")
     transition(
         MACHINE,

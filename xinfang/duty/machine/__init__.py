@@ -157,7 +157,7 @@ STEPS: dict[str, Step[Shift]] = {
     ),
     "log_entry": Step(
         "值班记录",
-        RUNNING,
+        frozenset({S.ON_DUTY}),
         None,
         SERVE,
         MEMBER,
@@ -318,7 +318,7 @@ MACHINE: Machine[Shift] = Machine(
     unknown_action="未知的值班操作",
     audience=_audience,
     notice_about=_about,
-    audit_omitted=frozenset({"matter", "phone", "name"}),
+    audit_omitted=frozenset({"matter", "phone", "name", "text", "reason"}),
 )
 
 

@@ -6,8 +6,10 @@ from datetime import datetime
 from django.db.models import Q
 
 from xinfang.accounts.models import User
+from xinfang.accounts.permissions import capabilities_of
 from xinfang.accounts.roles import Role
-from xinfang.core.exceptions import Conflict, ValidationFailed
+from xinfang.core.exceptions import Conflict, PermissionDenied, ValidationFailed
+from xinfang.organisation.models import Unit
 from xinfang.procedure.machine import Change, Notice
 
 from ..choices import SETTLED_ITEMS, EntryStatus, ItemKind, ItemStatus, LeaveStatus, MemberKind, ShiftStatus
@@ -91,6 +93,8 @@ def staff_shift(change: Change[Shift]) -> None:
     )
 
     def write() -> None:
+        # substitutes first: a 替班 row protects the row of the person it replaces
+        shift.members.filter(replaces__isnull=False).delete()
         shift.members.all().delete()
         ShiftMember.objects.bulk_create(
             [ShiftMember(shift=shift, user=leader, kind=MemberKind.LEADER)]
@@ -114,6 +118,13 @@ def staff_shift(change: Change[Shift]) -> None:
 def request_leave(change: Change[Shift]) -> None:
     shift = change.case
     data = change.input
+    for_other = data.user is not None and change.actor is not None and data.user != change.actor.pk
+    if for_other and not (
+        change.actor is not None
+        and "duty.roster" in capabilities_of(change.actor)
+        and Unit.covers_path(shift.unit_path, change.actor.unit)
+    ):
+        raise PermissionDenied("只有办公室可以为他人申请请假。")
     member = (
         member_of(shift, change.actor)
         if data.user is None
@@ -128,6 +139,12 @@ def request_leave(change: Change[Shift]) -> None:
     member.leave_reason = data.reason
     change.data.update(user=member.user_id, user_name=str(member.user), reason=data.reason)
     change.after_save.append(lambda: member.save(update_fields=["leave", "leave_reason"]))
+    from ..clocks import office_heads
+
+    heads = [pk for pk in office_heads(shift.unit_path) if pk != member.user_id]
+    change.notices.append(
+        Notice(heads, f"请假待批准：{shift.number}", "值班人员申请请假，请批准并安排同职责的替班人。")
+    )
 
 
 def approve_leave(change: Change[Shift]) -> None:
@@ -140,10 +157,15 @@ def approve_leave(change: Change[Shift]) -> None:
     if member is None:
         message = "该人员没有待批准的请假。"
         raise ValidationFailed(message, {"user": message})
+    if change.actor is not None and member.user_id == change.actor.pk:
+        raise PermissionDenied("不能批准本人的请假，请由其他负责人批准。")
     leader = member.kind == MemberKind.LEADER
     substitute = _unit_user(shift, data.substitute, "替班人", "substitute", leader=leader)
-    if any(m.user_id == substitute.pk for m in serving(shift)):
-        raise Conflict(f"{substitute}已在本班次值班，不能替班。", {"substitute": substitute.pk})
+    if not leader and substitute.role_codes & LEADER_ROLES:
+        message = "值班员的替班人须为值班人员，不能由领导替班员岗。"
+        raise ValidationFailed(message, {"substitute": message})
+    if any(m.user_id == substitute.pk for m in shift.members.all()):
+        raise Conflict(f"{substitute}已排在本班次（含请假），不能替班。", {"substitute": substitute.pk})
     if (other := busy_elsewhere(substitute.pk, shift)) is not None:
         raise _busy_refusal(substitute, other)
     member.serving = False
@@ -191,8 +213,12 @@ def swap(change: Change[Shift]) -> None:
         raise ValidationFailed(
             "对换班次须为本单位的其他班次。", {"other_shift": "对换班次须为本单位的其他班次。"}
         )
-    if other_shift.status != ShiftStatus.PLANNED:
-        raise Conflict("对换班次已开始，不能换班。", {"other_shift": other_shift.pk})
+    if (
+        other_shift.status != ShiftStatus.PLANNED
+        or other_shift.starts_at <= change.now
+        or not other_shift.published
+    ):
+        raise Conflict("对换班次须为已发布、尚未开始的班次。", {"other_shift": other_shift.pk})
     theirs = (
         ShiftMember.objects.filter(shift=other_shift, user_id=data.other_user, serving=True)
         .select_related("user")
@@ -200,6 +226,8 @@ def swap(change: Change[Shift]) -> None:
     )
     if theirs is None:
         raise ValidationFailed("对方班次没有该人员。", {"other_user": "对方班次没有该人员。"})
+    if mine.leave or theirs.leave or mine.replaces_id or theirs.replaces_id:
+        raise Conflict("有请假或替班安排的人员不能换班，请先处理请假。")
     if theirs.kind != mine.kind:
         raise ValidationFailed(
             "带班领导只能与带班领导换班，值班员只能与值班员换班。", {"other_user": "职责不同，不能换班。"}
@@ -316,7 +344,7 @@ def log_entry(change: Change[Shift]) -> None:
             Notice(
                 leaders,
                 f"紧急事项：{shift.unit.name}值班室",
-                f"{entry.get_kind_display()}（{at.astimezone():%H:%M}）：{data.name}反映紧急事项，请带班领导立即处置并在值班记录中确认。",
+                f"{entry.get_kind_display()}（{at.astimezone():%H:%M}）紧急事项，请带班领导立即处置并在值班记录中确认。",
                 kind="urgent",
             )
         )
@@ -389,12 +417,19 @@ def register_entry(change: Change[Shift]) -> None:
 
 
 def next_shift(shift: Shift) -> Shift | None:
-    return (
-        Shift.objects.filter(unit_id=shift.unit_id, published=True, starts_at__gt=shift.starts_at)
+    """The shift that takes over: the unit's published shift running when this one ends (a 备勤
+    added inside this one is not it), else the first to start after."""
+    rows = (
+        Shift.objects.filter(unit_id=shift.unit_id, published=True)
         .exclude(pk=shift.pk)
-        .order_by("starts_at", "pk")
         .prefetch_related("members")
-        .first()
+    )
+    running = rows.filter(
+        starts_at__lte=shift.ends_at, ends_at__gt=shift.ends_at, starts_at__gt=shift.starts_at
+    )
+    return (
+        running.order_by("starts_at", "pk").first()
+        or rows.filter(starts_at__gte=shift.ends_at).order_by("starts_at", "pk").first()
     )
 
 
@@ -438,6 +473,11 @@ def hand_over(change: Change[Shift]) -> None:
     note = change.note.strip()
     existing = getattr(shift, "handover", None) if hasattr(shift, "handover") else None
     change.data.update(to_shift=incoming.pk, to_shift_label=incoming.number)
+
+    if shift.signed_at is not None:  # handed over again: the leader signs what is handed over now
+        shift.signed_at = None
+        shift.signed_by = None
+        change.memo["fields"] = ["signed_at", "signed_by"]
 
     def write() -> None:
         handover = existing or Handover(shift=shift, handed_by=change.actor, handed_at=change.now)
@@ -504,7 +544,7 @@ def accept_item(change: Change[Shift]) -> None:
     item.decided_by = change.actor
     item.decided_at = change.now
     to_shift = change.case.handover.to_shift
-    change.data.update(item=item.pk, text=item.text)
+    change.data.update(item=item.pk, kind=item.kind)
 
     def write() -> None:
         item.save(update_fields=["status", "decided_by", "decided_at"])
@@ -520,7 +560,7 @@ def return_item(change: Change[Shift]) -> None:
     item.reason = change.input.reason
     item.decided_by = change.actor
     item.decided_at = change.now
-    change.data.update(item=item.pk, text=item.text, reason=item.reason)
+    change.data.update(item=item.pk, kind=item.kind, reason=item.reason)
     change.after_save.append(
         lambda: item.save(update_fields=["status", "reason", "decided_by", "decided_at"])
     )

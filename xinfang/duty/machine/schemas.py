@@ -19,7 +19,13 @@ class StaffShiftIn(StepInput):
 
 class LeaveIn(StepInput):
     user: Id | None = pick("请假人", choices="shift_people", required=False, help="不填为本人")
-    reason: str = text("请假事由", textarea=False)
+    reason: str = Field(
+        ...,
+        title="请假事由",
+        min_length=1,
+        max_length=200,
+        json_schema_extra={"form": True, "widget": "text"},
+    )
 
 
 class ApproveLeaveIn(StepInput):
@@ -45,7 +51,13 @@ class ItemIn(StepInput):
 
 class ReturnItemIn(StepInput):
     item: Id = pick("交接事项", choices="pending_items")
-    reason: str = text("退回理由", textarea=False)
+    reason: str = Field(
+        ...,
+        title="退回理由",
+        min_length=1,
+        max_length=200,
+        json_schema_extra={"form": True, "widget": "text"},
+    )
 
 
 class LogIn(StepInput):

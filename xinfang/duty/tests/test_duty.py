@@ -452,3 +452,59 @@ def test_a_shift_is_added_for_a_time_still_to_come_or_running_not_for_one_past()
         staff=[user("duty").pk],
     )
     assert running.roster.month == timezone.localtime(running.starts_at).date().replace(day=1)
+
+
+# --- what a review found ---------------------------------------------------------------------------
+
+
+def test_the_api_answers_odd_bodies_in_chinese_never_500(api_client):
+    shift = running_shift()
+    api = api_client(user("duty"))
+    # names the transition function takes itself are not input
+    body = api.post(
+        f"/api/v1/duty/shifts/{shift.pk}/actions/check_in", {"actor": 1, "shift": 2, "request_meta": 3}
+    )
+    assert body.status_code == 200, body.content.decode()
+    # a time without its zone is local time
+    logged = api.post(
+        f"/api/v1/duty/shifts/{shift.pk}/log",
+        {"kind": "call", "name": "某", "matter": "事", "at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert logged.status_code == 200, logged.content.decode()
+    bad = api.post(
+        f"/api/v1/duty/shifts/{shift.pk}/log", {"kind": "call", "name": "某", "matter": "事", "phone": "abc"}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"]["phone"] == "联系电话格式有误。"
+
+
+def test_leave_and_swap_rules_the_review_asked_for():
+    roster = generate()
+    services.roster_publish(actor=user("clerk"), roster=roster)
+    first, second = selectors.roster_shifts(roster)[:2]
+    first = act(first, "request_leave", "duty", reason="病假")
+    # the person on leave may not come back as their own substitute, nor a leader take a staff post
+    with pytest.raises(Conflict, match="本班次"):
+        act(first, "approve_leave", "leader", user=user("duty").pk, substitute=user("duty").pk)
+    with pytest.raises(ValidationFailed, match="领导"):
+        act(first, "approve_leave", "leader", user=user("duty").pk, substitute=user("principal").pk)
+    # a swap while a leave waits is refused
+    with pytest.raises(Conflict, match="请假"):
+        act(first, "swap", "leader", user=user("duty").pk, other_shift=second.pk, other_user=user("clerk").pk)
+    first = act(first, "approve_leave", "leader", user=user("duty").pk, substitute=user("handler").pk)
+    # the office may still change the people of the shift after a leave (was a 500)
+    first = act(first, "staff_shift", "clerk", leader=user("leader").pk, staff=[user("supervisor").pk])
+    assert {m.user.username for m in first.members.all() if m.serving} == {"leader", "supervisor"}
+    # a leader does not approve their own leave
+    first = act(first, "request_leave", "leader", reason="出差")
+    with pytest.raises(PermissionDenied, match="本人"):
+        act(first, "approve_leave", "leader", user=user("leader").pk, substitute=user("principal").pk)
+    # and a request tells the office heads
+    assert Notification.objects.filter(
+        recipient__username="principal", title__startswith="请假待批准"
+    ).exists()
+
+
+def test_one_person_is_not_both_leader_and_staff_of_a_roster():
+    with pytest.raises(ValidationFailed, match="同时"):
+        generate(leaders=[user("leader").pk], staff=[user("leader").pk, user("duty").pk])

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from xinfang.accounts.models import User
-from xinfang.core.exceptions import Conflict
+from xinfang.core.exceptions import Conflict, PermissionDenied
 from xinfang.duty import selectors, services
 from xinfang.duty.choices import RosterStatus, ShiftStatus
 from xinfang.duty.machine import shift_transition
@@ -533,16 +533,20 @@ DISPLAY_QUERIES = (
 )
 
 
-def test_an_entry_left_open_on_a_closed_shift_is_not_registered_half_way():
-    # given: an entry logged after the handover, the shift then signed and closed
+def test_nothing_is_logged_after_the_handover_and_a_handed_entry_is_the_next_shifts():
+    # given: a call logged on duty and handed over; the next shift accepted it
     shift = running_shift()
     act(shift, "check_in", "duty")
+    act(shift, "log_entry", "duty", kind="call", name="来电人", matter="反映的事项")
     act(shift, "hand_over", "duty")
-    act(shift, "log_entry", "duty", kind="call", name="迟来电", matter="交班后来电")
-    act(shift, "sign", "leader")
-    act(shift, "close", "duty")
+    shift = Shift.objects.get(pk=shift.pk)
+    # then: nothing more is logged on the handed-over shift (it would stay unfinished on it)
+    with pytest.raises(Conflict, match="待接班"):
+        act(shift, "log_entry", "duty", kind="call", name="迟来电", matter="交班后来电")
+    item = shift.handover.items.get()
+    act(shift, "accept_item", "handler", item=item.pk)
     entry = LogEntry.objects.get()
-    # when / then: the link step is refused, and no petition is left behind without its entry
-    with pytest.raises(Conflict, match="不能再登记"):
+    # the outgoing officer no longer registers it: the next shift answers for it; no petition left
+    with pytest.raises(PermissionDenied):
         services.entry_register(actor=user("duty"), entry=entry, category="0503")
     assert not Petition.objects.exists()
