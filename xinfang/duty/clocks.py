@@ -51,10 +51,18 @@ def _start(owner_type: str, owner_id: int, rule: str, unit_type: str, start: dat
 
 
 def start_shift_clocks(shifts: Sequence[Shift], unit_type: str) -> None:
-    """On publishing: each shift's sign-in and handover clocks (shifts not yet started only)."""
+    """On publishing: each shift's sign-in and handover clocks (the rules read once)."""
+    check_in, handover = rule_for(CHECK_IN, unit_type), rule_for(HANDOVER, unit_type)
     for shift in shifts:
-        _start(OWNER_TYPE, shift.pk, CHECK_IN, unit_type, shift.starts_at)
-        _start(OWNER_TYPE, shift.pk, HANDOVER, unit_type, shift.ends_at)
+        for spec, start in ((check_in, shift.starts_at), (handover, shift.ends_at)):
+            deadline_create(
+                owner_type=OWNER_TYPE,
+                owner_id=shift.pk,
+                rule=spec.rule,
+                start=start,
+                amount=spec.amount,
+                unit=spec.unit,
+            )
 
 
 def start_urgent_clock(entry: LogEntry, now: datetime) -> None:
