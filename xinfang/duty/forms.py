@@ -384,7 +384,7 @@ def step_forms(
         for a in actions
         if a not in ROW_ACTIONS
         and STEPS[a].form is not None
-        and (a != "approve_leave" or lists.get("on_leave"))
+        and (a not in ("approve_leave", "reject_leave") or lists.get("on_leave"))
     ]
     items = _built(shown, lists, attempt)
     _fill_choices(items, lists)

@@ -60,6 +60,7 @@ SUCCESS = {
     "staff_shift": "已调整本班次值班人员",
     "request_leave": "已提交请假申请，待办公室负责人批准",
     "approve_leave": "已批准请假并安排替班",
+    "reject_leave": "请假申请已撤回或不予批准",
     "swap": "已批准换班",
     "check_in": "已签到",
     "check_out": "已离岗",
@@ -628,6 +629,8 @@ def _event_text(event: ShiftEvent, entries: dict[int, LogEntry]) -> str:
         text = f"带班领导 {data.get('leader_name', '')}；值班员 {'、'.join(data.get('staff_names', []))}"
     elif action == "request_leave":
         text = f"{data.get('user_name', '')} 请假：{data.get('reason', '')}"
+    elif action == "reject_leave":
+        text = f"{data.get('user_name', '')} {'撤回请假' if data.get('withdrawn') else '不准假'}"
     elif action == "approve_leave":
         text = f"{data.get('user_name', '')} 准假，由 {data.get('substitute_name', '')} 替班"
     elif action == "swap":

@@ -62,6 +62,13 @@ MEMBER_OR_OFFICE: Party[Shift] = Party(
 )
 
 
+MEMBER_OR_HEAD: Party[Shift] = Party(
+    "member_or_head",
+    lambda s, a: _member(s, a) or (_office(s, a) and "duty.manage" in capabilities_of(a)),
+    "只有请假人本人或办公室负责人可以执行此操作。",
+)
+
+
 def published(shift: Shift) -> str | None:
     return None if shift.published else "值班表尚未发布。"
 
@@ -107,6 +114,16 @@ STEPS: dict[str, Step[Shift]] = {
         schemas.LeaveIn,
         (published,),
         form=Form("请假（由办公室负责人批准并安排替班）", "申请请假", "btn-outline-secondary"),
+    ),
+    "reject_leave": Step(
+        "不准假（撤回请假）",
+        BEFORE,
+        None,
+        SERVE,
+        MEMBER_OR_HEAD,
+        effects.reject_leave,
+        schemas.RejectLeaveIn,
+        form=Form("不准假，或本人撤回请假", "不准假 / 撤回", "btn-outline-secondary"),
     ),
     "approve_leave": Step(
         "准假替班",

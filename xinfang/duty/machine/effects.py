@@ -147,6 +147,32 @@ def request_leave(change: Change[Shift]) -> None:
     )
 
 
+def reject_leave(change: Change[Shift]) -> None:
+    """不准假 by the office head, or 撤回 by the person who asked: the request is gone and they
+    serve as rostered; a new request may follow."""
+    shift, data = change.case, change.input
+    member = next(
+        (m for m in serving(shift) if m.user_id == data.user and m.leave == LeaveStatus.REQUESTED), None
+    )
+    if member is None:
+        message = "该人员没有待批准的请假。"
+        raise ValidationFailed(message, {"user": message})
+    actor = change.actor
+    withdrawn = actor is not None and actor.pk == member.user_id
+    if not withdrawn and not (actor is None or "duty.manage" in capabilities_of(actor)):
+        raise PermissionDenied("只有办公室负责人可以不准假；本人可以撤回。")
+    member.leave = LeaveStatus.NONE
+    member.leave_reason = ""
+    change.data.update(user=member.user_id, user_name=str(member.user), withdrawn=withdrawn)
+    change.after_save.append(lambda: member.save(update_fields=["leave", "leave_reason"]))
+    if not withdrawn:
+        change.notices.append(
+            Notice(
+                [member.user_id], f"请假未获批准：{shift.number}", "请按值班表值班；如有困难请与办公室联系。"
+            )
+        )
+
+
 def approve_leave(change: Change[Shift]) -> None:
     """准假替班: the office head names a substitute of the same kind, free at that time."""
     shift = change.case

@@ -28,6 +28,11 @@ class LeaveIn(StepInput):
     )
 
 
+class RejectLeaveIn(StepInput):
+    user: Id = pick("请假人", choices="on_leave")
+    note: str = note("理由（不准假时写明）")
+
+
 class ApproveLeaveIn(StepInput):
     user: Id = pick("请假人", choices="on_leave")
     substitute: Id = pick("替班人", choices="unit_people")

@@ -508,3 +508,24 @@ def test_leave_and_swap_rules_the_review_asked_for():
 def test_one_person_is_not_both_leader_and_staff_of_a_roster():
     with pytest.raises(ValidationFailed, match="同时"):
         generate(leaders=[user("leader").pk], staff=[user("leader").pk, user("duty").pk])
+
+
+def test_a_leave_request_is_refused_by_the_head_or_withdrawn_and_may_be_asked_again():
+    roster = generate()
+    services.roster_publish(actor=user("clerk"), roster=roster)
+    shift = selectors.roster_shifts(roster)[0]  # leader and duty serve
+    shift = act(shift, "request_leave", "duty", reason="家中有事")
+    with pytest.raises(Conflict, match="已申请"):
+        act(shift, "request_leave", "duty", reason="再次申请")
+    # the leader on the same shift is a member, but not the person: only as office head
+    shift = act(shift, "reject_leave", "principal", user=user("duty").pk, note="人手紧张")
+    member = next(m for m in shift.members.all() if m.user.username == "duty")
+    assert (member.leave, member.serving) == ("", True)
+    assert Notification.objects.filter(recipient__username="duty", title__startswith="请假未获批准").exists()
+    shift = act(shift, "request_leave", "duty", reason="改日再请")
+    shift = act(shift, "reject_leave", "duty", user=user("duty").pk)  # withdrawn
+    assert shift.events.filter(action="reject_leave", data__withdrawn=True).exists()
+    # a staff member of the office who is not the person and not a head may not
+    shift = act(shift, "request_leave", "duty", reason="第三次")
+    with pytest.raises(PermissionDenied):
+        act(shift, "reject_leave", "supervisor", user=user("duty").pk)
