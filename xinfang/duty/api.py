@@ -339,10 +339,13 @@ def coverage(request: HttpRequest, query: Query[CoverageQuery]) -> dict[str, Any
 def now(request: HttpRequest, unit: int | None = None) -> list[dict[str, Any]]:
     """今日值班：该单位（默认本单位及上一级）正在进行的班次和在岗人员及电话。"""
     actor = acting_user(request)
+    own = selectors.duty_units_for(actor)
     if unit is None:
-        units = selectors.duty_units_for(actor)
+        units = own
     else:
-        units = [access_unit_by_id(actor, unit, RequestMeta.from_request(request))]
+        # the unit above is shown on everyone's home page: asked for by id, it is answered too
+        above = next((u for u in own if u.pk == unit), None)
+        units = [above or access_unit_by_id(actor, unit, RequestMeta.from_request(request))]
     return [
         {
             "unit": row.unit.pk,

@@ -106,11 +106,24 @@ def office_heads(unit_path: str) -> list[int]:
     return []
 
 
+class _Heads:
+    """`office_heads` once per unit in a sweep's batch (shifts of one unit share their heads)."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, list[int]] = {}
+
+    def __call__(self, unit_path: str) -> list[int]:
+        if unit_path not in self.found:
+            self.found[unit_path] = office_heads(unit_path)
+        return self.found[unit_path]
+
+
 class ShiftClocks:
     scan_minutes = 0
 
     def overdue(self, deadlines: Sequence[Deadline], *, now: datetime) -> int:
         written = 0
+        heads = _Heads()
         shifts = {
             s.pk: s
             for s in Shift.objects.filter(pk__in=[d.owner_id for d in deadlines])
@@ -129,7 +142,7 @@ class ShiftClocks:
                     continue
                 names = "、".join(f"{m.get_kind_display()}{m.user}" for m in absent)
                 written += notify(
-                    recipients=office_heads(shift.unit_path),
+                    recipients=heads(shift.unit_path),
                     kind=NotificationKind.DEADLINE_OVERDUE,
                     title=f"值班未到岗：{shift.unit.name}{shift.label}",
                     body=f"{when}已开始，{names}尚未签到。",
@@ -139,7 +152,7 @@ class ShiftClocks:
                 )
             elif clock.rule == HANDOVER and shift.status != ShiftStatus.CLOSED:
                 written += notify(
-                    recipients=office_heads(shift.unit_path),
+                    recipients=heads(shift.unit_path),
                     kind=NotificationKind.DEADLINE_OVERDUE,
                     title=f"交接班未完成：{shift.unit.name}{shift.label}",
                     body=f"{when}已结束，交接班尚未完成（{shift.get_status_display()}）。",

@@ -529,3 +529,47 @@ def test_a_leave_request_is_refused_by_the_head_or_withdrawn_and_may_be_asked_ag
     shift = act(shift, "request_leave", "duty", reason="第三次")
     with pytest.raises(PermissionDenied):
         act(shift, "reject_leave", "supervisor", user=user("duty").pk)
+
+
+def test_who_is_on_duty_in_the_unit_above_is_answered_to_a_village(api_client):
+    running_shift()
+    village = user("village-handler")
+    answer = api_client(village).get("/api/v1/duty/now", unit=township().pk)
+    assert answer.status_code == 200, answer.content.decode()
+    assert answer.json()[0]["unit_name"] == "城关镇"
+    assert answer.json()[0]["people"]
+    # another township stays out of scope
+    other = Unit.objects.get(code="341122102")
+    assert api_client(village).get("/api/v1/duty/now", unit=other.pk).status_code == 404
+
+
+def test_missing_sign_ins_of_many_shifts_read_the_office_heads_once():
+    shifts = [running_shift()]
+    start = shifts[0].starts_at
+    for hours in (1, 2, 3):
+        shifts.append(
+            services.shift_add(
+                actor=user("clerk"),
+                unit=township(),
+                starts_at=start + timedelta(hours=hours - 1),
+                ends_at=start + timedelta(hours=hours),
+                label=f"备勤{hours}",
+                leader=user("principal").pk,
+                staff=[user("supervisor").pk],
+            )
+        )
+    Deadline.objects.filter(owner_type="duty.shift", rule="duty_check_in").update(
+        due_at=timezone.now() - timedelta(minutes=1)
+    )
+    from xinfang.duty.clocks import ShiftClocks
+
+    rows = list(Deadline.objects.filter(owner_type="duty.shift", rule="duty_check_in"))
+    assert len(rows) >= 2
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        ShiftClocks().overdue(rows, now=timezone.now())
+    # one lookup of the township's heads for all its shifts, not one per shift
+    assert sum("accounts_roleassignment" in q["sql"] for q in queries.captured_queries) == 1
+    assert Notification.objects.filter(title__startswith="值班未到岗").count() == 2 * len(rows)
