@@ -6,7 +6,6 @@ from datetime import date, time, timedelta
 import pytest
 from django.utils import timezone
 
-from xinfang.accounts.models import User
 from xinfang.audit.models import AuditEntry, AuditEvent
 from xinfang.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinfang.deadlines.models import Deadline
@@ -18,21 +17,9 @@ from xinfang.duty.models import LogEntry, RosterMonth, Shift
 from xinfang.notifications.models import Notification
 from xinfang.organisation.models import Unit
 
+from .helpers import next_month, running_shift, township, user
+
 pytestmark = pytest.mark.usefixtures("demo")
-
-TOWNSHIP = "341122101"
-
-
-def user(username: str) -> User:
-    return User.objects.select_related("unit").get(username=username)
-
-
-def next_month() -> date:
-    return selectors.next_month(timezone.localdate().replace(day=1))
-
-
-def township() -> Unit:
-    return Unit.objects.get(code=TOWNSHIP)
 
 
 def generate(month: date | None = None, **overrides):  # type: ignore[no-untyped-def]
@@ -50,34 +37,6 @@ def generate(month: date | None = None, **overrides):  # type: ignore[no-untyped
 def act(shift: Shift, action: str, username: str, **fields) -> Shift:  # type: ignore[no-untyped-def]
     shift_transition(shift=shift, action=action, actor=user(username), **fields)
     return selectors.access_shift_by_id(user(username), shift.pk)
-
-
-def running_shift(**overrides) -> Shift:  # type: ignore[no-untyped-def]
-    """A published shift that started ten minutes ago, and the one after it."""
-    now = timezone.now()
-    start = now - timedelta(minutes=10)
-    values = {
-        "actor": user("clerk"),
-        "unit": township(),
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=8),
-        "label": "白班",
-        "leader": user("leader").pk,
-        "staff": [user("duty").pk],
-    }
-    values.update(overrides)
-    shift = services.shift_add(**values)
-    services.shift_add(
-        actor=user("clerk"),
-        unit=township(),
-        starts_at=start + timedelta(hours=8),
-        ends_at=start + timedelta(hours=24),
-        label="夜班",
-        leader=user("principal").pk,
-        staff=[user("handler").pk],
-    )
-    services.roster_publish(actor=user("clerk"), roster=shift.roster)
-    return Shift.objects.get(pk=shift.pk)
 
 
 # --- the roster ----------------------------------------------------------------------------------

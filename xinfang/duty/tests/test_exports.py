@@ -4,7 +4,7 @@ on A4 (landscape for the sheet, the 公文 margins for Word), and the roster rea
 queries that does not grow with the shifts."""
 
 import io
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -21,25 +21,17 @@ from xinfang.duty import selectors, services
 from xinfang.duty.exports import WEEKDAYS
 from xinfang.duty.machine import shift_transition
 from xinfang.duty.models import RosterMonth, Shift
-from xinfang.organisation.models import Unit
+
+from .helpers import running_shift, township, user
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-TOWNSHIP = "341122101"
 PHONES = {
     "leader": "13800001111",
     "principal": "13800002222",
     "duty": "13900003333",
     "handler": "13900004444",
 }
-
-
-def user(username: str) -> User:
-    return User.objects.select_related("unit").get(username=username)
-
-
-def township() -> Unit:
-    return Unit.objects.get(code=TOWNSHIP)
 
 
 def first_of(months_ahead: int) -> date:
@@ -232,32 +224,6 @@ def test_the_roster_is_read_in_the_same_queries_whatever_its_size(client, phones
 
 
 # --- a shift's record and handover ------------------------------------------------------------------
-
-
-def running_shift() -> Shift:
-    """A published 白班 that started ten minutes ago (张分管 leads, 吴值班 serves) and the 夜班
-    after it (赵书记, 李承办)."""
-    start = timezone.now() - timedelta(minutes=10)
-    shift = services.shift_add(
-        actor=user("clerk"),
-        unit=township(),
-        starts_at=start,
-        ends_at=start + timedelta(hours=8),
-        label="白班",
-        leader=user("leader").pk,
-        staff=[user("duty").pk],
-    )
-    services.shift_add(
-        actor=user("clerk"),
-        unit=township(),
-        starts_at=start + timedelta(hours=8),
-        ends_at=start + timedelta(hours=24),
-        label="夜班",
-        leader=user("principal").pk,
-        staff=[user("handler").pk],
-    )
-    services.roster_publish(actor=user("clerk"), roster=shift.roster)
-    return Shift.objects.get(pk=shift.pk)
 
 
 def logged_shift() -> Shift:

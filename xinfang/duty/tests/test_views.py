@@ -17,22 +17,11 @@ from xinfang.duty.models import DutySlot, LogEntry, RosterMonth, Shift
 from xinfang.organisation.models import Unit
 from xinfang.petitions.models import Petition
 
+from .helpers import next_month, running_shift, township, user
+
 pytestmark = pytest.mark.usefixtures("demo")
 
-TOWNSHIP = "341122101"
 TWO_SLOTS = [services.SlotIn("白班", "08:30", 540), services.SlotIn("夜班", "17:30", 900)]
-
-
-def user(username: str) -> User:
-    return User.objects.select_related("unit").get(username=username)
-
-
-def township() -> Unit:
-    return Unit.objects.get(code=TOWNSHIP)
-
-
-def next_month() -> date:
-    return selectors.next_month(timezone.localdate().replace(day=1))
 
 
 def generate(month: date | None = None, *, publish: bool = False) -> RosterMonth:
@@ -46,32 +35,6 @@ def generate(month: date | None = None, *, publish: bool = False) -> RosterMonth
     if publish:
         roster = services.roster_publish(actor=user("clerk"), roster=roster)
     return roster
-
-
-def running_shift() -> Shift:
-    """A published shift of the township that started ten minutes ago (leader, duty), and the
-    night shift after it (principal, handler)."""
-    start = timezone.now() - timedelta(minutes=10)
-    shift = services.shift_add(
-        actor=user("clerk"),
-        unit=township(),
-        starts_at=start,
-        ends_at=start + timedelta(hours=8),
-        label="白班",
-        leader=user("leader").pk,
-        staff=[user("duty").pk],
-    )
-    services.shift_add(
-        actor=user("clerk"),
-        unit=township(),
-        starts_at=start + timedelta(hours=8),
-        ends_at=start + timedelta(hours=24),
-        label="夜班",
-        leader=user("principal").pk,
-        staff=[user("handler").pk],
-    )
-    services.roster_publish(actor=user("clerk"), roster=shift.roster)
-    return Shift.objects.get(pk=shift.pk)
 
 
 def act(shift: Shift, action: str, username: str, **fields) -> None:  # type: ignore[no-untyped-def]
