@@ -20,6 +20,8 @@ LAYER = {
     "petitions": 4,
     "supervision": 4,
     "duty": 4,
+    "inforeports": 4,
+    "incidents": 4,
     "stats": 5,
     "workbench": 6,
     "demo": 6,
@@ -39,6 +41,9 @@ ALLOWED |= {("supervision", "petitions")}
 # the duty log registers petitions (through the petitions' service) and a handover lists the
 # petitions a shift registered and nobody has routed yet
 ALLOWED |= {("duty", "petitions")}
+# an information report's sign may become a petition (through the petitions' service); an
+# incident links the sign it came from, and its evidence follows the petitions' file rules
+ALLOWED |= {("inforeports", "petitions"), ("incidents", "inforeports"), ("incidents", "petitions")}
 
 
 def _imported_apps(path: Path) -> set[str]:

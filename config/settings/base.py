@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "xinfang.notifications",
     "xinfang.supervision",
     "xinfang.duty",
+    "xinfang.inforeports",
+    "xinfang.incidents",
     "xinfang.stats",
     "xinfang.workbench",
     "xinfang.demo",

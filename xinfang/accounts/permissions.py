@@ -23,6 +23,13 @@ from .roles import Role
 DUTY_SERVE = frozenset({"duty.view", "duty.serve"})
 DUTY_OFFICE = DUTY_SERVE | {"duty.roster"}
 DUTY_HEAD = DUTY_OFFICE | {"duty.manage"}
+# information reports (信息报送): the information officer files for the unit; the office signs for
+# what its units file, returns it or forwards it upward (and files its own)
+REPORTS_FILE = frozenset({"reports.view", "reports.file"})
+REPORTS_OFFICE = REPORTS_FILE | {"reports.receive"}
+# incidents (突发事件): the office registers and reports them, keeps the plans; leaders instruct
+INCIDENTS_OFFICE = frozenset({"incidents.view", "incidents.manage", "incidents.plans"})
+INCIDENTS_LEADER = INCIDENTS_OFFICE | {"incidents.instruct"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset(
@@ -33,9 +40,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "calendar.compute",
             "calendar.sensitive",
             *DUTY_OFFICE,
+            *REPORTS_OFFICE,
+            *INCIDENTS_OFFICE,
         }
     ),
-    Role.HANDLER: frozenset({"petitions.handle", "petitions.view", "calendar.compute", *DUTY_SERVE}),
+    Role.HANDLER: frozenset(
+        {"petitions.handle", "petitions.view", "calendar.compute", "incidents.view", *DUTY_SERVE}
+    ),
     Role.LEADER: frozenset(
         {
             "petitions.view",
@@ -47,6 +58,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "calendar.sensitive",
             "units.view",
             *DUTY_HEAD,
+            *REPORTS_OFFICE,
+            *INCIDENTS_LEADER,
         }
     ),
     Role.PRINCIPAL: frozenset(
@@ -59,13 +72,26 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "calendar.sensitive",
             "units.view",
             *DUTY_HEAD,
+            *REPORTS_OFFICE,
+            *INCIDENTS_LEADER,
         }
     ),
     Role.SUPERVISOR: frozenset(
-        {"petitions.view", "supervision.manage", "stats.view", "calendar.compute", "units.view", *DUTY_SERVE}
+        {
+            "petitions.view",
+            "supervision.manage",
+            "stats.view",
+            "calendar.compute",
+            "units.view",
+            "incidents.view",
+            "reports.view",
+            *DUTY_SERVE,
+        }
     ),
     Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute", *DUTY_SERVE}),
-    Role.INFORMANT: frozenset({"incidents.report", "calendar.compute", *DUTY_SERVE}),
+    Role.INFORMANT: frozenset(
+        {"incidents.report", "incidents.view", "calendar.compute", *REPORTS_FILE, *DUTY_SERVE}
+    ),
     Role.DUTY: frozenset(
         {
             "duty.log",
@@ -74,6 +100,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "calendar.compute",
             "calendar.sensitive",
             *DUTY_OFFICE,
+            *REPORTS_OFFICE,
+            *INCIDENTS_OFFICE,
         }
     ),
     Role.SYSADMIN: frozenset(

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+from xinfang.core.navigation import NavEntry, register_nav_entry
+
+
+class InfoReportsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "xinfang.inforeports"
+    verbose_name = "信息报送"
+
+    def ready(self) -> None:
+        from . import clocks
+        from .machine import register
+
+        register()  # the report machine
+        clocks.register()  # the chase at each cut-off
+        register_nav_entry(
+            NavEntry(label="信息报送", url_name="inforeports:home", capability="reports.view", order=37)
+        )
