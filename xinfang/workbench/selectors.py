@@ -103,6 +103,7 @@ class TodoRow:
     what: str
     deadline: date | None
     light: object = None
+    url: str = ""  # the page of a row that is not a petition (a report, an incident)
 
 
 @dataclass(frozen=True)
@@ -409,4 +410,10 @@ def todo_groups(*, actor: User, pages: Mapping[str, int] | None = None) -> list[
         kinds += _office_kinds(unit)
     if "petitions.handle" in caps:
         kinds += _handler_kinds(actor, unit)
-    return _petition_groups(actor, kinds, page_of) + _supervision_groups(actor, unit, caps, page_of)
+    from .stability import stability_groups
+
+    return (
+        _petition_groups(actor, kinds, page_of)
+        + _supervision_groups(actor, unit, caps, page_of)
+        + stability_groups(actor, unit, caps, page_of)
+    )
