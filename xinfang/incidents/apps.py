@@ -9,12 +9,13 @@ class IncidentsConfig(AppConfig):
     verbose_name = "突发事件"
 
     def ready(self) -> None:
-        from . import clocks, notices
+        from . import audit_vocabulary, clocks, notices
         from .machine import register
 
         register()  # the incident machine
         clocks.register()  # first report, phone report, follow-ups, the leader's arrival
         notices.register()  # the report document (首报 / 续报 / 终报)
+        audit_vocabulary.register()
         register_nav_entry(
             NavEntry(label="突发事件", url_name="incidents:board", capability="incidents.view", order=38)
         )

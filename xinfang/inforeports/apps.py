@@ -9,11 +9,12 @@ class InfoReportsConfig(AppConfig):
     verbose_name = "信息报送"
 
     def ready(self) -> None:
-        from . import clocks
+        from . import audit_vocabulary, clocks
         from .machine import register
 
         register()  # the report machine
         clocks.register()  # the chase at each cut-off
+        audit_vocabulary.register()
         register_nav_entry(
             NavEntry(label="信息报送", url_name="inforeports:home", capability="reports.view", order=37)
         )
