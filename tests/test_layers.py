@@ -44,6 +44,8 @@ ALLOWED |= {("duty", "petitions")}
 # an information report's sign may become a petition (through the petitions' service); an
 # incident links the sign it came from, and its evidence follows the petitions' file rules
 ALLOWED |= {("inforeports", "petitions"), ("incidents", "inforeports"), ("incidents", "petitions")}
+# a shift hands over the unit's incidents still open (their follow-up reports fall to the next)
+ALLOWED |= {("duty", "incidents")}
 
 
 def _imported_apps(path: Path) -> set[str]:

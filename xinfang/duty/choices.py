@@ -42,6 +42,7 @@ class ItemKind(models.TextChoices):
     ENTRY = "entry", "未办结的值班记录"
     URGENT = "urgent", "未确认的紧急事项"
     PETITION = "petition", "本班登记未交办的信访件"
+    INCIDENT = "incident", "未结束的突发事件（待续报）"
     NOTE = "note", "交班说明事项"
 
 

@@ -460,8 +460,11 @@ def next_shift(shift: Shift) -> Shift | None:
 
 
 def _unfinished(shift: Shift) -> list[HandoverItem]:
-    """What the shift leaves unfinished: its open entries, its unacknowledged urgent ones, and
-    the petitions its people registered on it that nobody has routed yet."""
+    """What the shift leaves unfinished: its open entries, its unacknowledged urgent ones, the
+    petitions its people registered on it that nobody has routed yet, and the unit's incidents
+    still open (the next shift sends their follow-up reports)."""
+    from xinfang.incidents.choices import IncidentStatus
+    from xinfang.incidents.models import Incident
     from xinfang.petitions.choices import PetitionStatus
     from xinfang.petitions.models import Petition
 
@@ -485,7 +488,19 @@ def _unfinished(shift: Shift) -> list[HandoverItem]:
                 kind=ItemKind.PETITION, petition_id=pk, text=f"信访件 {number} {subject}（待受理）"[:300]
             )
         )
+    for incident in Incident.objects.filter(unit_id=shift.unit_id).exclude(status=IncidentStatus.CLOSED)[:50]:
+        due = incident.next_report_due
+        label = "首报" if incident.next_report_kind == "first" else "续报"
+        when = f"，下次{label} {due.astimezone():%m-%d %H:%M} 前" if due else ""
+        text = f"突发事件 {incident.number} {incident.title}（{incident.get_status_display()}{when}）"
+        items.append(HandoverItem(kind=ItemKind.INCIDENT, text=text[:300]))
     return items
+
+
+def _incident_key(item: HandoverItem) -> str:
+    """An incident's item is known by the incident's number (its text also says the next report's
+    time, which moves)."""
+    return item.text.split("（")[0]
 
 
 def hand_over(change: Change[Shift]) -> None:
@@ -515,6 +530,8 @@ def hand_over(change: Change[Shift]) -> None:
         kept = list(handover.items.all()) if existing else []
         known_entries = {i.entry_id for i in kept if i.entry_id}
         known_petitions = {i.petition_id for i in kept if i.petition_id}
+        known_incidents = {_incident_key(i) for i in kept if i.kind == ItemKind.INCIDENT}
+        found_incidents = {_incident_key(f) for f in found if f.kind == ItemKind.INCIDENT}
         for item in kept:
             if item.status == ItemStatus.RETURNED:
                 still = (
@@ -524,6 +541,7 @@ def hand_over(change: Change[Shift]) -> None:
                         for f in found
                     )
                     or item.kind == ItemKind.NOTE
+                    or (item.kind == ItemKind.INCIDENT and _incident_key(item) in found_incidents)
                 )
                 item.status = ItemStatus.PENDING if still else ItemStatus.SETTLED
                 item.save(update_fields=["status"])
@@ -533,6 +551,7 @@ def hand_over(change: Change[Shift]) -> None:
             if not (
                 (f.entry_id and f.entry_id in known_entries)
                 or (f.petition_id and f.petition_id in known_petitions)
+                or (f.kind == ItemKind.INCIDENT and _incident_key(f) in known_incidents)
             )
         ]
         if note and not existing:

@@ -532,3 +532,30 @@ def test_missing_sign_ins_of_many_shifts_read_the_office_heads_once():
     # one lookup of the township's heads for all its shifts, not one per shift
     assert sum("accounts_roleassignment" in q["sql"] for q in queries.captured_queries) == 1
     assert Notification.objects.filter(title__startswith="值班未到岗").count() == 2 * len(rows)
+
+
+def test_an_open_incident_of_the_unit_is_handed_over_once_and_follows_each_handover():
+    from xinfang.incidents.services import incident_register
+
+    shift = running_shift()
+    shift = act(shift, "check_in", "duty")
+    incident = incident_register(
+        actor=user("clerk"),
+        title="村民聚集反映征地补偿",
+        kind="gathering",
+        learned_at=timezone.now() - timedelta(minutes=5),
+        occurred_at=timezone.now() - timedelta(minutes=20),
+        place="镇政府门口",
+        headcount=12,
+        demands="补偿款发放",
+    )
+    shift = act(shift, "hand_over", "duty")
+    items = [i for i in shift.handover.items.all() if i.kind == "incident"]
+    assert len(items) == 1
+    assert incident.number in items[0].text
+    assert "下次首报" in items[0].text
+    # returned and handed over again while the incident is still open: pending again, not doubled
+    shift = act(shift, "return_item", "handler", item=items[0].pk, reason="请写明续报要求")
+    shift = act(shift, "hand_over", "duty")
+    again = [i for i in shift.handover.items.all() if i.kind == "incident"]
+    assert [(i.pk, i.status) for i in again] == [(items[0].pk, ItemStatus.PENDING)]
