@@ -35,7 +35,10 @@ def demo_office_url(tmp_path_factory):
     yield from _serve(tmp_path_factory.mktemp("office-data"), ["load_demo"])
 
 
-def _serve(data_dir: Path, load: list[str]):
+DATA_DIRS: dict[str, Path] = {}  # the data directory of each server, by its URL
+
+
+def _env(data_dir: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -44,6 +47,11 @@ def _serve(data_dir: Path, load: list[str]):
         "XINFANG_DEMO": "1",
     }
     env.pop("DATABASE_URL", None)
+    return env
+
+
+def _serve(data_dir: Path, load: list[str]):
+    env = _env(data_dir)
     python = sys.executable
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"], load):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -79,10 +87,30 @@ def _serve(data_dir: Path, load: list[str]):
                 process.kill()
                 raise RuntimeError((data_dir / "server.log").read_text()) from None
             time.sleep(0.2)
+    DATA_DIRS[url] = data_dir
     yield url
     process.terminate()
     process.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture
+def manage(server_url):
+    """Runs a management command against the server's database (as its cron or IT staff would),
+    returning its output: `manage("deadlines_sweep", "--at", "2026-12-03 16:31")`."""
+
+    def run(*args: str, url: str = server_url) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=_env(DATA_DIRS[url]),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    return run
 
 
 @pytest.fixture(scope="session")
