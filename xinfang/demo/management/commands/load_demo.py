@@ -5,20 +5,26 @@ from xinfang.core.exceptions import ApplicationError
 from xinfang.demo.duty import demo_duty_load
 from xinfang.demo.matters import demo_matters_load
 from xinfang.demo.services import DEMO_ACCOUNTS, demo_load
+from xinfang.demo.stability import INFORMANTS, demo_stability_load
 
 
 class Command(BaseCommand):
-    help = "加载演示组织机构、每个角色一个演示账号、数百件示例信访件和城关镇本月及下月的值班表（仅演示模式；重复运行不会重复创建）。"
+    help = "加载演示组织机构、每个角色一个演示账号、数百件示例信访件、城关镇本月及下月的值班表和维稳示例（仅演示模式；重复运行不会重复创建）。"
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
-        parser.add_argument("--without-matters", action="store_true", help="不加载示例信访件和值班表")
+        parser.add_argument(
+            "--without-matters",
+            action="store_true",
+            help="不加载示例信访件、值班表和维稳示例（预案、信息报送、突发事件）",
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         try:
             result = demo_load()
             matters = None if options["without_matters"] else demo_matters_load()
             duty = None if options["without_matters"] else demo_duty_load()
+            stability = None if options["without_matters"] else demo_stability_load()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
@@ -36,9 +42,17 @@ class Command(BaseCommand):
             self.stdout.write(f"城关镇值班表：本月及下月已发布（本次发布 {duty.months_published} 个月）。")
             if duty.periods_created:
                 self.stdout.write(f"敏感时期：新增演示数据 {duty.periods_created} 个（元旦、全国两会）。")
+        if stability is not None:
+            self.stdout.write(
+                f"城关镇维稳示例：新增应急预案 {stability.plans_created} 个，信息报告 {stability.reports_filed} 份，"
+                f"突发事件 {stability.incidents_registered} 起。"
+            )
         if options["quiet_logins"]:
             return
         self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
         for username, full_name, _, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<18} {full_name:<8} {role.label}")
+        if stability is not None:
+            for username, full_name, _ in INFORMANTS:
+                self.stdout.write(f"  {username:<18} {full_name:<8} 信息员")
         self.stdout.write(f"  当前密码：{settings.DEMO_PASSWORD}")
