@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.db.models import Prefetch
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.accounts.models import User
@@ -71,6 +72,23 @@ STATUS_BADGES: dict[str, str] = {
     IncidentStatus.AFTERMATH: "text-bg-info",
     IncidentStatus.ACCOUNTABILITY: "text-bg-secondary",
     IncidentStatus.CLOSED: "text-bg-success",
+}
+# the buttons that open each step's form (the forms' own buttons say what submitting does)
+TOGGLES: dict[str, str] = {
+    "report": "书面报告",
+    "sign_report": "签收报告",
+    "phone_report": "电话报告",
+    "activate_plan": "启动预案",
+    "complete_task": "完成任务",
+    "on_site": "现场处置",
+    "arrive": "登记到场",
+    "instruct": "批示",
+    "acknowledge": "确认批示",
+    "set_line": "答复口径",
+    "media_consent": "媒体采访",
+    "aftermath": "转入善后",
+    "account": "责任追究",
+    "close": "结束事件",
 }
 TIME_FORMAT = "%Y-%m-%dT%H:%M"  # what an <input type="datetime-local"> takes
 
@@ -137,24 +155,68 @@ def clock_of(incident: Incident, now: datetime) -> Clock:
 
 @dataclass(frozen=True)
 class BoardRow:
+    """One incident of the board with its texts prepared (the board is read every 30 s by every
+    office in scope: the template only prints)."""
+
     incident: Incident
     clock: Clock
+    url: str
     level_badge: str
     level_short: str
     status_badge: str
+    status_label: str
+    kind_label: str
+    unit_name: str
+    gathered_name: str  # "" when the people gathered at the unit itself
+    learned: str
+    report: str  # 首报 12-04 09:10, "" when none is due
+    arrival_css: str
+    arrival_text: str
+
+
+def _arrival(incident: Incident, clock: Clock) -> tuple[str, str]:
+    local = timezone.localtime
+    if clock.arrival == "arrived" and incident.arrived_at is not None:
+        return "text-success", f"到场 {local(incident.arrived_at):%H:%M}"
+    if clock.arrival == "arrived_late" and incident.arrived_at is not None:
+        return "text-danger", f"到场 {local(incident.arrived_at):%H:%M}（迟到 {clock.arrival_minutes} 分钟）"
+    if clock.arrival == "late":
+        return "text-danger fw-bold", f"未到场 · 迟到 {clock.arrival_minutes} 分钟"
+    if clock.arrival == "waiting" and incident.arrival_due is not None:
+        due = local(incident.arrival_due)
+        return "text-warning-emphasis", f"未到场 · 时限 {due:%H:%M}（剩 {clock.arrival_minutes} 分钟）"
+    return "text-muted", "—"
 
 
 def board_rows(incidents: list[Incident], now: datetime) -> list[BoardRow]:
-    return [
-        BoardRow(
-            incident=i,
-            clock=clock_of(i, now),
-            level_badge=LEVEL_BADGES.get(i.level, "text-bg-secondary"),
-            level_short=LEVEL_SHORT.get(i.level, ""),
-            status_badge=STATUS_BADGES.get(i.status, "text-bg-secondary"),
+    """The rows of the board (or of the closed list): no query besides the incidents' own, whose
+    unit and gathered unit the caller joined."""
+    url = reverse("incidents:detail", args=[999999999]).replace("999999999", "{}")
+    kinds, statuses = dict(IncidentKind.choices), dict(IncidentStatus.choices)
+    rows = []
+    for i in incidents:
+        clock = clock_of(i, now)
+        css, text = _arrival(i, clock)
+        due = clock.report_due
+        rows.append(
+            BoardRow(
+                incident=i,
+                clock=clock,
+                url=url.format(i.pk),
+                level_badge=LEVEL_BADGES.get(i.level, "text-bg-secondary"),
+                level_short=LEVEL_SHORT.get(i.level, ""),
+                status_badge=STATUS_BADGES.get(i.status, "text-bg-secondary"),
+                status_label=statuses.get(i.status, i.status),
+                kind_label=kinds.get(i.kind, i.kind),
+                unit_name=i.unit.name,
+                gathered_name="" if i.gathered_unit_id == i.unit_id else i.gathered_unit.name,
+                learned=f"{timezone.localtime(i.learned_at):%m-%d %H:%M}",
+                report=f"{clock.report_label} {timezone.localtime(due):%m-%d %H:%M}" if due else "",
+                arrival_css=css,
+                arrival_text=text,
+            )
         )
-        for i in incidents
-    ]
+    return rows
 
 
 def phases(status: str) -> list[dict[str, Any]]:
@@ -359,6 +421,7 @@ def step_forms(
     items = form_items([(a, STEPS[a].form, STEPS[a].schema) for a in shown], lists, attempt)
     kept = []
     for item in items:
+        item["toggle"] = TOGGLES.get(item["action"], STEPS[item["action"]].label)
         if item["action"] == "report":
             for entry in item["inputs"]:
                 if entry["spec"].name == "kind":

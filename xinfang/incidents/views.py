@@ -438,5 +438,10 @@ def levels_view(request: HttpRequest) -> HttpResponse:
             else forms.LevelRuleForm(initial=forms.LevelRuleForm.initial_of(rule), level=level)
         )
         rows.append({"limits": rule, "form": form, "badge": forms.LEVEL_BADGES.get(level, "")})
-    context = {"rows": rows, "may_edit": may_edit, "kinds": dict(IncidentKind.choices)}
+    context = {
+        "rows": rows,
+        "may_edit": may_edit,
+        "may_view": "incidents.view" in caps,
+        "kinds": dict(IncidentKind.choices),
+    }
     return render(request, "incidents/levels.html", context, status=status)
