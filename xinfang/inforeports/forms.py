@@ -257,9 +257,7 @@ def _own_cadence(actor: User, kind: str) -> str:
     return own[0].cadence.value if own else ""
 
 
-def file_form(
-    actor: User, data: Any, errors: dict[str, str] | None = None, *, typed: bool = False
-) -> dict[str, Any]:
+def file_form(actor: User, data: Any, errors: dict[str, str] | None = None) -> dict[str, Any]:
     """The filing form's sections, with what was typed (`data`: the POST, or the GET of a kind
     changed, or a link's ?kind=) and each field's message. Sections that do not apply to the
     chosen kind are left out (the sign's details for 苗头信息, the period for routine, zero and
@@ -316,7 +314,6 @@ def file_form(
         "sections": sections,
         "urgent": urgent,
         "may_skip": bool(lists["units_above"]),
-        "typed": typed,
     }
 
 

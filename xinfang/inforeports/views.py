@@ -3,7 +3,9 @@ with its history and steps, the completeness grid (报送完整率) and the repo
 (报送周期设置). Views stay thin: selectors read, `services.report_file` and the report machine
 write; a refused form shows the page again with what was typed and the Chinese message once."""
 
+import io
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,9 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import acting_user, capability_required, has_capability
+from xinfang.audit.models import AuditEvent
+from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import ApplicationError, NotFound, ValidationFailed
 from xinfang.core.http import HtmxRequest
 from xinfang.core.requests import RequestMeta
+from xinfang.core.spreadsheets import xlsx_row, xlsx_value
 from xinfang.deadlines.periods import CADENCE_LABELS
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import access_unit_by_id, units_visible_to
@@ -31,6 +36,7 @@ from .machine.schemas import FileIn
 from .models import InfoReport
 
 PAGE_SIZE = 20
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GRID_PERIODS_MAX = 16  # a cell per period when the range has at most this many periods
 SUCCESS = {
     "sign": "已签收",
@@ -56,9 +62,12 @@ def _query_string(request: HttpRequest, *drop: str) -> str:
 
 
 def _refused(request: HttpRequest, exc: ApplicationError) -> dict[str, str]:
-    """The refusal's message (shown once, above the page) and its fields' messages."""
-    messages.error(request, exc.message)
-    return {k: str(v) for k, v in (exc.extra or {}).items() if isinstance(v, str)}
+    """The refusal's fields' messages, shown at their fields; its message above the page only
+    when no field already says it (the Chinese message is shown once)."""
+    errors = {k: str(v) for k, v in (exc.extra or {}).items() if isinstance(v, str)}
+    if exc.message not in errors.values():
+        messages.error(request, exc.message)
+    return errors
 
 
 # --- 信息报送 (the list) -----------------------------------------------------------------------------
@@ -129,7 +138,7 @@ def _new_page(request: HttpRequest, form: dict[str, Any], status: int = 200) -> 
     return render(
         request,
         "inforeports/new.html",
-        {"file": form, "unit": actor.unit, "kinds": ReportKind},
+        {"file": form, "unit": actor.unit},
         status=status,
     )
 
@@ -270,18 +279,18 @@ def _candidates(actor: User, errors: dict[str, str]) -> list[Any]:
 # --- 报送完整率 ---------------------------------------------------------------------------------------
 
 
-@require_GET
-@capability_required("reports.view")
-def completeness_view(request: HttpRequest) -> HttpResponse:
+def _completeness(request: HttpRequest) -> dict[str, Any]:
+    """The grid's form and, when it is valid, the grid (`grid` None otherwise): the unit chosen
+    (default the user's own, 404 outside the scope) and the days (default the last 4 weeks)."""
     actor = acting_user(request)
     units = _scope_units(actor)
     first, last = forms.default_range(timezone.localdate())
     own = actor.unit_id if any(u.pk == actor.unit_id for u in units) else (units[0].pk if units else None)
     initial = {"unit": own, "from": first, "to": last}
-    form = forms.CompletenessForm(request.GET if request.GET else None, initial=initial, units=units)
+    form = forms.CompletenessForm(request.GET or None, initial=initial, units=units)
     context: dict[str, Any] = {"form": form, "grid": None}
     if form.is_bound and not form.is_valid():
-        return render(request, "inforeports/completeness.html", context, status=422)
+        return context
     unit_id = own
     if form.is_bound:
         first, last = form.cleaned_data["from"], form.cleaned_data["to"]
@@ -295,8 +304,94 @@ def completeness_view(request: HttpRequest) -> HttpResponse:
     grid = selectors.completeness(actor=actor, unit=unit, first=first, last=last)
     chased = selectors.chased_counts(actor, unit, first, last)
     context.update(_grid(grid, chased))
-    context.update({"unit": unit, "first": first, "last": last})
-    return render(request, "inforeports/completeness.html", context)
+    query = urlencode({"unit": str(unit.pk), "from": first.isoformat(), "to": last.isoformat()})
+    context.update({"unit": unit, "first": first, "last": last, "export_query": query})
+    return context
+
+
+@require_GET
+@capability_required("reports.view")
+def completeness_view(request: HttpRequest) -> HttpResponse:
+    context = _completeness(request)
+    status = 422 if context["grid"] is None else 200
+    return render(request, "inforeports/completeness.html", context, status=status)
+
+
+@require_GET
+@capability_required("reports.view")
+def completeness_xlsx_view(request: HttpRequest) -> HttpResponse:
+    """The grid as a workbook (per unit: expected, received, on time, late, missing, rates,
+    chased; the total row), one EXPORT audit entry per download."""
+    context = _completeness(request)
+    if context["grid"] is None:
+        return render(request, "inforeports/completeness.html", context, status=422)
+    unit, first, last = context["unit"], context["first"], context["last"]
+    title = f"{unit.name}信息报送完整率（{first:%Y-%m-%d}至{last:%Y-%m-%d}）"
+    content = _grid_xlsx(title, context)
+    audit_record(
+        actor=request.user,
+        event=AuditEvent.EXPORT,
+        target=unit,
+        target_label=title,
+        request_meta=_meta(request),
+        kind="inforeports_completeness_xlsx",
+        rows=len(context["rows"]),
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(title + '.xlsx')}"
+    return response
+
+
+GRID_HEADERS = (
+    ("单位", 30),
+    ("应报", 8),
+    ("已报", 8),
+    ("按时", 8),
+    ("迟报", 8),
+    ("未报", 8),
+    ("及时率", 10),
+    ("完整率", 10),
+    ("被催报", 8),
+)
+
+
+def _grid_xlsx(title: str, context: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "报送完整率"
+    sheet.append([xlsx_value(sheet, title)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([header for header, _ in GRID_HEADERS])
+    for index, (_, width) in enumerate(GRID_HEADERS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.cell(row=2, column=index).font = Font(bold=True)
+    for item in context["rows"]:
+        row = item["row"]
+        values = [
+            "\u3000" * item["indent"] + row.name,
+            row.expected,
+            row.received,
+            row.on_time,
+            row.late,
+            row.missing,
+            item["timely"],
+            item["complete"],
+            item["chased"],
+        ]
+        sheet.append(xlsx_row(sheet, values))
+    totals = context["totals"]
+    keys = ("expected", "received", "on_time", "late", "missing", "timely", "complete", "chased")
+    sheet.append(["合计", *(totals[key] for key in keys)])
+    for column in range(1, len(GRID_HEADERS) + 1):
+        sheet.cell(row=sheet.max_row, column=column).font = Font(bold=True)
+    sheet.freeze_panes = "B3"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 STATE_CLASSES = {

@@ -233,6 +233,16 @@ def test_a_refused_skip_is_a_conflict_shown_on_the_form(client):
     assert f'value="{SIGN["title"]}"' in text(response)
 
 
+def test_a_missing_title_is_said_once_at_its_field(client):
+    client.force_login(user("village-informant"))
+    response = client.post("/reports/new/", {"kind": "immediate", "title": "", "content": "路口聚集"})
+    body = text(response)
+    assert response.status_code == 422
+    assert body.count("请填写标题。") == 1
+    assert 'data-testid="error-file-title"' in body
+    assert "路口聚集" in body
+
+
 def test_a_zero_report_without_content(client):
     client.force_login(user("village-informant"))
     response = client.post("/reports/new/", {"kind": "zero", "title": "本周零报告", "cadence": "weekly"})
@@ -312,7 +322,7 @@ def test_a_refused_step_opens_its_form_again(client):
     # then
     body = text(response)
     assert response.status_code == 422
-    assert body.count("请填写退回理由（需补充的内容）。") >= 1
+    assert body.count("请填写退回理由（需补充的内容）。") == 1
     assert re.search(r'id="action-return"\s+class="collapse show', body)
 
 
@@ -393,7 +403,7 @@ def test_the_sign_becomes_a_petition_from_its_page(client):
     )
     # then
     assert refused.status_code == 422
-    assert text(refused).count("请选择问题类别。") >= 1
+    assert text(refused).count("请选择问题类别。") == 1
     assert 'value="张三"' in text(refused)
     petition = Petition.objects.get()
     assert response.status_code == 302
@@ -460,6 +470,32 @@ def test_the_completeness_grid_colours_each_period(client):
     assert row is not None
     numbers = re.findall(r'<td class="text-end[^"]*">([^<]*)</td>', row.group(1))
     assert numbers[:8] == ["2", "1", "1", "0", "1", "50.0%", "50.0%", "0"]
+
+
+def test_the_grid_exports_to_a_workbook(client):
+    # given
+    first, last = _week_ago()
+    client.force_login(user("clerk"))
+    # when
+    response = client.get(
+        "/reports/completeness/export.xlsx", {"unit": unit(TOWNSHIP).pk, "from": first, "to": last}
+    )
+    # then
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from xinfang.audit.models import AuditEntry, AuditEvent
+
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == f"城关镇信息报送完整率（{first:%Y-%m-%d}至{last:%Y-%m-%d}）"
+    assert rows[1][:3] == ("单位", "应报", "已报")
+    assert rows[2][0] == "城关镇"
+    assert any(row[0] == "\u3000东风村" and row[1] == 2 and row[5] == 2 for row in rows)
+    assert rows[-1][0] == "合计"
+    assert AuditEntry.objects.filter(event=AuditEvent.EXPORT).count() == 1
 
 
 def test_the_completeness_page_defaults_to_the_own_unit(client):
