@@ -264,16 +264,34 @@ def list_reports(request: HttpRequest, query: Query[ReportQuery]) -> dict[str, A
     }
 
 
-def _fields(request: HttpRequest, schema: Any) -> dict[str, Any]:
+# the filing step's fields no caller sets: 转报 (`forwarded`) is the machine's own, set by 上报
+FILE_INTERNAL = frozenset({"forwarded"})
+
+
+def _fields(request: HttpRequest, schema: Any, internal: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The body's values the step's schema reads (names the transition functions take as their
-    own arguments — report, actor, action — never reach them), nulls left out."""
-    return {k: v for k, v in json_body(request).items() if v is not None and k in schema.model_fields}
+    own arguments — report, actor, action — never reach them, nor the step's internal fields),
+    nulls left out."""
+    return {
+        k: v
+        for k, v in json_body(request).items()
+        if v is not None and k in schema.model_fields and k not in internal
+    }
+
+
+def _file_body() -> dict[str, Any]:
+    """The documented body of 报送: FileIn without its internal fields."""
+    extra = request_body(FileIn, "报送单位为调用者本单位；越级报送（skip_to）仅限紧急情况。")
+    schema = extra["requestBody"]["content"]["application/json"]["schema"]
+    for name in FILE_INTERNAL:
+        schema.get("properties", {}).pop(name, None)
+    return extra
 
 
 @router.post(
     "/info-reports",
     response={201: ReportDetail, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-    openapi_extra=request_body(FileIn, "报送单位为调用者本单位；越级报送（skip_to）仅限紧急情况。"),
+    openapi_extra=_file_body(),
 )
 def file_report(request: HttpRequest) -> Status:
     """报送信息：kind 为 early_sign（苗头信息）| routine（定期报告）| zero（零报告）| daily（日报）|
@@ -283,7 +301,7 @@ def file_report(request: HttpRequest) -> Status:
     report = services.report_file(
         actor=acting_user(request),
         request_meta=RequestMeta.from_request(request),
-        **_fields(request, FileIn),
+        **_fields(request, FileIn, FILE_INTERNAL),
     )
     return Status(201, _detail(request, report.pk))
 

@@ -287,6 +287,16 @@ def test_a_body_naming_the_transitions_own_arguments_is_not_a_500(api_client):
     assert signed.json()["status"] == "signed"
 
 
+def test_a_caller_may_not_mark_its_report_as_forwarded(api_client):
+    # a routine report claiming to be a forwarding (转报) still gets its period
+    response = api_client(user("village-informant")).post(
+        URL, {"kind": "routine", "title": "周报", "content": "平稳", "forwarded": True}
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["cadence"] == "weekly"
+    assert response.json()["period_start"] is not None
+
+
 def test_a_body_that_is_not_an_object_is_refused(api_client, client):
     from xinfang.accounts.services import token_issue
 
