@@ -360,7 +360,7 @@ def choice_lists(needed: set[str], incident: Incident, actor: User, record: Reco
         lists["unsigned_reports"] = [
             (r.pk, f"{r.get_kind_display()}（第{r.seq}次，{timezone.localtime(r.written_at):%m-%d %H:%M}）")
             for r in record.reports
-            if r.signed_at is None
+            if r.signed_at is None and r.to_unit_id == actor.unit_id  # the unit it was sent to signs
         ]
     if "plans" in needed:
         lists["plans"] = [
@@ -377,7 +377,11 @@ def choice_lists(needed: set[str], incident: Incident, actor: User, record: Reco
     if "gathered_leaders" in needed:
         lists["gathered_leaders"] = [
             (u.pk, _person(u))
-            for u in User.objects.filter(is_active=True, unit_id=incident.gathered_unit_id).order_by("pk")
+            for u in User.objects.filter(
+                is_active=True, unit_id=incident.gathered_unit_id, role_assignments__role=Role.PRINCIPAL
+            )
+            .distinct()
+            .order_by("pk")
         ]
     if "my_instructions" in needed:
         lists["my_instructions"] = [
@@ -396,11 +400,15 @@ def needed_lists(actions: list[str]) -> set[str]:
     return choice_keys([STEPS[a].schema for a in actions if a in STEPS and a not in NO_FORM])
 
 
-def _report_kinds(record: Record) -> list[tuple[str, str]]:
-    """首报 first; then 续报 or 终报."""
+FINAL_STATES = frozenset({IncidentStatus.AFTERMATH, IncidentStatus.ACCOUNTABILITY})
+
+
+def _report_kinds(incident: Incident, record: Record) -> list[tuple[str, str]]:
+    """首报 first; then 续报, and 终报 once the incident is in 善后 or 责任追究."""
     if not any(r.kind == ReportKind.FIRST for r in record.reports):
         return [(ReportKind.FIRST.value, ReportKind.FIRST.label)]
-    return [(k.value, k.label) for k in (ReportKind.FOLLOW_UP, ReportKind.FINAL)]
+    kinds = [ReportKind.FOLLOW_UP, *([ReportKind.FINAL] if incident.status in FINAL_STATES else [])]
+    return [(k.value, k.label) for k in kinds]
 
 
 def _situation(incident: Incident) -> str:
@@ -425,7 +433,7 @@ def step_forms(
         if item["action"] == "report":
             for entry in item["inputs"]:
                 if entry["spec"].name == "kind":
-                    entry["choices"] = _report_kinds(record)
+                    entry["choices"] = _report_kinds(incident, record)
                     if not entry["value"] and len(entry["choices"]) == 1:
                         entry["value"], entry["values"] = entry["choices"][0][0], [entry["choices"][0][0]]
                 elif entry["spec"].name == "situation" and not item["open"] and not record.reports:

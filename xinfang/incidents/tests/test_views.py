@@ -301,6 +301,34 @@ def test_a_follow_up_before_the_first_report_is_refused_on_the_page(client):
     assert "collapse show" in html
 
 
+def _report_kinds(html: str) -> list[str]:
+    form = html.split('data-testid="form-report"')[1].split("</form>")[0]
+    select = form.split('name="kind"')[1].split("</select>")[0]
+    return re.findall(r'<option value="(\w+)"', select)
+
+
+def test_the_report_form_offers_the_first_report_then_follow_ups(client):
+    incident = registered()
+    client.force_login(user("clerk"))
+    assert _report_kinds(client.get(f"/incidents/{incident.pk}/").content.decode()) == ["first"]
+    act(incident, "report", "clerk", kind="first", **REPORT)
+    assert _report_kinds(client.get(f"/incidents/{incident.pk}/").content.decode()) == ["follow_up"]
+    Incident.objects.filter(pk=incident.pk).update(status="aftermath")
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert _report_kinds(html) == ["follow_up", "final"]
+
+
+def test_only_the_unit_a_report_was_sent_to_is_offered_to_sign_it(client):
+    # a village's incident reports to the township: the county sees it but does not sign
+    incident = registered(unit=unit(VILLAGE).pk)
+    act(incident, "report", "clerk", kind="first", **REPORT)
+    county = page(client, "county-clerk", f"/incidents/{incident.pk}/").content.decode()
+    assert 'data-testid="form-sign_report"' not in county
+    township = page(client, "leader", f"/incidents/{incident.pk}/").content.decode()
+    assert 'data-testid="form-sign_report"' in township
+    assert "待城关镇签收" in township
+
+
 def test_the_first_report_from_the_page_lists_its_document(client):
     incident = registered()
     client.force_login(user("clerk"))
