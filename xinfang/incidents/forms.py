@@ -295,6 +295,8 @@ def event_text(event: IncidentEvent, record: Record) -> str:
         at = _parsed(data.get("at"))
         return f"电话报告时间 {at:%m-%d %H:%M}" if at else ""
     if action == "activate_plan":
+        if not data.get("plan_name"):
+            return "未选用预案，应急响应措施见说明"
         return f"{data.get('plan_name', '')}，生成任务 {data.get('tasks', 0)} 项"
     if action == "complete_task":
         return str(data.get("title", ""))

@@ -230,9 +230,10 @@ def test_an_information_report_prefills_the_form_and_is_linked(client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Incident.objects.get().sign_id == sign.pk
-    # a report outside scope: 404
+    # a report that does not exist or lies outside scope: 404; a role that does not register: 403
+    assert client.get("/incidents/new/?sign=999999").status_code == 404
     client.force_login(user("village2-handler"))
-    assert client.get(f"/incidents/new/?sign={sign.pk}").status_code in (403, 404)
+    assert client.get(f"/incidents/new/?sign={sign.pk}").status_code == 403
 
 
 # --- an incident's page ---------------------------------------------------------------------------
