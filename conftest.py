@@ -124,3 +124,16 @@ def _fresh_security_policy():
     policy_cache_clear()
     yield
     policy_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_chase_mark():
+    """The chase of missing reports remembers its last run in the process's cache (a real sweep
+    runs forward minute by minute); tests run it at moments of their own choosing."""
+    from django.core.cache import cache
+
+    from xinfang.inforeports.clocks import LAST_SCAN
+
+    cache.delete(LAST_SCAN)
+    yield
+    cache.delete(LAST_SCAN)

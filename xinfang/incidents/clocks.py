@@ -17,7 +17,7 @@ from xinfang.accounts.roles import Role
 from xinfang.deadlines.engine import Unit as TimeUnit
 from xinfang.deadlines.models import Deadline
 from xinfang.deadlines.registry import register_clock_handler, register_rule
-from xinfang.deadlines.rules import RuleDefinition
+from xinfang.deadlines.rules import RuleDefinition, minutes_of
 from xinfang.deadlines.selectors import rule_for
 from xinfang.deadlines.services import deadline_close, deadline_create
 from xinfang.notifications.choices import NotificationKind
@@ -52,8 +52,10 @@ def register() -> None:
 
 
 def _minutes(rule: str, level_minutes: int, unit_type: str) -> tuple[int, str]:
+    """The level's minutes, shortened (never lengthened) by the unit type's target, compared in
+    like units (a target may be set in hours)."""
     spec = rule_for(rule, unit_type)
-    return min(level_minutes, spec.amount), spec.unit
+    return min(level_minutes, minutes_of(spec.amount, spec.unit)), TimeUnit.MINUTES
 
 
 def start(incident: Incident, rule: str, at: datetime, limits: Limits) -> Deadline:

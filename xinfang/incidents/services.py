@@ -20,6 +20,7 @@ from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.selectors import access_unit_by_id
 from xinfang.petitions.services import ATTACHMENT_TYPES, attachment_problem
+from xinfang.procedure.engine import scope_misses_audited
 
 from .choices import IncidentKind
 from .machine import incident_transition
@@ -101,7 +102,7 @@ def evidence_add(
     )
     row.file.save(f"{uuid.uuid4().hex}{extension}", uploaded_file, save=False)  # outside the transaction
     try:
-        with transaction.atomic():
+        with scope_misses_audited(actor, request_meta), transaction.atomic():
             row.save()
             incident_transition(
                 incident=incident,

@@ -8,10 +8,12 @@ answers None (no audit entry) when it chased nothing.
 """
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 
 from xinfang.accounts.models import User
@@ -24,7 +26,7 @@ from xinfang.notifications.choices import NotificationKind
 from xinfang.notifications.services import notify
 from xinfang.organisation.models import Unit
 
-from .choices import PERIODIC_KINDS
+from .choices import PERIODIC_KINDS, ReportStatus
 from .models import InfoReport, ReportChase
 from .schedule import Schedule, schedule_load
 
@@ -71,21 +73,41 @@ def _due(schedule: Schedule, start: datetime, end: datetime) -> list[tuple[Any, 
             for unit in units:
                 for day_period in daily[unit["unit_type"]]:
                     key = (unit["pk"], day_period.start)
-                    if period.starts_on <= day_period.start <= period.ends_on and key not in seen:
+                    known = period.created_at <= day_period.due_at  # set before the cut-off
+                    if period.starts_on <= day_period.start <= period.ends_on and known and key not in seen:
                         seen.add(key)
                         found.append((unit, day_period))
     return found
 
 
+LAST_SCAN = "inforeports:chase:last"
+
+
 def chase(*, now: datetime, window: timedelta = CHASE_WINDOW) -> tuple[int, int]:
-    """Chases every report due in the window and still missing; returns (chased, notifications)."""
-    due = _due(schedule_load(), now - window, now)
+    """Chases every report due in the window and still missing; returns (chased, notifications).
+    A run looks back to the previous run of this process (a cached mark), at most `window`, so
+    the minute's runs between cut-offs read nothing; a restarted worker looks back the window."""
+    last = cache.get(LAST_SCAN)
+    start = now - window
+    if isinstance(last, datetime) and start < last <= now:
+        start = last
+    found = _chase(now=now, start=start)
+    cache.set(LAST_SCAN, now, timeout=int(window.total_seconds()))
+    return found
+
+
+@transaction.atomic
+def _chase(*, now: datetime, start: datetime) -> tuple[int, int]:
+    """The chase rows and their notifications commit together: a failure leaves nothing marked
+    chased that nobody was told of, and the next run tries again."""
+    due = _due(schedule_load(), start, now)
     if not due:
         return 0, 0
     unit_ids = sorted({u["pk"] for u, _ in due})
     starts = sorted({p.start for _, p in due})
     received = set(
         InfoReport.objects.filter(unit_id__in=unit_ids, kind__in=PERIODIC_KINDS, period_start__in=starts)
+        .exclude(status=ReportStatus.RETURNED)
         .values_list("unit_id", "cadence", "period_start")
         .distinct()
     )

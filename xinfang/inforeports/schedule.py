@@ -10,7 +10,7 @@ is audited.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +21,7 @@ from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
+from xinfang.deadlines.engine import LOCAL_TZ
 from xinfang.deadlines.models import SensitivePeriod
 from xinfang.deadlines.periods import CADENCE_LABELS, Cadence, Cutoff, Period, periods_between
 from xinfang.deadlines.sensitive import LevelRule, level_rules
@@ -89,10 +90,17 @@ def schedule_load() -> Schedule:
 
 
 def daily_days(
-    periods: Iterable[SensitivePeriod], first: date, last: date, rules: dict[int, LevelRule] | None = None
+    periods: Iterable[SensitivePeriod],
+    first: date,
+    last: date,
+    rules: dict[int, LevelRule] | None = None,
+    cutoff: time = DAILY_TIME,
 ) -> set[date]:
     """The days of [first, last] on which one of `periods` (in force at a unit) asks for a daily
-    report (its level's `daily_report`; `rules` as `level_rules()` answers, read once per page)."""
+    report (its level's `daily_report`; `rules` as `level_rules()` answers, read once per page).
+    A period set after a day's cut-off (`cutoff`, the daily report's time) asks nothing of that
+    day: nobody could have reported for a period they did not know of.
+    """
     rules = rules if rules is not None else level_rules()
     days: set[date] = set()
     for period in periods:
@@ -101,7 +109,8 @@ def daily_days(
             continue
         day, end = max(first, period.starts_on), min(last, period.ends_on)
         while day <= end:
-            days.add(day)
+            if period.created_at <= datetime.combine(day, cutoff, tzinfo=LOCAL_TZ):
+                days.add(day)
             day = date.fromordinal(day.toordinal() + 1)
     return days
 

@@ -21,7 +21,7 @@ from xinfang.organisation.selectors import scope_q, units_visible_to
 
 from .choices import PERIODIC_KINDS, ReportStatus
 from .models import InfoReport, ReportChase
-from .schedule import Schedule, daily_days, expected_periods, schedule_load
+from .schedule import DAILY_DEFAULT, Schedule, daily_days, expected_periods, schedule_load
 
 
 def reports_visible_to(actor: Any) -> QuerySet[InfoReport]:
@@ -151,6 +151,17 @@ class Completeness:
         return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
+def _subtree(unit: Unit) -> Q:
+    """The unit and those below it, as a range of paths an index can seek (a LIKE prefix is not
+    planned on an index by SQLite, nor by PostgreSQL under most collations)."""
+    return Q(unit_path__gte=unit.path, unit_path__lt=unit.path[:-1] + "0")
+
+
+def _earliest(first: date) -> date:
+    """The first day of the earliest period of any cadence that overlaps a range from `first`."""
+    return min(bounds_of(c, first)[0] for c in Cadence)
+
+
 def _ancestor_ids(unit: Unit) -> list[int]:
     return [int(p) for p in unit.path.strip("/").split("/") if p]
 
@@ -196,18 +207,20 @@ def completeness(
     received: dict[tuple[int, str, date], datetime] = {
         (r["unit_id"], r["cadence"], r["period_start"]): r["first"]
         for r in InfoReport.objects.filter(
-            unit_path__startswith=unit.path,
+            _subtree(unit),
             kind__in=PERIODIC_KINDS,
-            period_start__gte=min(bounds_of(c, first)[0] for c in Cadence),
+            period_start__gte=_earliest(first),
             period_start__lte=last,
         )
         .exclude(cadence="")
+        .exclude(status=ReportStatus.RETURNED)  # returned for more detail: not in until filed again
         .values("unit_id", "cadence", "period_start")
         .annotate(first=Min("filed_at"))
     }
     rows = []
     for row in units:
-        days = daily_days(periods.get(row["pk"], ()), first, last, rules)
+        cutoff = schedule.daily.get(row["unit_type"]) or DAILY_DEFAULT
+        days = daily_days(periods.get(row["pk"], ()), first, last, rules, cutoff.at)
         line = UnitRow(row["pk"], row["name"], row["unit_type"], row["depth"])
         for period in expected_periods(schedule, row["unit_type"], first, last, days):
             filed = received.get((row["pk"], period.cadence.value, period.start))
@@ -223,9 +236,7 @@ def completeness(
 def chased_counts(actor: Any, unit: Unit, first: date, last: date) -> dict[int, int]:
     """How many times each unit was chased (催报) for a report due in [first, last]."""
     rows = (
-        ReportChase.objects.filter(
-            unit_path__startswith=unit.path, period_start__gte=first, period_start__lte=last
-        )
+        ReportChase.objects.filter(_subtree(unit), period_start__gte=_earliest(first), period_start__lte=last)
         .filter(unit_id__in=units_visible_to(actor).values("pk"))
         .values("unit_id")
         .annotate(n=Count("pk"))

@@ -5,6 +5,7 @@ one's unit must acknowledge. One aggregate per table, one page of rows per non-e
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -19,6 +20,8 @@ from xinfang.inforeports.models import InfoReport
 from xinfang.organisation.models import Unit
 
 from .selectors import TODO_ROWS, TodoGroup, TodoRow
+
+DUE_SOON = timedelta(minutes=60)  # how soon a report due counts as waiting (not a deadline)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def _kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
             _Kind(
                 "reports_returned",
                 "信息被退回补充",
-                Q(unit=unit, status=ReportStatus.RETURNED, filed_by=actor),
+                Q(unit=unit, status=ReportStatus.RETURNED),
                 InfoReport,
                 ("filed_at", "pk"),
                 lambda r: TodoRow(
@@ -99,12 +102,13 @@ def _kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
             )
         )
     open_incident = ~Q(status=IncidentStatus.CLOSED)
+    soon = timezone.now() + DUE_SOON  # a report due within the hour waits; a later one not yet
     if "incidents.manage" in caps:
         kinds.append(
             _Kind(
                 "incidents_due",
-                "突发事件待报告",
-                Q(unit=unit, next_report_due__isnull=False) & open_incident,
+                "突发事件报告临近或逾期",
+                Q(unit=unit, next_report_due__lte=soon) & open_incident,
                 Incident,
                 ("next_report_due", "pk"),
                 _incident_row,

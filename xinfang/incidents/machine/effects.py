@@ -68,6 +68,15 @@ def _scoped_units(change: Change[Incident], ids: list[int], field: str) -> list[
     return found
 
 
+def _gathering_place(change: Change[Incident], unit_id: int) -> Unit:
+    """Where the people gathered: a unit in the actor's scope, or one above the responsible unit
+    (villagers of 东风村 at the town government's gate: the village's officer names the township)."""
+    chain = [int(p) for p in change.case.unit.path.strip("/").split("/") if p]
+    if unit_id in chain:
+        return Unit.objects.get(pk=unit_id)
+    return _scoped_units(change, [unit_id], "gathered_unit")[0]
+
+
 def register(change: Change[Incident]) -> None:
     incident, data = change.case, change.input
     _not_future(change, "learned_at", "获知时间")
@@ -82,8 +91,9 @@ def register(change: Change[Incident]) -> None:
         data.key_persons,
     )
     incident.unit_path = incident.unit.path
-    gathered = _scoped_units(change, [data.gathered_unit], "gathered_unit") if data.gathered_unit else []
-    incident.gathered_unit = gathered[0] if gathered else incident.unit
+    incident.gathered_unit = (
+        _gathering_place(change, data.gathered_unit) if data.gathered_unit else incident.unit
+    )
     involved = _scoped_units(change, list(data.involved_units), "involved_units")
     limits = level_for(data.kind, data.headcount, limits_all())
     incident.level = limits.level
@@ -134,6 +144,11 @@ def report(change: Change[Incident]) -> None:
         raise Conflict("尚未首报，请先报送首报。")
     if ReportKind.FINAL in kinds:
         raise Conflict("终报已报送，不能再报告。")
+    if data.kind == ReportKind.FINAL and incident.status not in (
+        IncidentStatus.AFTERMATH,
+        IncidentStatus.ACCOUNTABILITY,
+    ):
+        raise Conflict("终报须在善后或责任追究阶段报送；处置期间请报送续报。")
     open_clocks = clocks.open_clocks(incident)
     rule = clocks.FIRST if data.kind == ReportKind.FIRST else clocks.FOLLOW_UP
     clock = open_clocks.get(rule)
@@ -203,13 +218,18 @@ def sign_report(change: Change[Incident]) -> None:
     row = _report_row(change)
     if row.signed_at is not None:
         raise Conflict("这份报告已签收。")
+    if change.actor is not None and change.actor.unit_id != row.to_unit_id:
+        raise Conflict("这份报告不是报送本单位的，只有接收单位可以签收。")
     row.signed_by, row.signed_at = change.actor, change.now  # type: ignore[assignment]
     change.after_save.append(lambda: row.save(update_fields=["signed_by", "signed_at"]))
     change.data.update(report=row.pk, seq=row.seq)
 
 
 def phone_report(change: Change[Incident]) -> None:
+    _not_future(change, "at", "电话报告时间")
     at = change.input.at or change.now
+    if at < change.case.learned_at:
+        raise ValidationFailed("电话报告时间不能早于获知时间。", {"at": "电话报告时间不能早于获知时间。"})
     _clock(change, lambda i: clocks.stop(i, [clocks.PHONE], at))
     change.data["at"] = at.isoformat()
 
@@ -220,6 +240,13 @@ def _owner_of(unit_id: int, role: str, people: dict[tuple[int, str], int]) -> in
 
 def activate_plan(change: Change[Incident]) -> None:
     incident = change.case
+    if change.input.plan is None:
+        if not change.input.note:
+            raise ValidationFailed(
+                "没有选择应急预案时，请在启动说明中写明应急响应措施。", {"note": "请写明应急响应措施。"}
+            )
+        change.data.update(plan=None, tasks=0)
+        return
     plan = ContingencyPlan.objects.filter(pk=change.input.plan, active=True).prefetch_related("tasks").first()
     if plan is None or not Unit.covers_path(incident.unit_path, Unit(path=plan.unit_path)):
         raise ValidationFailed(
@@ -285,15 +312,14 @@ def arrive(change: Change[Incident]) -> None:
         raise ValidationFailed("到场时间不能晚于现在。", {"at": "到场时间不能晚于现在。"})
     if at < incident.registered_at and at < incident.learned_at:
         raise ValidationFailed("到场时间不能早于获知时间。", {"at": "到场时间不能早于获知时间。"})
-    leader = change.actor
-    if data.leader is not None:
-        leader = User.objects.filter(
-            pk=data.leader, is_active=True, unit_id=incident.gathered_unit_id
-        ).first()
-        if leader is None:
-            raise ValidationFailed(
-                "到场领导须为聚集地单位的人员。", {"leader": "到场领导须为聚集地单位的人员。"}
-            )
+    principals = User.objects.filter(
+        is_active=True, unit_id=incident.gathered_unit_id, role_assignments__role=Role.PRINCIPAL
+    )
+    wanted = data.leader if data.leader is not None else (change.actor.pk if change.actor else None)
+    leader = principals.filter(pk=wanted).first() if wanted is not None else None
+    if leader is None:
+        message = f"到场领导须为{incident.gathered_unit.name}的主要领导。"
+        raise ValidationFailed(message, {"leader": message})
     incident.arrived_at, incident.arrived_by = at, leader  # type: ignore[assignment]
     _fields(change, "arrived_at", "arrived_by")
     _clock(change, lambda i: clocks.stop(i, [clocks.ARRIVAL], at))

@@ -23,8 +23,11 @@ class RegisterIn(StepInput):
         required=False,
         help="不填为责任单位；其主要领导须20分钟内到场",
     )
-    involved_units: list[Id] = pick(
-        "涉及单位", choices="scope_units", required=False, default=[], widget="options"
+    involved_units: list[Id] = Field(
+        [],
+        title="涉及单位",
+        max_length=100,
+        json_schema_extra={"form": True, "choose": True, "choices": "scope_units", "widget": "options"},
     )
     key_persons: str = Field("", title="涉及重点人员", max_length=500, json_schema_extra={"widget": "text"})
     sign: Id | None = plain("来源苗头信息（编号）", required=False, form=False)
@@ -49,7 +52,9 @@ class PhoneIn(StepInput):
 
 
 class PlanIn(StepInput):
-    plan: Id = pick("应急预案", choices="plans")
+    plan: Id | None = pick(
+        "应急预案", choices="plans", required=False, help="没有适用的预案时不选，并在说明中写明应急响应措施"
+    )
     note: str = note("启动说明")
 
 
@@ -68,7 +73,13 @@ class ArriveIn(StepInput):
 
 class InstructIn(StepInput):
     text: str = text("批示内容")
-    units: list[Id] = pick("批转单位", choices="scope_units", widget="options")
+    units: list[Id] = Field(
+        ...,
+        title="批转单位",
+        min_length=1,
+        max_length=100,
+        json_schema_extra={"form": True, "choose": True, "choices": "scope_units", "widget": "options"},
+    )
 
 
 class AcknowledgeIn(StepInput):

@@ -15,13 +15,14 @@ from xinfang.accounts.models import User
 from xinfang.accounts.roles import Role
 from xinfang.core.exceptions import Conflict, NotFound, ValidationFailed
 from xinfang.deadlines.periods import Cadence, period_of
+from xinfang.deadlines.sensitive import periods_for
 from xinfang.organisation.models import Unit
 from xinfang.procedure import engine
 from xinfang.procedure.machine import Change, Form, Machine, Notice, Party, Step
 
 from ..choices import PERIODIC_KINDS, ReportKind, ReportStatus, Risk
 from ..models import OWNER_TYPE, InfoReport, InfoReportEvent
-from ..schedule import schedule_load
+from ..schedule import daily_days, schedule_load
 from ..selectors import reports_visible_to
 from . import schemas
 
@@ -92,6 +93,8 @@ def _skip(report: InfoReport, skip_to: int | None, kind: str, risk: str) -> tupl
 def _period(report: InfoReport, change: Change[InfoReport]) -> None:
     data = change.input
     kind = data.kind
+    if data.forwarded:  # the office's forwarding of a lower unit's report: not its own period
+        return
     if kind not in PERIODIC_KINDS:
         if data.cadence is not None:
             raise ValidationFailed(
@@ -101,7 +104,9 @@ def _period(report: InfoReport, change: Change[InfoReport]) -> None:
     cadence = data.cadence
     schedule = schedule_load()
     if cadence is None:
-        if kind == ReportKind.DAILY:
+        if kind == ReportKind.DAILY or (
+            kind == ReportKind.ZERO and _sensitive_day(report, data.period, change)
+        ):
             cadence = Cadence.DAILY
         else:
             own = schedule.routine.get(report.unit.unit_type, ())
@@ -130,6 +135,13 @@ def _period(report: InfoReport, change: Change[InfoReport]) -> None:
     change.data["period"] = period.label
 
 
+def _sensitive_day(report: InfoReport, day: Any, change: Change[InfoReport]) -> bool:
+    """Whether the unit owes a daily report on `day` (today by default): a zero report filed
+    without a cadence on such a day is the day's."""
+    day = day or timezone.localdate(change.now)
+    return bool(daily_days(periods_for(report.unit, day, day), day, day))
+
+
 def file(change: Change[InfoReport]) -> None:
     report, data = change.case, change.input
     report.kind = data.kind
@@ -151,6 +163,8 @@ def file(change: Change[InfoReport]) -> None:
     _period(report, change)
     to_unit, skipped = _skip(report, data.skip_to, data.kind, data.risk or "")
     report.to_unit, report.skipped_units = to_unit, skipped
+    if to_unit is None:  # the top of the tree reports to nobody here: filed and on the record
+        change.target = S.SIGNED
     report.filed_by, report.filed_at = change.actor, change.now  # type: ignore[assignment]
     change.data.update(kind=data.kind, to_unit=to_unit.pk if to_unit else None, skipped=skipped)
     if to_unit is not None:
@@ -225,7 +239,9 @@ def forward(change: Change[InfoReport]) -> None:
         if office is None or office.parent_id is None:
             raise Conflict("本单位没有上级单位，无需上报。")
         upward = InfoReport(unit=office)
-        kind = report.kind if report.kind not in PERIODIC_KINDS else ReportKind.EARLY_SIGN
+        if report.kind == ReportKind.ZERO:
+            raise Conflict("零报告无需上报；本单位的报告中写明各下级报送情况即可。")
+        kind = report.kind
         into = report_transition(
             report=upward,
             action="file",
@@ -239,6 +255,7 @@ def forward(change: Change[InfoReport]) -> None:
             place=report.place,
             demands=report.demands or ("见正文" if kind == ReportKind.EARLY_SIGN else ""),
             risk=report.risk or None,
+            forwarded=True,
         )
     report.forwarded_to = into
     change.memo["fields"] = ["forwarded_to"]
@@ -248,6 +265,9 @@ def forward(change: Change[InfoReport]) -> None:
 def link(change: Change[InfoReport]) -> None:
     report, data = change.case, change.input
     entry = {"kind": data.kind, "id": data.target, "number": data.number}
+    same = [link for link in report.links if link.get("kind") == data.kind]
+    if same and entry not in same:
+        raise Conflict(f"这条信息已转为{same[0].get('number', '')}，不能重复转化。")
     if entry not in report.links:
         report.links = [*report.links, entry]
     change.memo["fields"] = ["links"]

@@ -27,6 +27,8 @@ class FileIn(StepInput):
         required=False,
         help="仅紧急情况（即时报告，或高风险苗头信息）可越级报送，被越过的层级同时收到通知",
     )
+    # set by 上报 only: the office's forwarding of a lower unit's report is not its own period's
+    forwarded: bool = Field(False, title="转报", json_schema_extra={"form": False})
 
 
 class ResubmitIn(StepInput):
