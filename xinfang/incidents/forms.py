@@ -426,8 +426,13 @@ def step_forms(
     attempt: Attempt | None = None,
 ) -> list[dict[str, Any]]:
     """The incident's forms in the table's order; a form whose required list is empty (nothing to
-    sign, no task open) is not shown, and 报告 offers 首报 first, then 续报 or 终报."""
-    shown = [a for a in actions if a not in NO_FORM and STEPS[a].form is not None]
+    sign, no task open) is not shown, nor one the machine would refuse as done already (a second
+    arrival, a report after 终报); 报告 offers 首报 first, then 续报, and 终报 in 善后."""
+    done = {
+        "arrive": incident.arrived_at is not None,  # recorded once
+        "report": any(r.kind == ReportKind.FINAL for r in record.reports),  # nothing after 终报
+    }
+    shown = [a for a in actions if a not in NO_FORM and STEPS[a].form is not None and not done.get(a)]
     items = form_items([(a, STEPS[a].form, STEPS[a].schema) for a in shown], lists, attempt)
     kept = []
     for item in items:

@@ -366,6 +366,7 @@ def test_arrival_instruction_and_acknowledgement_on_the_page(client):
     assert instructed.status_code == 302
     client.force_login(user("village-principal"))
     html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'data-testid="form-arrive"' not in html  # recorded once
     assert "到场" in html
     assert 'data-testid="form-acknowledge"' in html
     instruction = incident.instructions.get()
