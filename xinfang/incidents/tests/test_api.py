@@ -367,3 +367,57 @@ def test_the_office_keeps_contingency_plans(api_client):
     assert changed.status_code == 200, changed.content
     assert ContingencyPlan.objects.get().name == "群体性事件处置预案（修订）"
     assert api.get("/api/v1/contingency-plans", active="true").json()["count"] == 0
+
+
+def test_an_incident_runs_from_registration_to_its_close(api_client):
+    # given
+    leader = api_client(user("leader"))
+    clerk = api_client(user("clerk"))
+    plan = plan_save(
+        actor=user("leader"),
+        unit=None,
+        name="聚集处置",
+        kinds=["gathering"],
+        tasks=[{"title": "疏导劝返", "role": "leader"}, {"title": "信息报送", "role": "clerk"}],
+    )
+    pk = clerk.post("/api/v1/incidents", body()).json()["id"]
+    url = f"/api/v1/incidents/{pk}/actions"
+    # when
+    assert clerk.post(f"{url}/report", {"kind": "first", **REPORT}).status_code == 200
+    detail = leader.post(f"{url}/activate_plan", {"plan": plan.pk, "note": "启动"}).json()
+    owners = {t["title"]: t["owner_name"] for t in detail["tasks"]}
+    assert owners == {"疏导劝返": str(user("leader")), "信息报送": str(user("clerk"))}
+    for task in detail["tasks"]:
+        done = api_client(user("leader" if task["title"] == "疏导劝返" else "clerk")).post(
+            f"{url}/complete_task", {"task": task["id"], "result": "已完成"}
+        )
+        assert done.status_code == 200, done.content
+    assert leader.post(f"{url}/set_line", {"text": "依法依规处理"}).status_code == 200
+    assert leader.post(f"{url}/media_consent", {"note": "领导小组同意县融媒体中心采访"}).status_code == 200
+    assert leader.post(f"{url}/on_site", {"note": "现场劝返"}).status_code == 200
+    assert clerk.post(f"{url}/report", {"kind": "follow_up", **REPORT}).status_code == 200
+    assert leader.post(f"{url}/aftermath", {"note": "人员已劝返"}).status_code == 200
+    assert clerk.post(f"{url}/report", {"kind": "final", **REPORT}).status_code == 200
+    assert leader.post(f"{url}/account", {"sanction": "none", "finding": "处置及时"}).status_code == 200
+    closed = leader.post(f"{url}/close", {"note": "事件平息"})
+    # then
+    assert closed.status_code == 200, closed.content
+    detail = closed.json()
+    assert detail["status"] == "closed"
+    assert detail["closed_at"] is not None
+    assert detail["next_report_due"] is None
+    assert [r["kind"] for r in detail["reports"]] == ["first", "follow_up", "final"]
+    assert detail["agreed_line"] == "依法依规处理"
+    assert "县融媒体中心" in detail["media_consent"]
+    assert detail["accountability"][0]["sanction_label"] == "经查无需追究责任"
+    assert [e["to_status"] for e in detail["timeline"] if e["from_status"] != e["to_status"]] == [
+        "received",
+        "activated",
+        "on_site",
+        "aftermath",
+        "accountability",
+        "closed",
+    ]
+    assert clerk.get("/api/v1/incidents", open="true").json()["count"] == 0
+    assert clerk.get("/api/v1/incidents", status="closed").json()["count"] == 1
+    assert len(clerk.get(f"/api/v1/incidents/{pk}/documents").json()) == 3
