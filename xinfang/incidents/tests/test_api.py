@@ -14,7 +14,7 @@ from xinfang.accounts.services import token_issue
 from xinfang.audit.models import AuditEntry, AuditEvent
 from xinfang.documents.models import Document
 from xinfang.incidents.machine import incident_transition
-from xinfang.incidents.models import ContingencyPlan, Incident
+from xinfang.incidents.models import ContingencyPlan, Evidence, Incident
 from xinfang.incidents.notices import REPORT_OWNER
 from xinfang.incidents.services import incident_register, plan_save
 from xinfang.organisation.models import Unit
@@ -105,6 +105,12 @@ def test_an_incident_learned_70_minutes_ago_is_listed_as_overdue(api_client):
     assert {i["id"] for i in everything["items"]} == {detail["id"], fresh.json()["id"]}
     assert api.get("/api/v1/incidents", level=3).json()["count"] == 2
     assert api.get("/api/v1/incidents", status="closed").json()["count"] == 0
+    later = (timezone.now() - timedelta(minutes=30)).isoformat()
+    assert [i["id"] for i in api.get("/api/v1/incidents", **{"from": later}).json()["items"]] == [
+        fresh.json()["id"]
+    ]
+    assert api.get("/api/v1/incidents", **{"to": later}).json()["count"] == 1
+    assert api.get("/api/v1/incidents", status="bogus").status_code == 422
 
 
 def test_registering_refuses_bad_input_in_chinese(api_client):
@@ -275,7 +281,7 @@ def test_a_leader_instructs_and_the_village_acknowledges(api_client):
 # --- evidence -------------------------------------------------------------------------------------
 
 
-def test_evidence_uploads_and_its_download_is_audited(client):
+def test_evidence_uploads_and_its_download_is_audited(client, tmp_path):
     incident = registered()
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=user('clerk'))}"}
     photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
@@ -293,6 +299,15 @@ def test_evidence_uploads_and_its_download_is_audited(client):
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PNG
     assert AuditEntry.objects.filter(event=AuditEvent.DOWNLOAD).count() == before + 1
+    # a role that does not register incidents uploads nothing (and no file stays behind)
+    handler = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=user('handler'))}"}
+    photo = SimpleUploadedFile("现场2.png", PNG, content_type="image/png")
+    assert (
+        client.post(f"/api/v1/incidents/{incident.pk}/evidence", {"file": photo}, **handler).status_code
+        == 403
+    )
+    assert Evidence.objects.count() == 1
+    assert len([p for p in (tmp_path / "files").rglob("*") if p.is_file()]) == 1
     # a file of a type not allowed
     bad = SimpleUploadedFile("脚本.exe", b"MZ" + b"0" * 20)
     refused = client.post(f"/api/v1/incidents/{incident.pk}/evidence", {"file": bad}, **headers)
