@@ -31,7 +31,7 @@ from xinfang.procedure.forms import Attempt, Choices, choice_keys, form_items
 from xinfang.procedure.machine import Form
 
 from . import selectors
-from .choices import IncidentKind, IncidentStatus, Level, ReportKind
+from .choices import IncidentKind, IncidentStatus, Level, ReportKind, Sanction
 from .machine import STEPS
 from .machine.schemas import RegisterIn
 from .models import (
@@ -311,8 +311,6 @@ def event_text(event: IncidentEvent, record: Record) -> str:
     if action == "add_evidence":
         return str(data.get("name", ""))
     if action == "account":
-        from .choices import Sanction
-
         sanction = data.get("sanction")
         return Sanction(sanction).label if sanction in Sanction.values else ""
     return ""
