@@ -362,6 +362,35 @@ def duty_coverage_api(key: str) -> Callable[[Context], None]:
     return coverage
 
 
+# --- information reports and incidents, on `bench/seed_reports.py` data ---------------------------
+
+
+def _reports(ctx: Context) -> dict:
+    info = ctx.cache.get("reports")
+    if not info:
+        raise Unavailable(
+            "no report data: run `bench/seed_reports.py --data-dir …` first (reports-bench.json)"
+        )
+    return info  # type: ignore[return-value]
+
+
+def reports_completeness_page(key: str) -> Callable[[Context], None]:
+    def completeness(ctx: Context) -> None:
+        info = _reports(ctx)
+        query = urllib.parse.urlencode({"unit": info[key], "from": info["from"], "to": info["to"]})
+        ctx.client("page:county-leader").get(f"/reports/completeness/?{query}")
+
+    return completeness
+
+
+def incidents_board_page(username: str) -> Callable[[Context], None]:
+    def board(ctx: Context) -> None:
+        _reports(ctx)  # the ~30 open incidents are seeded with the reports
+        ctx.client(f"page:{username}").get("/incidents/")
+
+    return board
+
+
 # (name shown in the table, callable). Later issues append here.
 OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
@@ -413,6 +442,18 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("值班表导出 `…/export.docx`（城关镇，一个月）", duty_roster_export("docx")),
     ("值班覆盖检查 API `/api/v1/duty/coverage`（县及下级，一个月）", duty_coverage_api("county")),
     ("值班覆盖检查 API `/api/v1/duty/coverage`（城关镇及下级，一个月）", duty_coverage_api("unit")),
+    # Information reports and incidents: a quarter of 340 units' routine reports (aim 200 ms), and
+    # the board of about 30 open incidents (aim 50 ms).
+    (
+        "报送完整率页面 `/reports/completeness/?unit=&from=&to=`（县及下级，一个季度）",
+        reports_completeness_page("county"),
+    ),
+    (
+        "报送完整率页面 `/reports/completeness/?unit=&from=&to=`（城关镇及下级，一个季度）",
+        reports_completeness_page("unit"),
+    ),
+    ("突发事件看板页面 `/incidents/`（县 `county-leader`）", incidents_board_page("county-leader")),
+    ("突发事件看板页面 `/incidents/`（乡镇接访员 `clerk`）", incidents_board_page("clerk")),
 ]
 
 
@@ -568,6 +609,11 @@ def main() -> None:
     parser.add_argument(
         "--duty-info", default="", help="duty-bench.json of bench/seed_duty.py (default: in --data-dir)"
     )
+    parser.add_argument(
+        "--reports-info",
+        default="",
+        help="reports-bench.json of bench/seed_reports.py (default: in --data-dir)",
+    )
     args = parser.parse_args()
 
     args.data_dir = str(Path(args.data_dir).resolve())
@@ -582,6 +628,9 @@ def main() -> None:
         duty_info = Path(args.duty_info or Path(args.data_dir) / "duty-bench.json")
         if duty_info.exists():
             ctx.cache["duty"] = json.loads(duty_info.read_text())
+        reports_info = Path(args.reports_info or Path(args.data_dir) / "reports-bench.json")
+        if reports_info.exists():
+            ctx.cache["reports"] = json.loads(reports_info.read_text())
         try:
             ctx.sample_ids()
         except Unavailable as exc:
