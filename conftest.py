@@ -94,6 +94,26 @@ def api_client(client):
     return ApiClient
 
 
+def make_village_principal() -> User:
+    """东风村's 主要领导 (孔支书), for the incident tests (the principal leader of a gathering place
+    must be on site within 20 minutes). Not a demo account: a village with a leader of its own
+    would take the village's petition reports away from the township's leaders."""
+    from xinfang.accounts.services import user_create, user_set_roles
+
+    found = User.objects.filter(username="village-principal").first()
+    if found is None:
+        found = user_create(
+            actor=None,
+            username="village-principal",
+            full_name="孔支书",
+            unit=Unit.objects.get(code="341122101201"),
+            password="Demo@2026",
+            must_change_password=False,
+        )
+        user_set_roles(actor=None, user=found, roles={"principal"})
+    return _user("village-principal")
+
+
 @pytest.fixture
 def county_clerk_user(demo) -> User:
     return _user("county-clerk")

@@ -72,7 +72,6 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, Role], ...] = (
     ("village2-handler", "褚村干部", "341122101202", Role.HANDLER),
     ("station-handler", "蒋民警", "341122101P", Role.HANDLER),
     ("village-informant", "刘信息", "341122101201", Role.INFORMANT),
-    ("village-principal", "孔支书", "341122101201", Role.PRINCIPAL),
 )
 
 # Internal targets (内部时限) set by the demo sysadmin: (unit type, rule, amount, unit, note)

@@ -1,6 +1,6 @@
 """The navigation bar each demo role sees: the same labels, order and links as before each app
 contributed its own entry (captured from the single list the bar was built from until then), plus
-值班, which the duty app added for every business role."""
+值班, which the duty app added for every business role, and 信息报送 and 突发事件."""
 
 import re
 
@@ -15,20 +15,22 @@ STATS = ("统计分析", "/stats/")
 CALCULATOR = ("期限计算器", "/calendar/")
 UNITS = ("组织机构", "/units/")
 DUTY = ("值班", "/duty/")  # every business role serves on shifts (duty.view)
+REPORTS = ("信息报送", "/reports/")  # 信息员, the office and leaders, supervisors (reports.view)
+INCIDENTS = ("突发事件", "/incidents/")  # every business role but the mediator (incidents.view)
 
 EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
     "auditor": [HOME, ("审计日志", "/audit/")],
-    "clerk": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
-    "county-clerk": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
-    "county-leader": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
-    "duty": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
-    "handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
-    "informant": [HOME, DUTY, CALCULATOR],
-    "leader": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
+    "clerk": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, CALCULATOR],
+    "county-clerk": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, CALCULATOR],
+    "county-leader": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
+    "duty": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, CALCULATOR],
+    "handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
+    "informant": [HOME, DUTY, REPORTS, INCIDENTS, CALCULATOR],
+    "leader": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
     "mediator": [HOME, DUTY, CALCULATOR],
-    "principal": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
+    "principal": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
     "secadmin": [HOME, ("角色分配", "/accounts/users/"), ("安全策略", "/accounts/policy/")],
-    "supervisor": [HOME, REGISTER, SUPERVISION, DUTY, STATS, CALCULATOR, UNITS],
+    "supervisor": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
     "sysadmin": [
         HOME,
         CALCULATOR,
@@ -38,9 +40,9 @@ EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
         UNITS,
         ("用户管理", "/accounts/users/"),
     ],
-    "village-handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
-    "village2-handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
-    "station-handler": [HOME, REGISTER, SUPERVISION, DUTY, CALCULATOR],
+    "village-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
+    "village2-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
+    "station-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
 }
 
 # around the entries: the brand (to the home page), then after them the bell and the account links
