@@ -13,6 +13,8 @@ urlpatterns = [
     path("notifications/", include("xinfang.notifications.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
     path("duty/", include("xinfang.duty.urls")),
+    path("reports/", include("xinfang.inforeports.urls")),
+    path("incidents/", include("xinfang.incidents.urls")),
     path("stats/", include("xinfang.stats.urls")),
     path("", include("xinfang.workbench.urls")),
     path("", include("xinfang.core.urls")),
