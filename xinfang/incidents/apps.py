@@ -19,3 +19,7 @@ class IncidentsConfig(AppConfig):
         register_nav_entry(
             NavEntry(label="突发事件", url_name="incidents:board", capability="incidents.view", order=38)
         )
+        # the levels' rules, for the system administrator (who sees no board)
+        register_nav_entry(
+            NavEntry(label="突发事件分级", url_name="incidents:levels", capability="rules.manage", order=86)
+        )

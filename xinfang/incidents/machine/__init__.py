@@ -56,6 +56,30 @@ def _task_owner_or_unit(incident: Incident, actor: User) -> bool:
     )
 
 
+def not_arrived(incident: Incident) -> str | None:
+    return "主要领导到场已登记。" if incident.arrived_at is not None else None
+
+
+def not_final(incident: Incident) -> str | None:
+    return "终报已报送，事件不再报告。" if incident.reports.filter(kind="final").exists() else None
+
+
+def open_task(incident: Incident) -> str | None:
+    return None if incident.tasks.filter(done_at__isnull=True).exists() else "没有未完成的预案任务。"
+
+
+def _report_to_sign(incident: Incident, actor: User) -> str | None:
+    waiting = incident.reports.filter(to_unit_id=actor.unit_id or 0, signed_at__isnull=True).exists()
+    return None if waiting else "没有报送本单位、待签收的报告。"
+
+
+def _unit_or_gathered(incident: Incident, actor: User) -> bool:
+    return _unit(incident, actor) or _gathered(incident, actor)
+
+
+UNIT_OR_GATHERED: Party[Incident] = Party(
+    "unit_or_gathered", _unit_or_gathered, "只有事发单位、聚集地单位或其上级单位可以上传现场证据。"
+)
 UNIT: Party[Incident] = Party("unit", _unit, "只有事发单位或其上级单位可以执行此操作。")
 ABOVE: Party[Incident] = Party("above", _above, "只有上级单位可以签收事件报告。")
 GATHERED: Party[Incident] = Party("gathered", _gathered, "只有聚集地单位（或其上级）可以登记领导到场。")
@@ -88,6 +112,7 @@ STEPS: dict[str, Step[Incident]] = {
         UNIT,
         effects.report,
         schemas.ReportIn,
+        (not_final,),
         form=Form("书面报告上级（首报 / 续报 / 终报）", "报送", "btn-danger", "报告生成公文并报上一级签收。"),
     ),
     "sign_report": Step(
@@ -98,6 +123,7 @@ STEPS: dict[str, Step[Incident]] = {
         ABOVE,
         effects.sign_report,
         schemas.ReportRefIn,
+        permits=_report_to_sign,
         form=Form("签收下级报告", "签收", "btn-success"),
     ),
     "phone_report": Step(
@@ -128,6 +154,7 @@ STEPS: dict[str, Step[Incident]] = {
         TASKED,
         effects.complete_task,
         schemas.TaskIn,
+        (open_task,),
         form=Form("完成预案任务", "完成", "btn-outline-success"),
     ),
     "on_site": _phase("现场处置", S.ACTIVATED, S.ON_SITE, "开始现场处置"),
@@ -139,6 +166,7 @@ STEPS: dict[str, Step[Incident]] = {
         GATHERED,
         effects.arrive,
         schemas.ArriveIn,
+        (not_arrived,),
         form=Form("登记主要领导到场", "登记到场", "btn-success", "主要领导须在接到通知后20分钟内到场。"),
     ),
     "instruct": Step(
@@ -182,7 +210,7 @@ STEPS: dict[str, Step[Incident]] = {
         form=Form("媒体采访（须经领导小组同意）", "记录", "btn-outline-secondary"),
     ),
     "add_evidence": Step(
-        "上传现场证据", EVER, None, REGISTER, UNIT, effects.add_evidence, schemas.EvidenceIn
+        "上传现场证据", EVER, None, REGISTER, UNIT_OR_GATHERED, effects.add_evidence, schemas.EvidenceIn
     ),
     "aftermath": _phase("善后", S.ON_SITE, S.AFTERMATH, "转入善后"),
     "account": Step(
