@@ -130,6 +130,13 @@ def test_a_follow_up_is_due_its_interval_after_each_report_and_none_after_the_fi
         incident = report(incident, "follow_up")
     assert clock(incident, clocks.FOLLOW_UP).due_at == at(day, 14, 5)
     assert incident.next_report_due == at(day, 14, 5)
+    # the final report once the incident is in 善后 (a plan activated without a plan, the
+    # measures written in the note)
+    with simulated_now(at(day, 10, 30)):
+        incident = act(incident, "activate_plan", note="无适用预案：工作组到场疏导")
+        incident = act(incident, "on_site", note="现场处置")
+        incident = act(incident, "aftermath", note="人员已劝返")
+    assert clock(incident, clocks.FOLLOW_UP).due_at == at(day, 14, 5)  # the phases move no clock
     with simulated_now(at(day, 11, 0)):
         incident = report(incident, "final")
     assert not Deadline.objects.filter(
@@ -186,17 +193,17 @@ def test_a_unit_types_shorter_target_wins_over_the_levels_limit() -> None:
     assert clock(grave, clocks.FIRST).due_at == at(day, 10, 20)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="incidents/clocks.py _minutes takes min(level minutes, target amount) across units: a "
-    "target of 1 hour makes level Ⅰ's 30 minutes 1 hour",
-)
-def test_a_target_in_hours_never_lengthens_the_levels_limit() -> None:
+def test_a_target_in_hours_is_compared_in_minutes_and_never_lengthens_the_levels_limit() -> None:
+    # a target of 1 hour, compared with the level's minutes in minutes: level Ⅰ keeps its 30
+    # (an earlier version took min(30, 1) in hours: 1 hour) and level Ⅳ its 60
     rule_setting_save(actor=user("sysadmin"), unit_type="township", rule=clocks.FIRST, amount=1, unit="hours")
     day = a_past_day()
     with simulated_now(at(day, 10, 0)):
         grave = register(learned_at=at(day, 9, 50), headcount=300)
+        minor = register(learned_at=at(day, 9, 50))
     assert clock(grave, clocks.FIRST).due_at == at(day, 10, 20)
+    assert clock(minor, clocks.FIRST).due_at == at(day, 10, 50)
+    assert (clock(grave, clocks.FIRST).amount, clock(grave, clocks.FIRST).unit) == (30, "minutes")
 
 
 def test_closing_closes_every_open_clock() -> None:
@@ -294,7 +301,7 @@ def test_an_arrival_in_time_is_not_told() -> None:
 # --- the order of the steps ----------------------------------------------------------------------------------
 
 
-def _to_accountability(*, report_final: bool, tasks_done: bool = True) -> Incident:
+def _to_aftermath(*, tasks_done: bool = True) -> Incident:
     incident = register()
     incident = report(incident, "first")
     incident = act(incident, "activate_plan", plan=plan().pk)
@@ -302,9 +309,13 @@ def _to_accountability(*, report_final: bool, tasks_done: bool = True) -> Incide
         for task in incident.tasks.all():
             incident = act(incident, "complete_task", task=task.pk, result="已完成")
     incident = act(incident, "on_site", note="现场处置")
+    return act(incident, "aftermath", note="善后")
+
+
+def _to_accountability(*, report_final: bool, tasks_done: bool = True) -> Incident:
+    incident = _to_aftermath(tasks_done=tasks_done)
     if report_final:
         incident = report(incident, "final")
-    incident = act(incident, "aftermath", note="善后")
     return act(incident, "account", sanction="none", finding="处置及时，无需追究")
 
 
@@ -317,10 +328,19 @@ def test_reports_go_first_then_follow_ups_then_the_final() -> None:
     incident = report(incident, "first")
     with pytest.raises(Conflict, match="首报已报送"):
         report(incident, "first")
+    # the final report only in 善后 or 责任追究: during the response a follow-up
+    with pytest.raises(Conflict, match="终报须在善后或责任追究阶段报送"):
+        report(incident, "final")
+    incident = report(incident, "follow_up")
+    incident = act(incident, "activate_plan", note="无适用预案：工作组到场疏导")
+    incident = act(incident, "on_site", note="现场处置")
+    with pytest.raises(Conflict, match="终报须在善后或责任追究阶段报送"):
+        report(incident, "final")
+    incident = act(incident, "aftermath", note="善后")
     incident = report(incident, "final")
     with pytest.raises(Conflict, match="终报已报送"):
         report(incident, "follow_up")
-    assert list(incident.reports.values_list("kind", flat=True)) == ["first", "final"]
+    assert list(incident.reports.values_list("kind", flat=True)) == ["first", "follow_up", "final"]
 
 
 def test_close_is_refused_before_the_final_report_and_not_offered() -> None:
@@ -345,14 +365,7 @@ def test_close_is_refused_while_a_plan_task_is_open() -> None:
 
 
 def test_close_is_refused_without_an_accountability_record() -> None:
-    incident = register()
-    incident = report(incident, "first")
-    incident = act(incident, "activate_plan", plan=plan().pk)
-    for task in incident.tasks.all():
-        incident = act(incident, "complete_task", task=task.pk, result="已完成")
-    incident = act(incident, "on_site", note="现场处置")
-    incident = report(incident, "final")
-    incident = act(incident, "aftermath", note="善后")
+    incident = report(_to_aftermath(), "final")
     assert "close" not in allowed_actions(incident, user("leader"))
     with pytest.raises(Conflict):
         act(incident, "close")

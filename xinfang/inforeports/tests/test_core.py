@@ -93,16 +93,19 @@ def notified(key: str) -> set[str]:
     return set(Notification.objects.filter(dedupe_key=key).values_list("recipient__username", flat=True))
 
 
-def sensitive_from(wednesday: date, level: int = 2) -> None:
-    period_save(
-        actor=user("clerk"),
-        unit=user("clerk").unit,
-        name="本地重大活动",
-        starts_on=wednesday,
-        ends_on=wednesday + timedelta(days=6),
-        level=level,
-        reason="依据县委通知",
-    )
+def sensitive_from(wednesday: date, level: int = 2, set_at: datetime | None = None) -> None:
+    """城关镇's sensitive period of a week from `wednesday`, set on the Monday before (a period
+    asks for no daily report of a day whose cut-off passed before it was set)."""
+    with simulated_now(set_at or at(wednesday - timedelta(days=2), 9)):
+        period_save(
+            actor=user("clerk"),
+            unit=user("clerk").unit,
+            name="本地重大活动",
+            starts_on=wednesday,
+            ends_on=wednesday + timedelta(days=6),
+            level=level,
+            reason="依据县委通知",
+        )
 
 
 # --- the daily report of a sensitive period -----------------------------------------------------------
@@ -143,6 +146,22 @@ def test_a_sensitive_period_from_a_wednesday_asks_for_daily_reports_from_that_da
         (Cadence.DAILY, wednesday + timedelta(days=n)) for n in range(5)
     ]
     assert (village.expected, village.received, village.missing) == (6, 0, 6)
+
+
+def test_a_period_set_after_a_days_cutoff_asks_nothing_of_that_day() -> None:
+    # given: the period from Wednesday is only set on Wednesday at 17:00, after the 16:30 cut-off
+    monday = a_past_monday()
+    wednesday = monday + timedelta(days=2)
+    sensitive_from(wednesday, set_at=at(wednesday, 17))
+    # then: the daily reports are owed from Thursday, and Wednesday's is not chased
+    grid = completeness(
+        actor=user("clerk"), unit=unit(TOWNSHIP), first=monday, last=monday + timedelta(days=6)
+    )
+    [village] = [row for row in grid.rows if row.name == "东风村"]
+    daily = [c.period.start for c in village.cells if c.period.cadence == Cadence.DAILY]
+    assert daily == [wednesday + timedelta(days=n) for n in range(1, 5)]
+    assert chase(now=at(wednesday, 16, 31)) == (0, 0)
+    assert chase(now=at(wednesday + timedelta(days=1), 16, 31))[0] == 7
 
 
 def test_a_level_whose_rule_asks_for_no_daily_report_adds_none() -> None:
@@ -335,15 +354,16 @@ def test_the_grid_equals_a_recount_of_random_reports(data: st.DataObject) -> Non
     if data.draw(st.booleans(), label="sensitive"):
         starts = first + timedelta(days=data.draw(st.integers(-2, span)))
         sensitive = (starts, starts + timedelta(days=data.draw(st.integers(0, 6))))
-        period_save(
-            actor=user("clerk"),
-            unit=township,
-            name="敏感时期",
-            starts_on=sensitive[0],
-            ends_on=sensitive[1],
-            level=2,
-            reason="上级通知",
-        )
+        with simulated_now(at(first - timedelta(days=7), 9)):  # set before any of its days
+            period_save(
+                actor=user("clerk"),
+                unit=township,
+                name="敏感时期",
+                starts_on=sensitive[0],
+                ends_on=sensitive[1],
+                level=2,
+                reason="上级通知",
+            )
     for _ in range(data.draw(st.integers(0, 16), label="reports")):
         owner = data.draw(st.sampled_from(units))
         daily = sensitive is not None and data.draw(st.booleans())
