@@ -67,7 +67,11 @@ LAYOUT = NoticeLayout(
 
 
 def owner_context(owner: models.Model) -> dict[str, Any]:
+    from .models import Incident
+
     incident: Any = getattr(owner, "incident", owner)
+    if not isinstance(incident, Incident):  # filed under something else: its labels show
+        return {}
     return {
         "incident_title": incident.title,
         "incident_number": incident.number,

@@ -192,7 +192,7 @@ def completeness(
 ) -> Completeness:
     """For every unit in scope at or below `unit`: each report it owed in [first, last] (its
     routine cadences and, on sensitive days, a daily report) and whether it came in on time,
-    late, not at all, or is not due yet. Four queries (units, schedule, periods and rules,
+    late, not at all, or is not due yet. Five queries (units, schedule, periods, level rules,
     reports), however many units: a county of 320 units over a quarter is one pass in Python."""
     now = now or timezone.now()
     schedule = schedule or schedule_load()

@@ -61,6 +61,17 @@ MARKERS: dict[str, dict[str, Any]] = {
         "deadline_cn": "2026年12月15日",
         "note": "",
     },
+    "incident_report": {
+        "to_unit": "青山县",
+        "report_kind_label": "首报",
+        "seq": 1,
+        "situation": "12月3日8时40分，东风村村民约40人聚集在镇政府门口",
+        "measures": "镇党委书记已到场疏导",
+        "impact": "现场秩序平稳",
+        "other": "无。",
+        "written_at_cn": "2026年12月03日 09时45分",
+        "writer": "王接访",
+    },
 }
 
 # The value of MARKERS[kind] that the test looks for in the rendered text.
@@ -77,6 +88,7 @@ MARKER_KEYS: dict[str, str] = {
     "closure_report": "report",
     "hearing_notice": "place",
     "supervision_notice": "method_label",
+    "incident_report": "situation",
 }
 
 

@@ -132,10 +132,10 @@ def test_an_unregistered_kind_is_unknown_again(client, sysadmin):
     assert client.get(reverse("documents:template_download", args=[KIND])).status_code == 404
 
 
-def test_petitions_and_supervision_register_their_kinds_in_their_apps(db):
+def test_petitions_supervision_and_incidents_register_their_kinds_in_their_apps(db):
     kinds = {row.kind for row in template_rows()}
-    assert {"acceptance_notice", "hearing_notice", "supervision_notice"} <= kinds
-    assert len(kinds) == 12
+    assert {"acceptance_notice", "hearing_notice", "supervision_notice", "incident_report"} <= kinds
+    assert len(kinds) == 13
 
 
 # --- the layer rule ----------------------------------------------------------------------------------

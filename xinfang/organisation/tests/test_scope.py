@@ -71,7 +71,8 @@ def test_user_without_unit_sees_nothing(db):
     assert units_visible_to(lonely).count() == 0
 
 
-@pytest.mark.parametrize(("username", "visible_users"), [("village-handler", 1), ("sysadmin", 16)])
+# 东风村: 陈村干部 and 刘信息 (信息员)
+@pytest.mark.parametrize(("username", "visible_users"), [("village-handler", 2), ("sysadmin", 17)])
 def test_user_scope_follows_unit_scope(demo, username, visible_users):
     from xinfang.accounts.selectors import users_visible_to
 
