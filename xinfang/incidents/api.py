@@ -39,7 +39,7 @@ class ErrorOut(Schema):
     errors: dict[str, str] | None = None
 
 
-class UnitRef(Schema):
+class IncidentUnitRef(Schema):
     id: int
     name: str
 
@@ -72,7 +72,7 @@ class IncidentOut(Schema):
     closed_at: datetime | None
 
 
-class ReportOut(Schema):
+class IncidentReportOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -143,7 +143,7 @@ class AccountabilityOut(Schema):
     decided_at: datetime
 
 
-class EventOut(Schema):
+class IncidentEventOut(Schema):
     action: str
     action_label: str
     from_status: str
@@ -158,7 +158,7 @@ class EventOut(Schema):
 class IncidentDetail(IncidentOut):
     demands: str
     key_persons: str
-    involved_units: list[UnitRef]
+    involved_units: list[IncidentUnitRef]
     sign: int | None
     agreed_line: str
     media_consent: str
@@ -166,12 +166,12 @@ class IncidentDetail(IncidentOut):
     plan_name: str | None
     arrived_by: str | None
     allowed_actions: list[str]
-    reports: list[ReportOut]
+    reports: list[IncidentReportOut]
     tasks: list[TaskOut]
     instructions: list[InstructionOut]
     evidence: list[EvidenceOut]
     accountability: list[AccountabilityOut]
-    timeline: list[EventOut]
+    timeline: list[IncidentEventOut]
 
 
 class IncidentPage(Schema):

@@ -32,7 +32,7 @@ class ErrorOut(Schema):
     errors: dict[str, str] | None = None
 
 
-class ReportOut(Schema):
+class InfoReportOut(Schema):
     id: int
     number: str
     unit: int
@@ -55,7 +55,7 @@ class ReportOut(Schema):
     filed_at: datetime
 
 
-class UnitRef(Schema):
+class InfoReportUnitRef(Schema):
     id: int
     name: str
 
@@ -67,7 +67,7 @@ class ReportRef(Schema):
     title: str
 
 
-class EventOut(Schema):
+class InfoReportEventOut(Schema):
     action: str
     label: str
     from_status: str
@@ -78,14 +78,14 @@ class EventOut(Schema):
     created_at: datetime
 
 
-class ReportDetail(ReportOut):
+class ReportDetail(InfoReportOut):
     content: str
     subjects: str
     headcount: int | None
     expected_at: datetime | None
     place: str
     demands: str
-    skipped_units: list[UnitRef]
+    skipped_units: list[InfoReportUnitRef]
     returned_reason: str
     signed_by: str
     signed_at: datetime | None
@@ -93,14 +93,14 @@ class ReportDetail(ReportOut):
     merged: list[ReportRef]
     links: list[dict[str, Any]]
     allowed_actions: list[str]
-    timeline: list[EventOut]
+    timeline: list[InfoReportEventOut]
 
 
 class ReportPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[ReportOut]
+    items: list[InfoReportOut]
 
 
 class ReportQuery(Schema):
@@ -151,7 +151,7 @@ class CompletenessOut(Schema):
     totals: CompletenessTotals
 
 
-class PetitionIn(Schema):
+class SignToPetitionIn(Schema):
     name: str = Field(..., min_length=1, max_length=50)
     phone: str = Field("", max_length=30)
     category: str = Field(..., min_length=1, max_length=20)
@@ -159,7 +159,7 @@ class PetitionIn(Schema):
     repeat_of: Id | None = None
 
 
-class PetitionRef(Schema):
+class SignPetitionRef(Schema):
     id: int
     number: str
 
@@ -398,9 +398,9 @@ for _action in ACTIONS:
 
 @router.post(
     "/info-reports/{report_id}/petition",
-    response={201: PetitionRef, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: SignPetitionRef, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def to_petition(request: HttpRequest, report_id: int, payload: PetitionIn) -> Status:
+def to_petition(request: HttpRequest, report_id: int, payload: SignToPetitionIn) -> Status:
     """转为信访件：苗头信息登记为信访件（来访，报送单位为问题属地，调用者为首问责任人），并在本报告记下转化。"""
     ensure_capability(request.user, "reports.view")
     actor = acting_user(request)
