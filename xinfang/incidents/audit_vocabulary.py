@@ -13,6 +13,8 @@ def register() -> None:
         "kind", {**dict(IncidentKind.choices), **dict(ReportKind.choices)}, target_type=OWNER_TYPE
     )
     register_field("level", "级别")
+    register_field("level_from", "原级别")
+    register_field("headcount_from", "原人数")
     register_field("headcount", "人数")
     register_field("learned_at", "获知时间")
     register_field("seq", "第几次报告")

@@ -104,6 +104,21 @@ STEPS: dict[str, Step[Incident]] = {
     "register": Step(
         "接报登记", frozenset({""}), S.RECEIVED, REGISTER, UNIT, effects.register, schemas.RegisterIn
     ),
+    "revise": Step(
+        "修正事件信息",
+        OPEN,
+        None,
+        LEAD,
+        UNIT,
+        effects.revise,
+        schemas.ReviseIn,
+        form=Form(
+            "修正事件信息（人数、类别、地点、诉求）",
+            "修正",
+            "btn-outline-warning",
+            "级别随人数和类别重新确定，报告时限随之调整。",
+        ),
+    ),
     "report": Step(
         "报告",
         OPEN,

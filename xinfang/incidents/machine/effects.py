@@ -135,6 +135,59 @@ def register(change: Change[Incident]) -> None:
     )
 
 
+def revise(change: Change[Incident]) -> None:
+    """修正事件信息: the facts as verified now (40 people became 300). The level follows the rule
+    again; a new level's limits restart the clocks still running (the first report from 获知时间,
+    the next follow-up from the last report), and a graver level tells the level above at once."""
+    incident, data = change.case, change.input
+    if data.headcount is None and data.kind is None and not data.place and not data.demands:
+        raise ValidationFailed(
+            "请填写要修正的人数、类别、地点或诉求。", {"headcount": "请填写要修正的内容。"}
+        )
+    before: dict[str, int] = {"headcount": incident.headcount, "level": incident.level}
+    if data.headcount is not None:
+        incident.headcount = data.headcount
+    if data.kind is not None:
+        incident.kind = data.kind
+    if data.place:
+        incident.place = data.place
+    if data.demands:
+        incident.demands = data.demands
+    _fields(change, "headcount", "kind", "place", "demands")
+    limits = level_for(incident.kind, incident.headcount, limits_all())
+    change.data.update(
+        headcount_from=before["headcount"],
+        headcount=incident.headcount,
+        level_from=before["level"],
+        level=limits.level,
+    )
+    if limits.level == before["level"]:
+        return
+    incident.level = limits.level
+    _fields(change, "level")
+
+    def restart(i: Incident) -> None:
+        running = clocks.open_clocks(i)
+        if clocks.FIRST in running:
+            clocks.stop(i, [clocks.FIRST], change.now)
+            clocks.start(i, clocks.FIRST, i.learned_at, limits)
+        if clocks.FOLLOW_UP in running:
+            last = i.reports.order_by("-written_at").values_list("written_at", flat=True).first()
+            clocks.stop(i, [clocks.FOLLOW_UP], change.now)
+            clocks.start(i, clocks.FOLLOW_UP, last or change.now, limits)
+
+    _clock(change, restart)
+    if limits.level < before["level"]:  # Ⅰ is the gravest
+        change.notices.append(
+            Notice(
+                clocks.heads_and_above(incident),
+                f"突发事件升级为{Level(limits.level).label}：{incident.title}",
+                f"{incident.number}：现有{incident.headcount}人，由{Level(before['level']).label}升为{Level(limits.level).label}。",
+                "urgent",
+            )
+        )
+
+
 def report(change: Change[Incident]) -> None:
     incident, data = change.case, change.input
     kinds = set(incident.reports.values_list("kind", flat=True))

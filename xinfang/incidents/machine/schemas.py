@@ -33,6 +33,14 @@ class RegisterIn(StepInput):
     sign: Id | None = plain("来源苗头信息（编号）", required=False, form=False)
 
 
+class ReviseIn(StepInput):
+    headcount: int | None = plain("现在的人数", required=False, ge=1, le=100000)
+    kind: IncidentKind | None = pick("事件类别", required=False)
+    place: str = Field("", title="地点", max_length=200, json_schema_extra={"widget": "text"})
+    demands: str = text("主要诉求", required=False)
+    note: str = note("修正说明（核实情况、来源）", required=True)
+
+
 class ReportIn(StepInput):
     kind: ReportKind = pick("报告类别")
     situation: str = text("一、时间、地点、人数和主要诉求")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from xinfang.accounts.models import User
-from xinfang.core.exceptions import Conflict
+from xinfang.core.exceptions import Conflict, ValidationFailed
 from xinfang.deadlines.engine import LOCAL_TZ, compute_deadline
 from xinfang.deadlines.models import Deadline
 from xinfang.deadlines.selectors import calendar_load
@@ -406,3 +406,40 @@ def test_the_board_is_one_query_with_the_next_report_due_first(django_assert_num
         names = [(i.pk, i.unit.name, i.gathered_unit.name) for i in board]
     assert [pk for pk, *_ in names] == [sooner.pk, later.pk, reported.pk]
     assert names[0][1:] == ("城关镇", "城关镇")
+
+
+def test_revising_the_headcount_raises_the_level_restarts_the_running_clock_and_tells_the_level_above():
+    # given: 40 people at 09:00 (Ⅲ, first report within 60 minutes of 获知时间), nothing reported
+    from xinfang.incidents.choices import Level
+
+    learned = timezone.now() - timedelta(minutes=10)
+    incident = incident_register(
+        actor=user("clerk"),
+        title="村民聚集",
+        kind="gathering",
+        learned_at=learned,
+        occurred_at=learned - timedelta(minutes=5),
+        place="镇政府门口",
+        headcount=40,
+        demands="补偿款",
+    )
+    assert incident.level == Level.III
+    # when: verified at 320 people (Ⅰ: the first report within 30 minutes)
+    incident = incident_transition(
+        incident=incident, action="revise", actor=user("leader"), headcount=320, note="现场核实人数"
+    )
+    # then
+    assert incident.level == Level.I
+    first = Deadline.objects.get(owner_type=OWNER_TYPE, owner_id=incident.pk, rule=clocks.FIRST, is_open=True)
+    assert first.due_at == learned + timedelta(minutes=30)
+    incident.refresh_from_db()
+    assert incident.next_report_due == first.due_at
+    told = set(
+        Notification.objects.filter(title__startswith="突发事件升级").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert {"county-clerk", "county-leader"} <= told
+    # nothing to revise answers 422
+    with pytest.raises(ValidationFailed):
+        incident_transition(incident=incident, action="revise", actor=user("leader"), note="无变化")
