@@ -36,7 +36,8 @@ class _Kind:
     related: tuple[str, ...] = ()
 
     def rows(self) -> QuerySet[Any]:
-        return self.table.objects.filter(self.q).select_related(*self.related).order_by(*self.order)
+        rows: QuerySet[Any] = self.table.objects.filter(self.q)
+        return rows.select_related(*self.related).order_by(*self.order)
 
 
 def _minutes_left(due: Any) -> str:
