@@ -22,6 +22,7 @@ LAYER = {
     "duty": 4,
     "inforeports": 4,
     "incidents": 4,
+    "keypersons": 4,
     "stats": 5,
     "workbench": 6,
     "demo": 6,
@@ -46,6 +47,8 @@ ALLOWED |= {("duty", "petitions")}
 ALLOWED |= {("inforeports", "petitions"), ("incidents", "inforeports"), ("incidents", "petitions")}
 # a shift hands over the unit's incidents still open (their follow-up reports fall to the next)
 ALLOWED |= {("duty", "incidents")}
+# a key person links their petitioner record and is looked for in the duty log (the alarm)
+ALLOWED |= {("keypersons", "petitions"), ("keypersons", "duty")}
 
 
 def _imported_apps(path: Path) -> set[str]:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xinfang.duty",
     "xinfang.inforeports",
     "xinfang.incidents",
+    "xinfang.keypersons",
     "xinfang.stats",
     "xinfang.workbench",
     "xinfang.demo",

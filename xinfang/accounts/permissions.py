@@ -30,6 +30,11 @@ REPORTS_OFFICE = REPORTS_FILE | {"reports.receive"}
 # incidents (突发事件): the office registers and reports them, keeps the plans; leaders instruct
 INCIDENTS_OFFICE = frozenset({"incidents.view", "incidents.manage", "incidents.plans"})
 INCIDENTS_LEADER = INCIDENTS_OFFICE | {"incidents.instruct"}
+# key persons (重点人员): everyone may own a person (and so see them and record visits); the office of
+# an organ reads the register of its area and keeps it; leaders approve a removal
+KEYPERSONS_OWNER = frozenset({"keypersons.view"})
+KEYPERSONS_OFFICE = KEYPERSONS_OWNER | {"keypersons.register", "keypersons.manage"}
+KEYPERSONS_LEADER = KEYPERSONS_OFFICE | {"keypersons.approve"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset(
@@ -42,10 +47,18 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *DUTY_OFFICE,
             *REPORTS_OFFICE,
             *INCIDENTS_OFFICE,
+            *KEYPERSONS_OFFICE,
         }
     ),
     Role.HANDLER: frozenset(
-        {"petitions.handle", "petitions.view", "calendar.compute", "incidents.view", *DUTY_SERVE}
+        {
+            "petitions.handle",
+            "petitions.view",
+            "calendar.compute",
+            "incidents.view",
+            *KEYPERSONS_OWNER,
+            *DUTY_SERVE,
+        }
     ),
     Role.LEADER: frozenset(
         {
@@ -60,6 +73,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *DUTY_HEAD,
             *REPORTS_OFFICE,
             *INCIDENTS_LEADER,
+            *KEYPERSONS_LEADER,
         }
     ),
     Role.PRINCIPAL: frozenset(
@@ -74,6 +88,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *DUTY_HEAD,
             *REPORTS_OFFICE,
             *INCIDENTS_LEADER,
+            *KEYPERSONS_LEADER,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -85,12 +100,20 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "units.view",
             "incidents.view",
             "reports.view",
+            *KEYPERSONS_OWNER,
             *DUTY_SERVE,
         }
     ),
-    Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute", *DUTY_SERVE}),
+    Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute", *KEYPERSONS_OWNER, *DUTY_SERVE}),
     Role.INFORMANT: frozenset(
-        {"incidents.report", "incidents.view", "calendar.compute", *REPORTS_FILE, *DUTY_SERVE}
+        {
+            "incidents.report",
+            "incidents.view",
+            "calendar.compute",
+            *REPORTS_FILE,
+            *KEYPERSONS_OWNER,
+            *DUTY_SERVE,
+        }
     ),
     Role.DUTY: frozenset(
         {
@@ -102,6 +125,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *DUTY_OFFICE,
             *REPORTS_OFFICE,
             *INCIDENTS_OFFICE,
+            *KEYPERSONS_OFFICE,
         }
     ),
     Role.SYSADMIN: frozenset(

@@ -192,6 +192,9 @@ class SensitivePeriod(models.Model):
     ends_on = models.DateField("结束日期")
     level = models.PositiveSmallIntegerField("等级", choices=SensitiveLevel.choices)
     reason = models.CharField("事由", max_length=500)
+    # the kinds of key persons the period concerns (重点人员类别 codes, e.g. 涉军 around 八一): their
+    # visits are raised while it is in force
+    themes = models.JSONField("关注的重点人员类别", default=list, blank=True)
     unit = models.ForeignKey(
         "organisation.Unit",
         verbose_name="设定单位",

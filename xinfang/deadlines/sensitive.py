@@ -13,7 +13,7 @@ and change periods for their unit and the units below it (`units_visible_to`); h
 `rules.manage` change the level rules. Every change is audited (CALENDAR_CHANGED).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -325,11 +325,38 @@ def _snapshot(period: SensitivePeriod) -> dict[str, Any]:
         "level": period.level,
         "reason": period.reason,
         "unit": period.unit_id,
+        "themes": list(period.themes or []),
     }
 
 
 def _label(period: SensitivePeriod, unit: Unit) -> str:
     return f"{unit.name} {period}"
+
+
+# where the themes a period may name come from (the key persons' categories: registered by the
+# app that keeps them, so that this layer knows none of them)
+_theme_sources: list[Callable[[], list[tuple[str, str]]]] = []
+
+
+def register_theme_source(source: Callable[[], list[tuple[str, str]]]) -> None:
+    if source not in _theme_sources:
+        _theme_sources.append(source)
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    """(code, name) of every theme a period may name."""
+    return [choice for source in _theme_sources for choice in source()]
+
+
+def _valid_themes(themes: Sequence[str]) -> list[str]:
+    if isinstance(themes, str) or len(themes) > 50:
+        raise ValidationFailed("关注的重点人员类别有误。", {"themes": "须为类别代码的列表（至多 50 个）。"})
+    known = {code for code, _ in theme_choices()}
+    unknown = [t for t in themes if t not in known]
+    if unknown:
+        message = "没有这些重点人员类别：" + "、".join(str(t)[:30] for t in unknown[:5])
+        raise ValidationFailed(message, {"themes": message})
+    return sorted(set(themes))
 
 
 @transaction.atomic
@@ -343,6 +370,7 @@ def period_save(
     level: int,
     reason: str,
     period: SensitivePeriod | None = None,
+    themes: Sequence[str] | None = None,
     request_meta: RequestMeta | None = None,
 ) -> SensitivePeriod:
     """Sets a period for `unit` (a Unit or its id; new, or `period` changed). Refusals: 403 without
@@ -364,6 +392,8 @@ def period_save(
         period = SensitivePeriod(created_by=actor, created_at=now)
     period.unit, period.name, period.reason = target_unit, name, reason
     period.starts_on, period.ends_on, period.level = starts_on, ends_on, int(level)
+    if themes is not None:
+        period.themes = _valid_themes(themes)
     new = _snapshot(period)
     if old == new:
         return period

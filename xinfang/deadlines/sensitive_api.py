@@ -50,6 +50,7 @@ class PeriodOut(Schema):
     level: int
     level_label: str
     reason: str
+    themes: list[str]
     unit: int
     unit_name: str
     in_force: bool
@@ -74,6 +75,11 @@ class PeriodIn(Schema):
     reason: str = Field(description="事由，例如依据的上级通知（2–500 字）")
     unit: Id | None = Field(
         default=None, description="设定单位：本单位或下级单位；不填时新增为本单位，修改时不变"
+    )
+    themes: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="关注的重点人员类别代码（见 /api/v1/key-persons/categories），其人员走访随之加密；不填时不变",
     )
 
 
@@ -117,6 +123,7 @@ def _out(period: SensitivePeriod, actor: Any) -> dict[str, Any]:
         "level": period.level,
         "level_label": period.get_level_display(),
         "reason": period.reason,
+        "themes": list(period.themes or []),
         "unit": period.unit_id,
         "unit_name": period.unit.name,
         "in_force": period_in_force(period),
@@ -173,7 +180,7 @@ def create_period(request: HttpRequest, payload: PeriodIn) -> Status[dict[str, A
     unit = payload.unit or actor.unit_id or 0  # a user with no unit has no unit in scope: 404
     period = period_save(
         actor=actor, unit=unit, name=payload.name, starts_on=payload.starts_on,
-        ends_on=payload.ends_on, level=payload.level, reason=payload.reason,
+        ends_on=payload.ends_on, level=payload.level, reason=payload.reason, themes=payload.themes,
         request_meta=RequestMeta.from_request(request),
     )  # fmt: skip
     return Status(201, _out(access_period_by_id(actor, period.pk), actor))
@@ -224,7 +231,7 @@ def update_period(request: HttpRequest, period_id: Id, payload: PeriodIn) -> dic
     period_save(
         actor=actor, unit=payload.unit or period.unit, name=payload.name, starts_on=payload.starts_on,
         ends_on=payload.ends_on, level=payload.level, reason=payload.reason, period=period,
-        request_meta=meta,
+        themes=payload.themes, request_meta=meta,
     )  # fmt: skip
     return _out(access_period_by_id(actor, period_id), actor)
 

@@ -9,7 +9,7 @@ from xinfang.core.forms import BootstrapFormMixin
 from xinfang.organisation.models import Unit
 
 from .models import SensitiveLevel
-from .sensitive import NAME_MAX_LENGTH, REASON_MAX_LENGTH, STAFF_MAX, STAFF_MIN
+from .sensitive import NAME_MAX_LENGTH, REASON_MAX_LENGTH, STAFF_MAX, STAFF_MIN, theme_choices
 
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD。"}
 
@@ -71,9 +71,17 @@ class SensitivePeriodForm(BootstrapFormMixin, forms.Form):
         },
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX_LENGTH}),
     )
+    themes = forms.MultipleChoiceField(
+        label="关注的重点人员类别",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="这些类别的重点人员在此期间加密走访（一级每日、二级每3日、三级每周）。",
+        error_messages={"invalid_choice": "没有这个重点人员类别。"},
+    )
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["themes"]).choices = theme_choices()
         field = cast(UnitChoiceField, self.fields["unit"])
         field.queryset = units
         field.base_depth = min((unit.depth for unit in units), default=0)

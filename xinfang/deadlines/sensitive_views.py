@@ -79,6 +79,7 @@ def _period_form(request: HttpRequest) -> SensitivePeriodForm | None:
                 "ends_on": period.ends_on,
                 "level": period.level,
                 "reason": period.reason,
+                "themes": list(period.themes or []),
             }
     return SensitivePeriodForm(initial=initial, units=_units(request))
 
@@ -169,7 +170,7 @@ def sensitive_save(request: HttpRequest) -> HttpResponse:
             saved = period_save(
                 actor=actor, unit=data["unit"], name=data["name"], starts_on=data["starts_on"],
                 ends_on=data["ends_on"], level=data["level"], reason=data["reason"], period=period,
-                request_meta=meta,
+                themes=data.get("themes") or [], request_meta=meta,
             )  # fmt: skip
         except ValidationFailed as error:
             apply_service_errors(form, error)

@@ -70,3 +70,20 @@ def petition_changed(*, before: PetitionSnapshot | None, petition: "Petition") -
         before = PetitionSnapshot(tuple(subscription(None) for _, subscription in _change_subscriptions))
     for deliver in before.deliveries:
         deliver(petition)
+
+
+# --- notes on a petition's page -----------------------------------------------------------------
+
+# (petition, actor) → short warnings the page shows above the matter (a key person among the
+# petitioners …), from apps petitions does not know; each says only what that actor may read.
+PetitionNotes = Callable[["Petition", object], list[str]]
+_note_sources: list[PetitionNotes] = []
+
+
+def register_petition_notes(source: PetitionNotes) -> None:
+    if source not in _note_sources:
+        _note_sources.append(source)
+
+
+def petition_notes(petition: "Petition", actor: object) -> list[str]:
+    return [note for source in _note_sources for note in source(petition, actor)]

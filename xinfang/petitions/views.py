@@ -40,6 +40,7 @@ from .forms import (
     RegisterFilterForm,
     filter_summary,
 )
+from .hooks import petition_notes
 from .imports import import_template_xlsx, register_import
 from .models import Petition
 from .validators import is_identifier_query, is_whole_identifier, mask_id_number, mask_name, mask_phone
@@ -404,6 +405,7 @@ def _detail_page(
             "instructions": [e for e in events if e.action == workflow.Action.INSTRUCT],
             "documents": documents,
             "co_units": list(petition.co_units.all()),
+            "notes": petition_notes(petition, actor),
         },
         status=status,
     )

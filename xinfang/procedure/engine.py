@@ -7,7 +7,7 @@ and one audit entry. A refusal raises before
 anything is written, and the transaction undoes an effect that raised halfway.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -165,6 +165,17 @@ def transition(
         )
 
 
+_transition_receivers: list[Callable[[Change[Any]], None]] = []
+
+
+def subscribe_transitions(receiver: Callable[[Change[Any]], None]) -> None:
+    """Calls `receiver(change)` after every transition of every machine, in its transaction,
+    after its event, notices and messages (key persons watch the duty log and incidents for
+    the people they know). Registered from an AppConfig.ready; twice is a no-op."""
+    if receiver not in _transition_receivers:
+        _transition_receivers.append(receiver)
+
+
 @transaction.atomic
 def _transition(
     machine: Machine[CaseT],
@@ -208,6 +219,8 @@ def _transition(
     change.event = machine.record(change)
     _issue_documents(change, request_meta)
     _send_notices(change, step)
+    for receiver in _transition_receivers:
+        receiver(change)
     audit_record(
         actor=actor,
         event=AuditEvent.STATE_TRANSITION,
