@@ -375,6 +375,91 @@ def _incident(now: datetime, sign: InfoReport | None, plan: ContingencyPlan | No
 
 
 @transaction.atomic
+def _id_number(region: str, born: str, serial: int) -> str:
+    from xinfang.petitions.validators import id_number_check_char
+
+    first17 = f"{region}{born}{serial:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+# (name, category, risk, contact days, matter, plan, monitored)
+KEY_PERSONS = (
+    (
+        "王建国",
+        "veteran",
+        "orange",
+        15,
+        "反映参战退役军人优抚待遇落实问题",
+        "每半月走访一次，协调民政落实优抚金，重要节点前见面谈心。",
+        False,
+    ),
+    (
+        "李秀英",
+        "teacher",
+        "yellow",
+        30,
+        "要求解决原民办教师教龄补贴",
+        "每月走访，按政策解释教龄补贴标准，困难时申请临时救助。",
+        False,
+    ),
+    (
+        "赵大海",
+        "landless",
+        "red",
+        7,
+        "反映征地补偿款分配不公",
+        "每周走访，村两委专人联系，配合重新核对分配名单，敏感时期24小时稳控。",
+        True,
+    ),
+)
+
+
+def _key_persons(now: datetime) -> int:
+    """Three persons on 城关镇's register, entered a month ago and visited since."""
+    from xinfang.keypersons.machine import person_transition
+    from xinfang.keypersons.models import KeyPerson
+    from xinfang.keypersons.services import person_enter
+
+    township = Unit.objects.get(code=TOWNSHIP)
+    if KeyPerson.objects.filter(unit_path__startswith=township.path).exists():
+        return 0
+    people = _people(["clerk", "leader", "village-handler", "handler"])
+    for i, (name, category, risk, days, matter, plan, monitored) in enumerate(KEY_PERSONS, 1):
+        with simulated_now(now - timedelta(days=35)):
+            person = person_enter(
+                actor=people["clerk"],
+                name=name,
+                id_number=_id_number("341122", f"19{50 + i * 7}0{i}1{i}", 100 + i),
+                phone=f"1390551{i:04d}",
+                category=category,
+                risk=risk,
+                matter=matter,
+                plan=plan,
+                contact_days=days,
+                case_owner=people["leader"].pk,
+                stability_owner=people["village-handler"].pk,
+                location="城关镇东风村",
+            )
+        with simulated_now(now - timedelta(days=min(days - 2, 10))):
+            person = person_transition(
+                person=person,
+                action="visit",
+                actor=people["village-handler"],
+                location="家中",
+                state="情绪平稳",
+            )
+        if monitored:
+            with simulated_now(now - timedelta(days=2)):
+                person_transition(
+                    person=person,
+                    action="start_monitoring",
+                    actor=people["clerk"],
+                    monitor=people["handler"].pk,
+                    note="全国两会期间专人稳控",
+                )
+    return len(KEY_PERSONS)
+
+
 def demo_stability_load() -> DemoStabilityResult:
     """Loads what 城关镇 has none of yet: the plans, the reports and signs, the incident."""
     if not settings.DEMO_MODE:
@@ -395,6 +480,7 @@ def demo_stability_load() -> DemoStabilityResult:
     if not Incident.objects.filter(unit_path__startswith=township.path).exists():
         _incident(now, sign, plans.get(GATHERING_PLAN[0]))
         registered = 1
+    _key_persons(now)
     return DemoStabilityResult(
         plans_created=plans_created,
         reports_filed=filed,

@@ -98,3 +98,19 @@ def test_no_stability_demo_outside_demo_mode(demo, settings):
     with pytest.raises(ApplicationError, match="不允许加载演示数据"):
         demo_stability_load()
     assert not InfoReport.objects.exists()
+
+
+def test_the_demo_township_keeps_three_key_persons_visited_and_one_under_monitoring(demo):
+    from xinfang.keypersons.models import KeyPerson
+    from xinfang.keypersons.selectors import persons_visible_to
+
+    demo_stability_load()
+    demo_stability_load()  # again: nothing twice
+    persons = list(KeyPerson.objects.order_by("pk"))
+    assert [p.category.code for p in persons] == ["veteran", "teacher", "landless"]
+    assert all(p.last_visit_at is not None and p.next_visit_due is not None for p in persons)
+    assert all(p.next_visit_due > timezone.now() for p in persons)  # none overdue in a fresh demo
+    assert [p.monitored for p in persons] == [False, False, True]
+    assert len(persons_visible_to(_user("clerk"))) == 3
+    assert len(persons_visible_to(_user("village-handler"))) == 3  # their 稳控责任人
+    assert len(persons_visible_to(_user("village2-handler"))) == 0
