@@ -15,6 +15,7 @@ urlpatterns = [
     path("duty/", include("xinfang.duty.urls")),
     path("reports/", include("xinfang.inforeports.urls")),
     path("incidents/", include("xinfang.incidents.urls")),
+    path("key-persons/", include("xinfang.keypersons.urls")),
     path("stats/", include("xinfang.stats.urls")),
     path("", include("xinfang.workbench.urls")),
     path("", include("xinfang.core.urls")),
