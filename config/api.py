@@ -149,6 +149,7 @@ def register_routers() -> None:
     from xinfang.duty.api import router as duty_router
     from xinfang.incidents.api import router as incidents_router
     from xinfang.inforeports.api import router as inforeports_router
+    from xinfang.keypersons.api import router as keypersons_router
     from xinfang.notifications.api import router as notifications_router
     from xinfang.organisation.api import router as organisation_router
     from xinfang.petitions.api import router as petitions_router
@@ -165,6 +166,7 @@ def register_routers() -> None:
     api.add_router("/", duty_router)
     api.add_router("/", inforeports_router)
     api.add_router("/", incidents_router)
+    api.add_router("/", keypersons_router)
     api.add_router("/", sensitive_router)
     api.add_router("/stats", stats_router)
 
