@@ -40,7 +40,18 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
 
 # names the transition functions take themselves: a body that sends them is not a step's input
 _NOT_STEP_FIELDS = frozenset(
-    {"action", "actor", "request_meta", "petition", "shift", "supervision", "incident", "case", "machine"}
+    {
+        "action",
+        "actor",
+        "request_meta",
+        "petition",
+        "shift",
+        "supervision",
+        "incident",
+        "person",
+        "case",
+        "machine",
+    }
 )
 
 

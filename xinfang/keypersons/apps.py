@@ -18,7 +18,9 @@ class KeyPersonsConfig(AppConfig):
 
         register()  # the key-person machine
         clocks.register()  # the visit clock and the sensitive periods' raise
-        subscribe_petition_changed(alarm.on_petition_changed)  # a new petition's petitioners
+        # a new petition's petitioners (a snapshot of True marks every change of an existing one,
+        # so that only a new petition arrives with before=None)
+        subscribe_petition_changed(alarm.on_petition_changed, snapshot=alarm.existed)
         subscribe_transitions(alarm.on_transition)  # duty-log entries and incidents
         register_petition_notes(alarm.petition_notes)  # the banner on a petition's page
         register_theme_source(_themes)  # a sensitive period's themes are these categories

@@ -49,6 +49,25 @@ OWNER_OR_OFFICE: Party[KeyPerson] = Party(
 )
 
 
+def _monitored(person: KeyPerson) -> str | None:
+    return None if person.monitored else "不在24小时稳控中。"
+
+
+def _not_monitored(person: KeyPerson) -> str | None:
+    return "已在24小时稳控中。" if person.monitored else None
+
+
+def office_of(person: KeyPerson) -> list[int]:
+    """The office of the responsible unit and of its organ (a village's person: the township's
+    front desk, duty room and leaders, who read the register)."""
+    units = {person.unit_id, person.unit.organ_id or person.unit_id}
+    return list(
+        User.objects.filter(is_active=True, unit_id__in=units, role_assignments__role__in=OFFICE_ROLES)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
 def _not_requester(person: KeyPerson, actor: User) -> str | None:
     if person.removal_requested_by_id == actor.pk:
         return "息访须由提出人以外的领导批准。"
@@ -214,13 +233,7 @@ def visit(change: Change[KeyPerson]) -> None:
         change.memo["clock"] = lambda p: clocks.restart(p, since=at, now=change.now)
     change.data.update(at=at.isoformat(), sign=data.sign)
     if data.sign:  # a sign of petitioning: the owners and the office are told at once
-        office = list(
-            User.objects.filter(
-                is_active=True, unit_id=person.unit_id, role_assignments__role__in=OFFICE_ROLES
-            )
-            .values_list("pk", flat=True)
-            .distinct()
-        )
+        office = office_of(person)
         change.notices.append(
             Notice(
                 [person.case_owner_id, person.stability_owner_id, *office],
@@ -237,7 +250,11 @@ def remove(change: Change[KeyPerson]) -> None:
     person.removal_requested_by = change.actor
     change.memo["fields"] = ["removal_reason", "removal_requested_by"]
     leaders = list(
-        User.objects.filter(is_active=True, unit_id=person.unit_id, role_assignments__role__in=LEADER_ROLES)
+        User.objects.filter(
+            is_active=True,
+            unit_id__in={person.unit_id, person.unit.organ_id or person.unit_id},
+            role_assignments__role__in=LEADER_ROLES,
+        )
         .exclude(pk=change.actor.pk if change.actor else 0)
         .values_list("pk", flat=True)
         .distinct()
@@ -249,12 +266,10 @@ def remove(change: Change[KeyPerson]) -> None:
 
 def approve_removal(change: Change[KeyPerson]) -> None:
     change.memo["clock"] = lambda p: clocks.stop(p, change.now)
-    change.data["reason"] = change.case.removal_reason
 
 
 def reject_removal(change: Change[KeyPerson]) -> None:
     person = change.case
-    change.data["reason"] = person.removal_reason
     person.removal_reason, person.removal_requested_by = "", None
     change.memo["fields"] = ["removal_reason", "removal_requested_by"]
 
@@ -275,15 +290,18 @@ def hit(change: Change[KeyPerson]) -> None:
     )
     change.after_save.append(row.save)
     change.data.update(source=data.source, reference=data.reference, matched_by=data.matched_by)
-    office = list(
-        User.objects.filter(is_active=True, unit_id=person.unit_id, role_assignments__role__in=OFFICE_ROLES)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    office = office_of(person)
+    recipients = [person.case_owner_id, person.stability_owner_id, *office]
+    if data.withhold_under:
+        recipients = list(
+            User.objects.filter(pk__in=recipients)
+            .exclude(unit__path__startswith=data.withhold_under)
+            .values_list("pk", flat=True)
+        )
     label = HitSource(data.source).label
     change.notices.append(
         Notice(
-            [person.case_owner_id, person.stability_owner_id, *office],
+            recipients,
             f"重点人员预警：{person.number}出现在{label}中",
             f"{label} {data.reference}：{person.number}（{person.category.name}）。{data.link}",
             "urgent",
@@ -333,6 +351,7 @@ STEPS: dict[str, Step[KeyPerson]] = {
         OFFICE,
         start_monitoring,
         schemas.MonitorIn,
+        (_not_monitored,),
         form=Form("启动24小时专人稳控", "启动", "btn-outline-danger"),
     ),
     "stop_monitoring": Step(
@@ -342,7 +361,8 @@ STEPS: dict[str, Step[KeyPerson]] = {
         MANAGE,
         OFFICE,
         stop_monitoring,
-        schemas.RemoveIn,
+        schemas.StopMonitorIn,
+        (_monitored,),
         form=Form("解除24小时稳控", "解除", "btn-outline-secondary"),
     ),
     "visit": Step(
@@ -376,7 +396,7 @@ STEPS: dict[str, Step[KeyPerson]] = {
         APPROVE,
         OFFICE,
         approve_removal,
-        schemas.RemoveIn,
+        schemas.ApproveIn,
         permits=_not_requester,
         form=Form("批准息访（稳定）", "批准", "btn-success"),
     ),
@@ -387,7 +407,7 @@ STEPS: dict[str, Step[KeyPerson]] = {
         APPROVE,
         OFFICE,
         reject_removal,
-        schemas.RemoveIn,
+        schemas.RejectIn,
         permits=_not_requester,
         form=Form("不同意息访", "不同意", "btn-outline-danger"),
     ),
@@ -465,6 +485,9 @@ MACHINE: Machine[KeyPerson] = Machine(
     notice_about=_about,
     audit_omitted=frozenset(
         {
+            "reason",
+            "withhold_under",
+            "link",
             "name",
             "id_number",
             "phone",

@@ -79,9 +79,22 @@ class RemoveIn(StepInput):
     note: str = note("息访（稳定）理由", required=True)
 
 
+class StopMonitorIn(StepInput):
+    note: str = note("解除理由", required=True)
+
+
+class ApproveIn(StepInput):
+    note: str = note("批准意见")
+
+
+class RejectIn(StepInput):
+    note: str = note("不同意的理由", required=True)
+
+
 class HitIn(StepInput):
     source: HitSource
     ref_id: Id
     reference: str = Field(..., max_length=60)
     matched_by: str = Field(..., max_length=20)
     link: str = Field("", max_length=200)
+    withhold_under: str = Field("", max_length=255)  # a unit path: nobody in it is told

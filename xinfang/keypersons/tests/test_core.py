@@ -189,13 +189,6 @@ def test_a_petition_of_nobody_in_the_register_raises_nothing_and_costs_at_most_o
     assert watched - without <= 1, (without, watched)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: apps.py subscribes alarm.on_petition_changed without a snapshot, so hooks.py "
-    "delivers before=None on every later change of a petition (accept, routing, a deadline resync); "
-    "alarm.on_petition_changed takes each as a new petition and runs the hit step again, which "
-    "returns early on the existing KeyPersonHit but still writes a 'hit' KeyPersonEvent and audit entry",
-)
 def test_a_later_change_of_the_petition_is_not_a_new_alarm():
     person = enter()
     petition = register(user("clerk"), petitioners=[petitioner(name=KEY_NAME, id_number=KEY_ID)])
@@ -205,11 +198,6 @@ def test_a_later_change_of_the_petition_is_not_a_new_alarm():
     assert _entries(person).filter(extra_data__action="hit").count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug (same cause as above): a person entered after a petition was registered gets an "
-    "alarm about that old petition as soon as anyone next changes it (here: accept)",
-)
 def test_a_person_entered_after_the_petition_is_not_alarmed_by_its_next_step():
     petition = register(user("clerk"), petitioners=[petitioner(name=KEY_NAME, id_number=KEY_ID)])
     enter()
@@ -218,13 +206,6 @@ def test_a_person_entered_after_the_petition_is_not_alarmed_by_its_next_step():
     assert not alarms().exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: machine hit() (and remove(), visit() with a sign) tell the office roles of "
-    "person.unit_id only; a village has no office (sees_register needs the answering organ), so for "
-    "a person of 东风村 the alarm reaches the two owners and no office at all, not 城关镇's, "
-    "which reads that person's register",
-)
 def test_the_alarm_on_a_village_person_tells_the_office_that_keeps_its_register():
     enter(unit=unit(DONGFENG).pk, stability_owner=user("village-handler").pk)
     register(user("clerk"), petitioners=[petitioner(name=KEY_NAME, id_number=KEY_ID)])
@@ -547,12 +528,6 @@ def test_each_step_writes_one_audit_entry_naming_the_person_by_number_only():
         _secret_free(entry)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: approve_removal/reject_removal put the free-text removal reason into "
-    "change.data['reason'] (machine/__init__.py approve_removal, reject_removal) and 'reason' is "
-    "not in MACHINE.audit_omitted, so a reason naming the person lands in the audit entry",
-)
 def test_a_removal_reason_naming_the_person_stays_out_of_the_audit_log():
     person = enter()
     person = act(person, "remove", "clerk", note=f"{KEY_NAME}诉求已解决，息诉罢访两年")
@@ -601,3 +576,20 @@ def test_the_same_id_number_twice_is_a_conflict():
     with pytest.raises(Conflict, match="已在重点人员名册中"):
         enter(name="赵某", id_number=VALID_IDS[0].lower(), phone="13900000008")
     assert KeyPerson.objects.count() == 1
+
+
+def test_a_complaint_about_the_township_does_not_tell_the_township_who_complained():
+    # given: 城关镇's key person; the county registers their complaint about 城关镇
+    person = enter()
+    township = unit(TOWNSHIP)
+    # when
+    petition = register(
+        user("county-clerk"),
+        problem_unit=township,
+        complained_unit=township.pk,
+        petitioners=[petitioner(name=KEY_NAME, id_number=KEY_ID, phone=KEY_PHONE)],
+    )
+    # then: the alarm is on the person's record, but nobody in 城关镇 (owners, office) is told
+    assert KeyPersonHit.objects.filter(person=person, ref_id=petition.pk).exists()
+    told = Notification.objects.filter(title__startswith="重点人员预警")
+    assert not told.filter(recipient__unit__path__startswith=township.path).exists()
