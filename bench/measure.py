@@ -391,6 +391,26 @@ def incidents_board_page(username: str) -> Callable[[Context], None]:
     return board
 
 
+# --- key persons (重点人员), on `bench/seed_keypersons.py` data --------------------------------------
+
+
+def _keypersons(ctx: Context) -> dict:
+    info = ctx.cache.get("keypersons")
+    if not info:
+        raise Unavailable(
+            "no key-person data: run `bench/seed_keypersons.py --data-dir …` first (keypersons-bench.json)"
+        )
+    return info  # type: ignore[return-value]
+
+
+def keypersons_list_page(username: str, query: str = "") -> Callable[[Context], None]:
+    def register(ctx: Context) -> None:
+        _keypersons(ctx)  # 20,000 persons over the county's units
+        ctx.client(f"page:{username}").get(f"/key-persons/{query}")
+
+    return register
+
+
 # (name shown in the table, callable). Later issues append here.
 OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
@@ -454,6 +474,18 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ),
     ("突发事件看板页面 `/incidents/`（县 `county-leader`）", incidents_board_page("county-leader")),
     ("突发事件看板页面 `/incidents/`（乡镇接访员 `clerk`）", incidents_board_page("clerk")),
+    # Key persons: the register of 20,000 persons across the county, 25 a page (aim 50 ms); the
+    # alarm's look-up is timed in-process by `bench/seed_keypersons.py --alarm`.
+    ("重点人员名册页面 `/key-persons/`（县 `county-leader`）", keypersons_list_page("county-leader")),
+    ("重点人员名册页面 `/key-persons/`（乡镇接访员 `clerk`）", keypersons_list_page("clerk")),
+    (
+        "重点人员名册页面 `/key-persons/?risk=red&visit_overdue=1`（县 `county-leader`）",
+        keypersons_list_page("county-leader", "?risk=red&visit_overdue=1"),
+    ),
+    (
+        "重点人员名册页面 `/key-persons/?risk=red&visit_overdue=1`（乡镇接访员 `clerk`）",
+        keypersons_list_page("clerk", "?risk=red&visit_overdue=1"),
+    ),
 ]
 
 
@@ -614,6 +646,11 @@ def main() -> None:
         default="",
         help="reports-bench.json of bench/seed_reports.py (default: in --data-dir)",
     )
+    parser.add_argument(
+        "--keypersons-info",
+        default="",
+        help="keypersons-bench.json of bench/seed_keypersons.py (default: in --data-dir)",
+    )
     args = parser.parse_args()
 
     args.data_dir = str(Path(args.data_dir).resolve())
@@ -631,6 +668,9 @@ def main() -> None:
         reports_info = Path(args.reports_info or Path(args.data_dir) / "reports-bench.json")
         if reports_info.exists():
             ctx.cache["reports"] = json.loads(reports_info.read_text())
+        keypersons_info = Path(args.keypersons_info or Path(args.data_dir) / "keypersons-bench.json")
+        if keypersons_info.exists():
+            ctx.cache["keypersons"] = json.loads(keypersons_info.read_text())
         try:
             ctx.sample_ids()
         except Unavailable as exc:
