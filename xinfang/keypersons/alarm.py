@@ -35,7 +35,8 @@ def matches(
     condition = Q(id_number__in=ids) if ids else Q(pk__in=[])
     for name, phone in pairs:
         condition |= Q(name=name, phone=phone)
-    found = KeyPerson.objects.filter(condition, status__in=WATCHED).select_related("category")
+    # no ordering: the model's default would make the planner walk a whole index in its order
+    found = KeyPerson.objects.filter(condition, status__in=WATCHED).select_related("category").order_by()
     return [(p, "id_number" if p.id_number and p.id_number in ids else "name_phone") for p in found]
 
 
