@@ -113,6 +113,13 @@ def raise_for_periods(now: datetime) -> int:
                 continue
             restart(person, since=since, now=now, periods=periods)
             moved += 1
+            if person.next_visit_due is not None and person.next_visit_due <= now:
+                # due already: told now, not at the sweep's next run (the same notice, once)
+                clock = Deadline.objects.filter(
+                    owner_type=OWNER_TYPE, owner_id=person.pk, rule=VISIT, is_open=True
+                ).first()
+                if clock is not None:
+                    VisitClocks().overdue([clock], now=now)
     return moved
 
 

@@ -20,7 +20,7 @@ from xinfang.core.forms import apply_service_errors
 from xinfang.core.requests import RequestMeta
 from xinfang.procedure.forms import Attempt, values_from_post
 
-from . import forms, selectors, services
+from . import clocks, forms, selectors, services
 from .machine import OFFICE, STEPS, person_transition
 from .machine.schemas import EnterIn
 from .models import KeyPerson
@@ -159,6 +159,8 @@ def _detail_page(
         "events": forms.timeline(record),
         "step_forms": forms.step_forms(actions, lists, person, attempt),
         "visits_shown": forms.VISITS_SHOWN,
+        # a sensitive period in force whose themes name the person's category: visited more often
+        "raised_days": clocks.sensitive_days(person, timezone.localdate(now)),
     }
     return render(request, "keypersons/detail.html", context, status=status)
 

@@ -460,3 +460,23 @@ def test_a_refused_group_keeps_what_was_typed(client):
     assert 'data-testid="error-group-size"' in html
     assert "collapse show" in html
     assert KeyGroup.objects.count() == 0
+
+
+def test_the_page_says_when_a_sensitive_period_raises_the_visits(client):
+    from xinfang.deadlines.sensitive import period_save
+
+    person = entered()
+    assert "敏感时期加密" not in page(client, "clerk", f"/key-persons/{person.pk}/").content.decode()
+    today = timezone.localdate()
+    period_save(
+        actor=user("clerk"),
+        unit=person.unit,
+        name="八一",
+        starts_on=today,
+        ends_on=today + timedelta(days=3),
+        level=2,
+        reason="建军节前后",
+        themes=["veteran"],
+    )
+    html = page(client, "clerk", f"/key-persons/{person.pk}/").content.decode()
+    assert "敏感时期加密：每 3 天" in html
