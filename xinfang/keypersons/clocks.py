@@ -2,7 +2,8 @@
 (or after being entered), a rule of the calendar engine in days. A sensitive period whose themes
 include the person's category raises the frequency for as long as it is in force (一级 daily,
 二级 every 3 days, 三级 weekly; the plan's own frequency when that is more often). An overdue
-visit tells the 包案责任人 and the 稳控责任人. The hourly scan moves the clocks of the persons a
+visit tells the 包案责任人 and the 稳控责任人. A person under 24-hour monitoring owes a movement report
+(动态, a visit entry) every day. The hourly scan moves the clocks of the persons a
 sensitive period in force now covers, so a period set today makes visits fall due today."""
 
 from collections.abc import Sequence
@@ -57,7 +58,12 @@ def sensitive_days(
     return min(days) if days else None
 
 
+MONITORED_DAYS = 1  # a person under 24-hour monitoring: a movement report (动态) every day
+
+
 def effective_days(person: KeyPerson, day: date, periods: Sequence[SensitivePeriod] | None = None) -> int:
+    if person.monitored:
+        return MONITORED_DAYS
     raised = sensitive_days(person, day, periods)
     return min(person.contact_days, raised) if raised else person.contact_days
 

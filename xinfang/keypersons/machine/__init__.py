@@ -193,6 +193,8 @@ def start_monitoring(change: Change[KeyPerson]) -> None:
     person.monitor = _user_in_scope(change, change.input.monitor, "monitor", "稳控人员")
     change.memo["fields"] = ["monitored", "monitor"]
     change.data["monitor"] = person.monitor.pk
+    since = person.last_visit_at or person.created_at  # a movement report due every day now
+    change.memo["clock"] = lambda p: clocks.restart(p, since=since, now=change.now)
     change.notices.append(
         Notice(
             [person.monitor.pk],
@@ -209,6 +211,8 @@ def stop_monitoring(change: Change[KeyPerson]) -> None:
         raise Conflict("不在24小时稳控中。")
     person.monitored, person.monitor = False, None
     change.memo["fields"] = ["monitored", "monitor"]
+    since = person.last_visit_at or person.created_at  # back to the plan's frequency
+    change.memo["clock"] = lambda p: clocks.restart(p, since=since, now=change.now)
 
 
 def visit(change: Change[KeyPerson]) -> None:

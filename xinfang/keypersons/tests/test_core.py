@@ -612,3 +612,15 @@ def test_a_complaint_about_the_township_does_not_tell_the_township_who_complaine
     assert KeyPersonHit.objects.filter(person=person, ref_id=petition.pk).exists()
     told = Notification.objects.filter(title__startswith="重点人员预警")
     assert not told.filter(recipient__unit__path__startswith=township.path).exists()
+
+
+def test_under_24_hour_monitoring_a_movement_report_is_due_every_day():
+    now = at(WEDNESDAY, 10)
+    with simulated_now(now):
+        person = enter()
+        person = act(person, "start_monitoring", "clerk", monitor=user("handler").pk, note="两会期间专人稳控")
+        [clock] = open_clocks(person)
+        assert clock.amount == 1
+        person = act(person, "stop_monitoring", "clerk", note="两会结束")
+        [clock] = open_clocks(person)
+        assert clock.amount == 30

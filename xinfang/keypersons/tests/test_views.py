@@ -78,8 +78,8 @@ def viewed(person: KeyPerson) -> int:
 
 def test_the_register_is_masked_with_the_risk_and_the_overdue_visit_in_red(client):
     person = entered(risk="red")
-    KeyPerson.objects.filter(pk=person.pk).update(next_visit_due=timezone.now() - timedelta(days=1))
     act(person, "start_monitoring", "clerk", monitor=user("handler").pk, note="专人看护")
+    KeyPerson.objects.filter(pk=person.pk).update(next_visit_due=timezone.now() - timedelta(days=1))
     response = page(client, "clerk", "/key-persons/")
     assert response.status_code == 200
     html = response.content.decode()
