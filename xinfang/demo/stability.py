@@ -457,6 +457,14 @@ def _key_persons(now: datetime) -> int:
                     monitor=people["handler"].pk,
                     note="全国两会期间专人稳控",
                 )
+            with simulated_now(now - timedelta(hours=2)):  # today's movement report (动态)
+                person_transition(
+                    person=person,
+                    action="visit",
+                    actor=people["handler"],
+                    location="村委会",
+                    state="在家务农，情绪平稳",
+                )
     return len(KEY_PERSONS)
 
 
