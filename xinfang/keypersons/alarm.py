@@ -6,14 +6,17 @@ are told at once, with a link. One indexed query per source; nothing when nobody
 The registration page then tells the clerk (and whoever reads the register or owns the person)
 that a petitioner is a key person, and nothing of the plan."""
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from xinfang.accounts.models import User
+from xinfang.core.exceptions import Conflict
 from xinfang.procedure.machine import Change
 
 from .choices import HitSource, PersonStatus
@@ -22,6 +25,7 @@ from .models import KeyPerson, KeyPersonHit
 from .selectors import persons_visible_to, sees_register
 
 WATCHED = (PersonStatus.ACTIVE, PersonStatus.REMOVAL_REQUESTED)
+logger = logging.getLogger(__name__)
 
 
 def matches(
@@ -48,19 +52,41 @@ def _raise(
     reference: str,
     link: str,
     withhold_under: str = "",
+    withhold_user: int | None = None,
 ) -> None:
-    for person, matched_by in found:
-        person_transition(
-            person=person,
-            action="hit",
-            actor=None,
-            source=source,
-            ref_id=ref_id,
-            reference=reference[:60],
-            matched_by=matched_by,
-            link=link[:200],
-            withhold_under=withhold_under,
-        )
+    """Each person's `hit` step, in the order of their ids (two registrations matching the same
+    persons lock them in the same order), each in a savepoint: a person whose record changed
+    meanwhile (removed) is left out, never refusing the registration that raised the alarm."""
+    for person, matched_by in sorted(found, key=lambda pair: pair[0].pk):
+        try:
+            with transaction.atomic():
+                _hit(person, matched_by, source, ref_id, reference, link, withhold_under, withhold_user)
+        except Conflict:
+            logger.warning("重点人员预警未记录：%s 已不在册（%s %s）", person.number, source, reference)
+
+
+def _hit(
+    person: KeyPerson,
+    matched_by: str,
+    source: str,
+    ref_id: int,
+    reference: str,
+    link: str,
+    withhold_under: str,
+    withhold_user: int | None,
+) -> None:
+    person_transition(
+        person=person,
+        action="hit",
+        actor=None,
+        source=source,
+        ref_id=ref_id,
+        reference=reference[:60],
+        matched_by=matched_by,
+        link=link[:200],
+        withhold_under=withhold_under,
+        withhold_user=withhold_user,
+    )
 
 
 def existed(petition: Any) -> bool:
@@ -69,8 +95,8 @@ def existed(petition: Any) -> bool:
 
 def on_petition_changed(*, before: Any, petition: Any) -> None:
     """A new petition (before is None): its petitioners against the register."""
-    if before is not None:
-        return
+    if before is not None or petition.status != "registered":
+        return  # a change of an existing petition, or a finished matter imported from a ledger
     people = [link.petitioner for link in petition.petitioner_links.all()]
     found = matches(id_numbers=[p.id_number for p in people], name_phones=[(p.name, p.phone) for p in people])
     if found:
@@ -83,6 +109,7 @@ def on_petition_changed(*, before: Any, petition: Any) -> None:
             # the unit complained about never learns who complained (条例 art. 47): nobody in it
             # is told of this alarm
             withhold_under=petition.protected_path or "",
+            withhold_user=petition.complained_user_id,
         )
 
 
@@ -130,6 +157,10 @@ def petition_notes(petition: Any, actor: Any) -> list[str]:
     """The banner of a petition's page: a petitioner is a key person. Only for those who read the
     register or own the person; it names no plan."""
     if not isinstance(actor, User):
+        return []
+    from xinfang.petitions.selectors import identity_hidden
+
+    if identity_hidden(actor, petition):  # the complained-about unit learns nothing of who complained
         return []
     hits = KeyPersonHit.objects.filter(source=HitSource.PETITION, ref_id=petition.pk)
     if not hits.exists():

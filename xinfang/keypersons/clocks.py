@@ -1,5 +1,5 @@
 """The visit clock (走访期限): a person is due a contact visit `contact_days` after the last one
-(or after being entered), a rule of the calendar engine in days. A sensitive period whose themes
+(or after being entered), a rule of the calendar engine counted in hours (24 a day: no holiday defers it). A sensitive period whose themes
 include the person's category raises the frequency for as long as it is in force (一级 daily,
 二级 every 3 days, 三级 weekly; the plan's own frequency when that is more often). An overdue
 visit tells the 包案责任人 and the 稳控责任人. A person under 24-hour monitoring owes a movement report
@@ -30,7 +30,9 @@ VISIT = "keyperson_visit"
 SENSITIVE_CONTACT_DAYS = {1: 1, 2: 3, 3: 7}
 OPEN = (PersonStatus.ACTIVE, PersonStatus.REMOVAL_REQUESTED)
 
-RULES = (RuleDefinition(VISIT, "重点人员走访期限", 30, TimeUnit.CALENDAR_DAYS, True, "上次走访（列管）"),)
+# counted in hours (a day is 24 of them): a visit falls due on a weekend or in a holiday like any
+# other day, unlike the legal time limits counted in days, which a day off at their end defers
+RULES = (RuleDefinition(VISIT, "重点人员走访期限", 30 * 24, TimeUnit.HOURS, True, "上次走访（列管）"),)
 
 
 def register() -> None:
@@ -79,8 +81,8 @@ def restart(
         owner_id=person.pk,
         rule=VISIT,
         start=since,
-        amount=effective_days(person, timezone.localdate(now), periods),
-        unit=TimeUnit.CALENDAR_DAYS,
+        amount=effective_days(person, timezone.localdate(now), periods) * 24,
+        unit=TimeUnit.HOURS,
     )
     person.next_visit_due = clock.due_at
     KeyPerson.objects.filter(pk=person.pk).update(next_visit_due=clock.due_at)
@@ -115,7 +117,7 @@ def raise_for_periods(now: datetime) -> int:
             current = Deadline.objects.filter(
                 owner_type=OWNER_TYPE, owner_id=person.pk, rule=VISIT, is_open=True
             ).first()
-            if current is not None and current.amount <= days:
+            if current is not None and current.amount <= days * 24:
                 continue
             restart(person, since=since, now=now, periods=periods)
             moved += 1
@@ -142,7 +144,9 @@ class VisitClocks:
             if person is None:
                 continue
             written += notify(
-                recipients=[person.case_owner_id, person.stability_owner_id],
+                recipients=[
+                    pk for pk in (person.case_owner_id, person.stability_owner_id, person.monitor_id) if pk
+                ],
                 kind=NotificationKind.DEADLINE_OVERDUE,
                 title=f"重点人员走访逾期：{person.number}",
                 body=f"{person.number}应于 {timezone.localtime(clock.due_at):%m月%d日} 前走访，尚未走访。",

@@ -260,6 +260,23 @@ def linked_petitions(person: KeyPerson, actor: User, limit: int | None = PETITIO
     return [p for p in found if not identity_hidden(actor, p)]
 
 
+def _hits_for(person: KeyPerson, actor: User) -> tuple[list[KeyPersonHit], set[str]]:
+    """The person's alarms the actor may read, and the numbers of the petitions withheld: an
+    alarm from a petition the actor cannot see, or sees without its petitioner (a complaint
+    about the actor's unit), would tell them who complained. Two queries."""
+    from xinfang.petitions.selectors import identity_hidden, petitions_visible_to
+
+    hits = list(person.hits.all())
+    refs = [h.ref_id for h in hits if h.source == HitSource.PETITION]
+    allowed: set[int] = set()
+    if refs:
+        visible = petitions_visible_to(actor).filter(pk__in=refs).only("pk", "protected_path")
+        allowed = {p.pk for p in visible if not identity_hidden(actor, p)}
+    shown = [h for h in hits if h.source != HitSource.PETITION or h.ref_id in allowed]
+    withheld = {h.reference for h in hits if h.source == HitSource.PETITION and h.ref_id not in allowed}
+    return shown, withheld
+
+
 def person_record(person: KeyPerson, actor: User, *, complete: bool = False) -> Record:
     """Everything a person's page shows besides the person, in at most eight queries. The page
     shows the latest visits and petitions, and a history without the visits (they have their own
@@ -280,10 +297,14 @@ def person_record(person: KeyPerson, actor: User, *, complete: bool = False) -> 
         if wanted
         else {}
     )
+    hits, withheld = _hits_for(person, actor)
+    for event in events:  # the history keeps the alarm, without the petition it must not name
+        if event.action == "hit" and (event.data or {}).get("reference") in withheld:
+            event.data = {**event.data, "reference": "（无权查看）"}
     return Record(
         visits=shown,
         visit_count=count,
-        hits=list(person.hits.all()),
+        hits=hits,
         petitions=linked_petitions(person, actor, None if complete else PETITIONS_SHOWN),
         groups=list(selectors.groups_visible_to(actor).filter(members=person).select_related("category")),
         events=events,

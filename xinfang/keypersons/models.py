@@ -137,6 +137,8 @@ class KeyPersonHit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "source", "ref_id"], name="keyperson_hit_once")
         ]
+        # a petition's page asks whether any alarm names it
+        indexes = [models.Index(fields=["source", "ref_id"], name="keyperson_hit_source")]
 
 
 class KeyGroup(models.Model):

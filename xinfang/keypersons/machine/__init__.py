@@ -269,6 +269,9 @@ def remove(change: Change[KeyPerson]) -> None:
 
 
 def approve_removal(change: Change[KeyPerson]) -> None:
+    person = change.case
+    person.monitored, person.monitor = False, None  # off the register: nobody minds them any more
+    change.memo["fields"] = ["monitored", "monitor"]
     change.memo["clock"] = lambda p: clocks.stop(p, change.now)
 
 
@@ -296,6 +299,8 @@ def hit(change: Change[KeyPerson]) -> None:
     change.data.update(source=data.source, reference=data.reference, matched_by=data.matched_by)
     office = office_of(person)
     recipients = [person.case_owner_id, person.stability_owner_id, *office]
+    if data.withhold_user is not None:
+        recipients = [pk for pk in recipients if pk != data.withhold_user]
     if data.withhold_under:
         recipients = list(
             User.objects.filter(pk__in=recipients)
@@ -491,6 +496,7 @@ MACHINE: Machine[KeyPerson] = Machine(
         {
             "reason",
             "withhold_under",
+            "withhold_user",
             "link",
             "name",
             "id_number",

@@ -98,3 +98,4 @@ class HitIn(StepInput):
     matched_by: str = Field(..., max_length=20)
     link: str = Field("", max_length=200)
     withhold_under: str = Field("", max_length=255)  # a unit path: nobody in it is told
+    withhold_user: int | None = None  # the person a petition complains about is not told

@@ -419,18 +419,18 @@ def test_entering_starts_the_visit_clock_and_a_visit_restarts_it():
     with simulated_now(at(WEDNESDAY, 10)):
         person = enter()
         [clock] = open_clocks(person)
-        assert clock.due_at == end_of(date(2027, 4, 9))  # 30 calendar days, end of day, local
+        assert clock.due_at == at(WEDNESDAY, 10) + timedelta(days=30)  # 30 days of 24 hours
         assert person.next_visit_due == clock.due_at
         person = act(person, "visit", "handler", at=at(date(2027, 3, 8), 15), location="家中", state="平稳")
         [clock] = open_clocks(person)
-        assert clock.due_at == end_of(date(2027, 4, 7))  # from the visit's day
+        assert clock.due_at == at(date(2027, 3, 8), 15) + timedelta(days=30)  # from the visit
         assert KeyPerson.objects.get(pk=person.pk).next_visit_due == clock.due_at
         assert person.last_visit_at == at(date(2027, 3, 8), 15)
         assert person.visits.count() == 1
         # an earlier visit recorded late moves nothing
         act(person, "visit", "leader", at=at(date(2027, 3, 1), 9), location="家中", state="平稳")
         [clock] = open_clocks(person)
-        assert clock.due_at == end_of(date(2027, 4, 7))
+        assert clock.due_at == at(date(2027, 3, 8), 15) + timedelta(days=30)
 
 
 def _period(themes: list[str], level: int = 2) -> SensitivePeriod:
@@ -460,7 +460,7 @@ def test_a_sensitive_period_on_the_persons_category_raises_the_visit_clock_and_t
         _period(["veteran", "teacher"])
         assert clocks.raise_for_periods(now) == 1
         [clock] = open_clocks(person)
-        assert clock.due_at == end_of(date(2027, 3, 8))  # 3 days after the last visit
+        assert clock.due_at == now - timedelta(days=5) + timedelta(days=3)  # 3 days after the last visit
         assert KeyPerson.objects.get(pk=person.pk).next_visit_due == clock.due_at
         assert clocks.raise_for_periods(now) == 0  # already raised
         deadlines_sweep(now=now, scans=False)
@@ -480,7 +480,7 @@ def test_the_sweeps_scan_raises_the_clock_too():
         _period(["veteran"], level=1)
         deadlines_sweep(now=now, scans=True)
         [clock] = open_clocks(person)
-        assert clock.due_at == end_of(date(2027, 3, 9))  # 一级: the day after the visit
+        assert clock.due_at == now - timedelta(days=1)  # 一级: a day after the visit
         # the owners are told by the run that moved the clock, and not again by the next runs
         assert told(overdue_visits()) == ["handler", "leader"]
         deadlines_sweep(now=now + timedelta(minutes=1), scans=False)
@@ -620,7 +620,41 @@ def test_under_24_hour_monitoring_a_movement_report_is_due_every_day():
         person = enter()
         person = act(person, "start_monitoring", "clerk", monitor=user("handler").pk, note="两会期间专人稳控")
         [clock] = open_clocks(person)
-        assert clock.amount == 1
+        assert clock.amount == 24  # hours: a movement report every day
         person = act(person, "stop_monitoring", "clerk", note="两会结束")
         [clock] = open_clocks(person)
-        assert clock.amount == 30
+        assert clock.amount == 30 * 24
+
+
+def test_a_visit_due_on_a_saturday_is_due_that_saturday():
+    # given: Thursday 2027-03-11 10:00, a plan of a visit every 2 days (no holiday defers it)
+    thursday = date(2027, 3, 11)
+    with simulated_now(at(thursday, 10)):
+        person = enter(contact_days=2)
+        [clock] = open_clocks(person)
+    assert clock.due_at == at(date(2027, 3, 13), 10)  # Saturday, not the Monday after
+
+
+def test_the_complained_about_unit_reads_no_alarm_of_the_complaint_and_its_leader_is_not_told():
+    from xinfang.keypersons import forms
+
+    # given: 城关镇's key person complains at the county about 城关镇 and its leader 张分管
+    person = enter()
+    township = unit(TOWNSHIP)
+    petition = register(
+        user("county-clerk"),
+        problem_unit=township,
+        complained_unit=township.pk,
+        complained_user=user("leader").pk,
+        petitioners=[petitioner(name=KEY_NAME, id_number=KEY_ID, phone=KEY_PHONE)],
+    )
+    # then: the county reads the alarm; 城关镇's office and the owners read neither it nor a banner
+    assert [h.ref_id for h in forms.person_record(person, user("county-clerk")).hits] == [petition.pk]
+    for username in ("clerk", "leader", "handler"):
+        record = forms.person_record(person, user(username))
+        assert record.hits == []
+        assert all(petition.number not in str(e.data) for e in record.events)
+        assert petition_notes(petition, user(username)) == []
+    assert not Notification.objects.filter(
+        title__startswith="重点人员预警", recipient__username__in=["clerk", "leader", "handler"]
+    ).exists()

@@ -423,7 +423,8 @@ def test_detail_query_count_is_pinned(client, clerk, django_assert_max_num_queri
     # route it, the unit and handler pickers of 交办 and 转送; one for the calendar behind the light; the inbox badge;
     # the supervision card (督办); the calendar again for the missing-holidays note; the earlier
     # matters 不再受理 may refer to (one query)
-    with django_assert_max_num_queries(24):
+    # ; the key-person notes (one query: any alarm about this petition)
+    with django_assert_max_num_queries(25):
         response = client.get(reverse("petitions:detail", args=[petition.pk]))
     # then
     assert response.status_code == 200

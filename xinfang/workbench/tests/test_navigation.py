@@ -17,20 +17,21 @@ UNITS = ("组织机构", "/units/")
 DUTY = ("值班", "/duty/")  # every business role serves on shifts (duty.view)
 REPORTS = ("信息报送", "/reports/")  # 信息员, the office and leaders, supervisors (reports.view)
 INCIDENTS = ("突发事件", "/incidents/")  # every business role but the mediator (incidents.view)
+KEYPERSONS = ("重点人员", "/key-persons/")  # every business role: owners see their own (keypersons.view)
 
 EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
     "auditor": [HOME, ("审计日志", "/audit/")],
-    "clerk": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, CALCULATOR],
-    "county-clerk": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, CALCULATOR],
-    "county-leader": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
-    "duty": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, CALCULATOR],
-    "handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
-    "informant": [HOME, DUTY, REPORTS, INCIDENTS, CALCULATOR],
-    "leader": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
-    "mediator": [HOME, DUTY, CALCULATOR],
-    "principal": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
+    "clerk": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, KEYPERSONS, CALCULATOR],
+    "county-clerk": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, KEYPERSONS, CALCULATOR],
+    "county-leader": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, KEYPERSONS, STATS, CALCULATOR, UNITS],
+    "duty": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, KEYPERSONS, CALCULATOR],
+    "handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, KEYPERSONS, CALCULATOR],
+    "informant": [HOME, DUTY, REPORTS, INCIDENTS, KEYPERSONS, CALCULATOR],
+    "leader": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, KEYPERSONS, STATS, CALCULATOR, UNITS],
+    "mediator": [HOME, DUTY, KEYPERSONS, CALCULATOR],
+    "principal": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, KEYPERSONS, STATS, CALCULATOR, UNITS],
     "secadmin": [HOME, ("角色分配", "/accounts/users/"), ("安全策略", "/accounts/policy/")],
-    "supervisor": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, STATS, CALCULATOR, UNITS],
+    "supervisor": [HOME, REGISTER, SUPERVISION, DUTY, REPORTS, INCIDENTS, KEYPERSONS, STATS, CALCULATOR, UNITS],
     "sysadmin": [
         HOME,
         CALCULATOR,
@@ -42,9 +43,9 @@ EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
         UNITS,
         ("用户管理", "/accounts/users/"),
     ],
-    "village-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
-    "village2-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
-    "station-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, CALCULATOR],
+    "village-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, KEYPERSONS, CALCULATOR],
+    "village2-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, KEYPERSONS, CALCULATOR],
+    "station-handler": [HOME, REGISTER, SUPERVISION, DUTY, INCIDENTS, KEYPERSONS, CALCULATOR],
 }
 
 # around the entries: the brand (to the home page), then after them the bell and the account links
