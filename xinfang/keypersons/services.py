@@ -8,15 +8,16 @@ from django.utils import timezone
 
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import ensure_capability
+from xinfang.accounts.roles import BUSINESS_ROLES, Role
 from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
-from xinfang.core.exceptions import ValidationFailed
+from xinfang.core.exceptions import PermissionDenied, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.organisation.selectors import access_unit_by_id, units_visible_to
 
 from .machine import person_transition
 from .models import KeyGroup, KeyPerson, KeyPersonCategory
-from .selectors import persons_visible_to
+from .selectors import persons_visible_to, sees_register
 
 
 def person_enter(
@@ -49,6 +50,8 @@ def group_save(
     request_meta: RequestMeta | None = None,
 ) -> KeyGroup:
     ensure_capability(actor, "keypersons.manage")
+    if not sees_register(actor):
+        raise PermissionDenied("只有有权处理的机关的办公室可以建立重点群体档案。")
     errors: dict[str, str] = {}
     if not 1 <= len(name.strip()) <= 100:
         errors["name"] = "群体名称须为 1 到 100 字。"
@@ -62,10 +65,20 @@ def group_save(
     units = units_visible_to(actor).values("pk")
     owners = {
         u.pk: u
-        for u in User.objects.filter(pk__in=[case_owner, stability_owner], is_active=True, unit_id__in=units)
+        for u in User.objects.filter(
+            pk__in=[case_owner, stability_owner],
+            is_active=True,
+            unit_id__in=units,
+            role_assignments__role__in=BUSINESS_ROLES,
+        ).distinct()
     }
-    if case_owner not in owners:
-        errors["case_owner"] = "包案责任人须为本单位或下级单位的人员。"
+    leader_ids = set(
+        User.objects.filter(
+            pk=case_owner, role_assignments__role__in=(Role.LEADER, Role.PRINCIPAL)
+        ).values_list("pk", flat=True)
+    )
+    if case_owner not in owners or case_owner not in leader_ids:
+        errors["case_owner"] = "包案责任人须为本单位或下级单位的领导。"
     if stability_owner not in owners:
         errors["stability_owner"] = "稳控责任人须为本单位或下级单位的人员。"
     people = list(persons_visible_to(actor).filter(pk__in=members or []))

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import capabilities_of
-from xinfang.accounts.roles import Role
+from xinfang.accounts.roles import BUSINESS_ROLES, Role
 from xinfang.core.exceptions import Conflict, NotFound, ValidationFailed
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import units_visible_to
@@ -82,10 +82,13 @@ def _user_in_scope(
 ) -> User:
     actor = change.actor
     units = units_visible_to(actor).values("pk") if actor is not None else Unit.objects.values("pk")
-    rows = User.objects.filter(pk=user_id, is_active=True, unit_id__in=units)
+    # a person who works with key persons (a business role), never an administrator
+    rows = User.objects.filter(
+        pk=user_id, is_active=True, unit_id__in=units, role_assignments__role__in=BUSINESS_ROLES
+    )
     if leader:
         rows = rows.filter(role_assignments__role__in=LEADER_ROLES)
-    found = rows.first()
+    found = rows.distinct().first()
     if found is None:
         message = f"{label}须为本单位或下级单位的{'领导' if leader else '在职人员'}。"
         raise ValidationFailed(message, {field: message})
@@ -107,7 +110,13 @@ def enter(change: Change[KeyPerson]) -> None:
         errors["category"] = "请选择重点人员类别。"
     if errors:
         raise ValidationFailed("重点人员信息有误：" + "；".join(errors.values()), errors)
-    if id_number and KeyPerson.objects.filter(id_number=id_number).exclude(status=S.REMOVED).exists():
+    # only the register the actor reads: a person another area keeps is not revealed (that office
+    # may keep its own record; the alarm tells both)
+    if (
+        id_number
+        and change.actor is not None
+        and persons_visible_to(change.actor).filter(id_number=id_number).exclude(status=S.REMOVED).exists()
+    ):
         raise Conflict("此人已在重点人员名册中（同一身份证号）。")
     assert category is not None
     person.name, person.id_number, person.phone, person.address = (

@@ -658,3 +658,54 @@ def test_the_complained_about_unit_reads_no_alarm_of_the_complaint_and_its_leade
     assert not Notification.objects.filter(
         title__startswith="重点人员预警", recipient__username__in=["clerk", "leader", "handler"]
     ).exists()
+
+
+def test_another_areas_register_is_not_revealed_by_entering_the_same_id_number():
+    from xinfang.accounts.services import user_create, user_set_roles
+
+    enter()  # 城关镇 keeps 赵重点
+    hexi_clerk = user_create(
+        actor=None,
+        username="hexi-clerk",
+        full_name="河西乡接访员",
+        unit=unit(HEXI),
+        password="Demo@2026",
+        must_change_password=False,
+    )
+    user_set_roles(actor=None, user=hexi_clerk, roles={"clerk"})
+    hexi_leader = user_create(
+        actor=None,
+        username="hexi-leader",
+        full_name="河西乡领导",
+        unit=unit(HEXI),
+        password="Demo@2026",
+        must_change_password=False,
+    )
+    user_set_roles(actor=None, user=hexi_leader, roles={"leader"})
+    # 河西乡 enters the same person: no 409 telling it that 城关镇 keeps him
+    other = services.person_enter(
+        actor=user("hexi-clerk"),
+        name=KEY_NAME,
+        id_number=KEY_ID,
+        phone=KEY_PHONE,
+        category="veteran",
+        risk="yellow",
+        matter="反映优抚待遇",
+        plan="每月走访",
+        contact_days=30,
+        case_owner=user("hexi-leader").pk,
+        stability_owner=user("hexi-clerk").pk,
+    )
+    assert other.unit == unit(HEXI)
+    # an administrator (here one placed in 城关镇, within the clerk's scope) is no owner
+    admin = user_create(
+        actor=None,
+        username="township-auditor",
+        full_name="镇审计管理员",
+        unit=unit(TOWNSHIP),
+        password="Demo@2026",
+        must_change_password=False,
+    )
+    user_set_roles(actor=None, user=admin, roles={"auditor"})
+    with pytest.raises(ValidationFailed, match="稳控责任人"):
+        enter(id_number=VALID_IDS[3], stability_owner=admin.pk)
