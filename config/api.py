@@ -145,6 +145,7 @@ def register_routers() -> None:
     from xinfang.accounts.api import router as accounts_router
     from xinfang.deadlines.api import router as deadlines_router
     from xinfang.deadlines.sensitive_api import router as sensitive_router
+    from xinfang.disputes.api import router as disputes_router
     from xinfang.documents.api import router as documents_router
     from xinfang.duty.api import router as duty_router
     from xinfang.incidents.api import router as incidents_router
@@ -153,6 +154,7 @@ def register_routers() -> None:
     from xinfang.notifications.api import router as notifications_router
     from xinfang.organisation.api import router as organisation_router
     from xinfang.petitions.api import router as petitions_router
+    from xinfang.screenings.api import router as screenings_router
     from xinfang.stats.api import router as stats_router
     from xinfang.supervision.api import router as supervision_router
 
@@ -168,6 +170,8 @@ def register_routers() -> None:
     api.add_router("/", incidents_router)
     api.add_router("/", keypersons_router)
     api.add_router("/", sensitive_router)
+    api.add_router("/", screenings_router)
+    api.add_router("/", disputes_router)
     api.add_router("/stats", stats_router)
 
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("reports/", include("xinfang.inforeports.urls")),
     path("incidents/", include("xinfang.incidents.urls")),
     path("key-persons/", include("xinfang.keypersons.urls")),
+    path("disputes/", include("xinfang.disputes.urls")),
+    path("screenings/", include("xinfang.screenings.urls")),
     path("stats/", include("xinfang.stats.urls")),
     path("", include("xinfang.workbench.urls")),
     path("", include("xinfang.core.urls")),

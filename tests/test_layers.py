@@ -23,6 +23,8 @@ LAYER = {
     "inforeports": 4,
     "incidents": 4,
     "keypersons": 4,
+    "disputes": 4,
+    "screenings": 4,
     "stats": 5,
     "workbench": 6,
     "demo": 6,
@@ -49,6 +51,10 @@ ALLOWED |= {("inforeports", "petitions"), ("incidents", "inforeports"), ("incide
 ALLOWED |= {("duty", "incidents")}
 # a key person links their petitioner record and is looked for in the duty log (the alarm)
 ALLOWED |= {("keypersons", "petitions"), ("keypersons", "duty")}
+# a dispute may come from a petition (访调对接), a sign or the duty log and may become a petition or
+# an incident (through their own services); a screening round registers the disputes it found
+ALLOWED |= {("disputes", "petitions"), ("disputes", "inforeports"), ("disputes", "incidents")}
+ALLOWED |= {("disputes", "duty"), ("screenings", "disputes")}
 
 
 def _imported_apps(path: Path) -> set[str]:

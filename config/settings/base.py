@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "xinfang.inforeports",
     "xinfang.incidents",
     "xinfang.keypersons",
+    "xinfang.disputes",
+    "xinfang.screenings",
     "xinfang.stats",
     "xinfang.workbench",
     "xinfang.demo",

@@ -35,6 +35,12 @@ INCIDENTS_LEADER = INCIDENTS_OFFICE | {"incidents.instruct"}
 KEYPERSONS_OWNER = frozenset({"keypersons.view"})
 KEYPERSONS_OFFICE = KEYPERSONS_OWNER | {"keypersons.register", "keypersons.manage"}
 KEYPERSONS_LEADER = KEYPERSONS_OFFICE | {"keypersons.approve"}
+# disputes (矛盾纠纷): units file their screening rounds (排查) and register what they find; mediators
+# (and the village cadres who sit on the village committee) mediate; the office of an organ opens
+# special screenings, reads the grid and the figures of its area
+SCREENINGS_FILE = frozenset({"screenings.view", "screenings.file", "disputes.view", "disputes.register"})
+DISPUTES_MEDIATE = SCREENINGS_FILE | {"disputes.mediate"}
+DISPUTES_OFFICE = DISPUTES_MEDIATE | {"screenings.manage", "disputes.manage"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset(
@@ -48,6 +54,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *REPORTS_OFFICE,
             *INCIDENTS_OFFICE,
             *KEYPERSONS_OFFICE,
+            *DISPUTES_OFFICE,
         }
     ),
     Role.HANDLER: frozenset(
@@ -58,6 +65,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "incidents.view",
             *KEYPERSONS_OWNER,
             *DUTY_SERVE,
+            *DISPUTES_MEDIATE,
         }
     ),
     Role.LEADER: frozenset(
@@ -74,6 +82,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *REPORTS_OFFICE,
             *INCIDENTS_LEADER,
             *KEYPERSONS_LEADER,
+            *DISPUTES_OFFICE,
         }
     ),
     Role.PRINCIPAL: frozenset(
@@ -89,6 +98,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *REPORTS_OFFICE,
             *INCIDENTS_LEADER,
             *KEYPERSONS_LEADER,
+            *DISPUTES_OFFICE,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -100,11 +110,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "units.view",
             "incidents.view",
             "reports.view",
+            "disputes.view",
+            "screenings.view",
             *KEYPERSONS_OWNER,
             *DUTY_SERVE,
         }
     ),
-    Role.MEDIATOR: frozenset({"disputes.mediate", "calendar.compute", *KEYPERSONS_OWNER, *DUTY_SERVE}),
+    Role.MEDIATOR: frozenset({"calendar.compute", *KEYPERSONS_OWNER, *DUTY_SERVE, *DISPUTES_MEDIATE}),
     Role.INFORMANT: frozenset(
         {
             "incidents.report",
@@ -113,6 +125,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *REPORTS_FILE,
             *KEYPERSONS_OWNER,
             *DUTY_SERVE,
+            *SCREENINGS_FILE,
         }
     ),
     Role.DUTY: frozenset(
@@ -126,6 +139,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             *REPORTS_OFFICE,
             *INCIDENTS_OFFICE,
             *KEYPERSONS_OFFICE,
+            *SCREENINGS_FILE,
         }
     ),
     Role.SYSADMIN: frozenset(
