@@ -25,6 +25,7 @@ is reported in `missing_years`, and the explanation says the result is only indi
 Bad input raises `DeadlineInputError` (a `ValueError`) with a Chinese message and the field.
 """
 
+import calendar as _calendar_module
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class Unit(StrEnum):
     WORKING_DAYS = "working_days"
     HOURS = "hours"
     MINUTES = "minutes"
+    # months (按月计算): the same day n months on (民法典第二百零二条: the month's last day when it has
+    # no such day), moved past a day off (第二百零三条); for follow-ups such as return visits (回访)
+    MONTHS = "months"
 
 
 UNIT_LABELS: dict[str, str] = {
@@ -50,13 +54,16 @@ UNIT_LABELS: dict[str, str] = {
     Unit.WORKING_DAYS: "工作日",
     Unit.HOURS: "小时",
     Unit.MINUTES: "分钟",
+    Unit.MONTHS: "个月",
 }
-DAY_UNITS = frozenset({Unit.CALENDAR_DAYS, Unit.WORKING_DAYS})
+# units counted in whole days: the clock starts on a date and runs out at the end of its due day
+DAY_UNITS = frozenset({Unit.CALENDAR_DAYS, Unit.WORKING_DAYS, Unit.MONTHS})
 MAX_AMOUNT: dict[str, int] = {
     Unit.CALENDAR_DAYS: 3650,
     Unit.WORKING_DAYS: 3650,
     Unit.HOURS: 24 * 366,
     Unit.MINUTES: 24 * 60 * 366,
+    Unit.MONTHS: 120,
 }
 # A sanity bound on the extension days the engine accepts (the calculator, bad data); how long
 # an extension a procedure allows is that procedure's rule (`RuleDefinition.max_extension_days`).
@@ -251,6 +258,10 @@ def compute_deadline(
     unit = _validate_unit(unit)
     _validate_amount(amount, unit)
     _validate_extension(extension_days, unit)
+    if unit == Unit.MONTHS:
+        if pauses:
+            raise DeadlineInputError("按月计算的期限不能暂停。", "pauses")
+        return _compute_months(start=_as_local_date(start), amount=amount, calendar=calendar, rule=rule)
     if unit in DAY_UNITS:
         return _compute_days(
             start=_as_local_date(start),
@@ -278,7 +289,7 @@ def _validate_unit(unit: str) -> Unit:
     try:
         return Unit(unit)
     except ValueError:
-        raise DeadlineInputError("期限单位须为自然日、工作日、小时或分钟之一。", "unit") from None
+        raise DeadlineInputError("期限单位须为自然日、工作日、小时、分钟或月之一。", "unit") from None
 
 
 def _validate_amount(amount: Any, unit: Unit) -> None:
@@ -296,6 +307,8 @@ def _validate_extension(extension_days: Any, unit: Unit) -> None:
         raise DeadlineInputError(f"延长天数须为 0 到 {EXTENSION_DAYS_BOUND} 之间的整数。", "extension_days")
     if extension_days and unit not in DAY_UNITS:
         raise DeadlineInputError("按小时或分钟计算的时限不能延长。", "extension_days")
+    if extension_days and unit == Unit.MONTHS:
+        raise DeadlineInputError("按月计算的期限不能延长。", "extension_days")
 
 
 def _within_calendar(day: date) -> None:
@@ -485,6 +498,44 @@ def _compute_days(
         extension_days=extension_days, rule=rule, lines=lines, walk=walk, missing=missing,
         moved_from=moved_from,
     )  # fmt: skip
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` months after `day`, or that month's last day when it has no such day
+    (民法典第二百零二条: 到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, _calendar_module.monthrange(year, month)[1]))
+
+
+def _compute_months(*, start: date, amount: int, calendar: Calendar, rule: str) -> DeadlineResult:
+    last = months_after(start, amount)
+    lines = [
+        f"按月计算：自 {start.isoformat()} 起 {amount} 个月，到期月的对应日为 {last.isoformat()}"
+        "（没有对应日的，以月末日为最后一日）。"
+    ]
+    due, moved_from = _next_working_day(calendar, last), None
+    if due != last:
+        moved_from = last
+        lines.append(
+            f"末日 {last.isoformat()} 为{calendar.day_off_reason(last)}，"
+            f"依照民法典第二百零三条顺延至下一工作日 {due.isoformat()}。"
+        )
+    missing = _missing_years(calendar, last, due)
+    if missing:
+        lines.append(missing_years_warning(missing) or "")
+    return DeadlineResult(
+        due=due,
+        rule=rule,
+        unit=str(Unit.MONTHS),
+        amount=amount,
+        extension_days=0,
+        start=start,
+        calendar_version=calendar.version,
+        explanation=lines,
+        moved_from=moved_from,
+        missing_years=missing,
+    )
 
 
 def _day_result(

@@ -130,7 +130,7 @@ class Deadline(models.Model):
         return self.due_at if self.unit in (Unit.HOURS, Unit.MINUTES) else self.due_date
 
 
-RULE_UNIT_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in Unit]
+RULE_UNIT_CHOICES = [(unit.value, UNIT_LABELS[unit]) for unit in Unit if unit != Unit.MONTHS]
 
 
 class DeadlineRuleSetting(models.Model):

@@ -45,7 +45,8 @@ def period_text(amount: int, unit: str) -> str:
 RULES: dict[str, RuleDefinition] = {}
 
 # The units an internal target may use: any unit, compared with the law in like units.
-RULE_UNITS: tuple[str, ...] = tuple(unit.value for unit in Unit)
+# an internal target (内部时限) is set in the units a rule is compared in; months are not among them
+RULE_UNITS: tuple[str, ...] = tuple(unit.value for unit in Unit if unit != Unit.MONTHS)
 TIME_UNIT_MINUTES: dict[str, int] = {Unit.HOURS.value: 60, Unit.MINUTES.value: 1}
 
 # An internal target may not be longer than the law: 7 calendar days hold at most 5 working days.

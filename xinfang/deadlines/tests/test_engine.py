@@ -531,7 +531,7 @@ def test_open_minute_pause_leaves_the_due_time_unknown(national_calendar):
         ({"amount": 3651}, "amount", "期限数值须为 1 到 3650 之间的整数"),
         ({"amount": "15"}, "amount", "期限数值须为"),
         ({"amount": True}, "amount", "期限数值须为"),
-        ({"unit": "weeks"}, "unit", "期限单位须为自然日、工作日、小时或分钟之一"),
+        ({"unit": "weeks"}, "unit", "期限单位须为自然日、工作日、小时、分钟或月之一"),
         ({"extension_days": -1}, "extension_days", "延长天数须为 0 到 3650"),
         ({"extension_days": 1.5}, "extension_days", "延长天数须为整数"),
         ({"start": "2026-09-24"}, "start", "起算日期须为日期"),
