@@ -27,6 +27,7 @@ from xinfang.deadlines.periods import CADENCE_LABELS, Cadence, Cutoff, Period, p
 from xinfang.deadlines.sensitive import LevelRule, level_rules
 from xinfang.organisation.models import UnitType
 
+from .choices import CadenceChoice
 from .models import ReportSchedule
 
 CAPABILITY = "rules.manage"
@@ -139,7 +140,7 @@ def schedule_rows() -> list[dict[str, Any]]:
     saved = {(r.unit_type, r.cadence): r for r in ReportSchedule.objects.all()}
     rows = []
     for unit_type, label in T.choices:
-        for cadence in Cadence:
+        for cadence in map(Cadence, CadenceChoice.values):  # the report cadences (no 季报)
             cutoff = current.cutoff(unit_type, cadence)
             row = saved.get((unit_type, cadence))
             rows.append(
@@ -173,7 +174,7 @@ def schedule_save(
     errors: dict[str, str] = {}
     if unit_type not in T.values:
         errors["unit_type"] = "单位类型不存在。"
-    if cadence not in Cadence.__members__.values():
+    if cadence not in CadenceChoice.values:
         errors["cadence"] = "报送周期须为 weekly、half_monthly、monthly 或 daily。"
     if not 1 <= int(weekday) <= 7:
         errors["weekday"] = "截止星期须为 1（星期一）到 7（星期日）。"

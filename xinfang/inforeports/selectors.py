@@ -19,7 +19,7 @@ from xinfang.deadlines.sensitive import level_rules
 from xinfang.organisation.models import Unit
 from xinfang.organisation.selectors import scope_q, units_visible_to
 
-from .choices import PERIODIC_KINDS, ReportStatus
+from .choices import PERIODIC_KINDS, CadenceChoice, ReportStatus
 from .models import InfoReport, ReportChase
 from .schedule import DAILY_DEFAULT, Schedule, daily_days, expected_periods, schedule_load
 
@@ -159,7 +159,7 @@ def _subtree(unit: Unit) -> Q:
 
 def _earliest(first: date) -> date:
     """The first day of the earliest period of any cadence that overlaps a range from `first`."""
-    return min(bounds_of(c, first)[0] for c in Cadence)
+    return min(bounds_of(Cadence(c), first)[0] for c in CadenceChoice.values)  # the report cadences
 
 
 def _ancestor_ids(unit: Unit) -> list[int]:

@@ -14,6 +14,7 @@ from xinfang.deadlines.periods import (
     Period,
     bounds_of,
     cutoffs_between,
+    one_off_due,
     period_of,
     periods_between,
 )
@@ -22,6 +23,7 @@ WEEKLY = Cutoff(Cadence.WEEKLY, time(16, 0), weekday=5)
 HALF = Cutoff(Cadence.HALF_MONTHLY, time(16, 0))
 MONTHLY_31 = Cutoff(Cadence.MONTHLY, time(16, 0), day=31)
 DAILY = Cutoff(Cadence.DAILY, time(16, 30))
+QUARTERLY_31 = Cutoff(Cadence.QUARTERLY, time(16, 0), day=31)
 
 
 def local(*args: int) -> datetime:
@@ -106,6 +108,74 @@ def test_a_monthly_cutoff_on_the_25th_falls_inside_the_month() -> None:
     assert period.label == "2026年02月"
 
 
+# --- quarterly -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "label"),
+    [
+        (date(2026, 1, 1), date(2026, 1, 1), date(2026, 3, 31), "2026年第1季度"),
+        (date(2026, 3, 31), date(2026, 1, 1), date(2026, 3, 31), "2026年第1季度"),
+        (date(2026, 4, 1), date(2026, 4, 1), date(2026, 6, 30), "2026年第2季度"),
+        (date(2026, 8, 15), date(2026, 7, 1), date(2026, 9, 30), "2026年第3季度"),
+        (date(2026, 12, 31), date(2026, 10, 1), date(2026, 12, 31), "2026年第4季度"),
+    ],
+)
+def test_a_quarter_is_the_calendar_quarter(day: date, start: date, end: date, label: str) -> None:
+    period = period_of(Cutoff(Cadence.QUARTERLY, time(16, 0), day=25), day)
+    assert (period.start, period.end) == (start, end)
+    assert bounds_of(Cadence.QUARTERLY, day) == (start, end)
+    assert period.label == label
+    # due on the 25th of the quarter's last month
+    assert period.due_at == local(end.year, end.month, 25, 16)
+
+
+@pytest.mark.parametrize(
+    ("day", "due"),
+    [
+        (date(2026, 2, 10), local(2026, 3, 31, 16)),
+        (date(2026, 5, 1), local(2026, 6, 30, 16)),  # day 31 clamped to June's 30
+        (date(2026, 9, 30), local(2026, 9, 30, 16)),
+        (date(2026, 11, 11), local(2026, 12, 31, 16)),
+    ],
+)
+def test_a_quarterly_cutoff_on_the_31st_is_the_quarters_last_day_when_shorter(
+    day: date, due: datetime
+) -> None:
+    assert period_of(QUARTERLY_31, day).due_at == due
+
+
+def test_a_quarterly_cutoff_at_another_time_and_the_chase_window_finds_it() -> None:
+    early = Cutoff(Cadence.QUARTERLY, time(9, 30), day=1)
+    assert period_of(early, date(2027, 1, 20)).due_at == local(2027, 3, 1, 9, 30)
+    assert _cuts(early, local(2027, 3, 1, 9, 0), local(2027, 3, 1, 10, 0)) == [
+        (date(2027, 1, 1), local(2027, 3, 1, 9, 30))
+    ]
+    assert _cuts(QUARTERLY_31, local(2026, 12, 31, 15, 0), local(2027, 1, 1, 0, 0)) == [
+        (date(2026, 10, 1), local(2026, 12, 31, 16, 0))
+    ]
+    assert list(periods_between(QUARTERLY_31, date(2026, 3, 30), date(2026, 7, 1))) == [
+        period_of(QUARTERLY_31, date(2026, 3, 1)),
+        period_of(QUARTERLY_31, date(2026, 4, 1)),
+        period_of(QUARTERLY_31, date(2026, 7, 1)),
+    ]
+
+
+# --- a one-off cut-off (key screening in a sensitive period) -------------------------------------------
+
+
+def test_a_one_off_task_is_due_on_its_first_day_or_the_day_after_it_became_known() -> None:
+    first = date(2026, 9, 30)
+    # known before the first day: due on it
+    assert one_off_due(first, time(16, 0), local(2026, 9, 28, 10, 0)) == local(2026, 9, 30, 16)
+    assert one_off_due(first, time(16, 0), local(2026, 9, 29, 23, 59)) == local(2026, 9, 30, 16)
+    # known on the first day or later: the day after it became known (across a month's end)
+    assert one_off_due(first, time(16, 0), local(2026, 9, 30, 8, 0)) == local(2026, 10, 1, 16)
+    assert one_off_due(first, time(16, 0), local(2026, 10, 2, 20, 0)) == local(2026, 10, 3, 16)
+    # a moment given in UTC is read in Shanghai: 2026-09-29 17:00 UTC is the 30th, 01:00 local
+    assert one_off_due(first, time(16, 0), datetime(2026, 9, 29, 17, 0, tzinfo=UTC)) == local(2026, 10, 1, 16)
+
+
 # --- cutoffs_between -----------------------------------------------------------------------------------
 
 
@@ -179,6 +249,9 @@ CUTOFFS = st.sampled_from(
         Cutoff(Cadence.MONTHLY, time(16, 0), day=25),
         Cutoff(Cadence.MONTHLY, time(8, 0), day=1),
         DAILY,
+        QUARTERLY_31,
+        Cutoff(Cadence.QUARTERLY, time(16, 0), day=25),
+        Cutoff(Cadence.QUARTERLY, time(8, 0), day=1),
     ]
 )
 DAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
@@ -220,6 +293,12 @@ def test_a_period_is_what_its_cadence_says_and_is_due_inside_it(cutoff: Cutoff, 
             if period.start.day == 1
             else (period.start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         )
+    elif cutoff.cadence == Cadence.QUARTERLY:
+        assert period.start.day == 1
+        assert period.start.month in (1, 4, 7, 10)
+        assert (period.end + timedelta(days=1)).day == 1
+        assert period.end.month == period.start.month + 2
+        assert period.due_at.month == period.end.month  # in the quarter's last month
     else:
         assert period.start.day == 1
         assert (period.end + timedelta(days=1)).day == 1
@@ -232,7 +311,7 @@ def test_a_period_is_what_its_cadence_says_and_is_due_inside_it(cutoff: Cutoff, 
 @given(
     cutoff=CUTOFFS,
     start=st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1)),
-    hours=st.integers(1, 24 * 40),
+    hours=st.integers(1, 24 * 100),
 )
 def test_cutoffs_between_answers_exactly_the_periods_due_in_the_window(
     cutoff: Cutoff, start: datetime, hours: int
@@ -241,5 +320,5 @@ def test_cutoffs_between_answers_exactly_the_periods_due_in_the_window(
     end = begin + timedelta(hours=hours)
     found = list(cutoffs_between(cutoff, begin, end))
     # brute force: every period with a day in a generous stretch around the window
-    every = periods_between(cutoff, begin.date() - timedelta(days=40), end.date() + timedelta(days=40))
+    every = periods_between(cutoff, begin.date() - timedelta(days=100), end.date() + timedelta(days=100))
     assert found == [p for p in every if begin < p.due_at <= end]
