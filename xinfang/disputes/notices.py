@@ -104,6 +104,7 @@ def register() -> None:
             code=KIND,
             label="人民调解协议书",
             abbreviation="调",
+            prefix="",
             default_template=partial(build_notice, LAYOUT),
             placeholders=PLACEHOLDERS,
             sample_context=SAMPLES,

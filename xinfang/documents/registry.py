@@ -50,6 +50,9 @@ class DocumentKindSpec:
     sample_context: Mapping[str, Any] = field(default_factory=dict)
     # the placeholders the owner gives every notice of this kind (its number, parties, …)
     owner_context: Callable[[models.Model], dict[str, Any]] | None = None
+    # what precedes the abbreviation in the number: 信 for a petition office's notices (城关镇信受),
+    # nothing for a mediation committee's agreement (东风村调〔2026〕1号)
+    prefix: str = "信"
 
 
 @dataclass(frozen=True, eq=False)

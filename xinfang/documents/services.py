@@ -368,7 +368,8 @@ def _next_sequence(unit: Unit, kind: str, year: int) -> int:
 
 
 def document_number(*, unit: Unit, kind: str, year: int, value: int) -> str:
-    return f"{unit.name}信{_ensure_kind(kind).abbreviation}〔{year}〕{value}号"
+    spec = _ensure_kind(kind)
+    return f"{unit.name}{spec.prefix}{spec.abbreviation}〔{year}〕{value}号"
 
 
 def _common_context(

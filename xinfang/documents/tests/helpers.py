@@ -72,6 +72,20 @@ MARKERS: dict[str, dict[str, Any]] = {
         "written_at_cn": "2026年12月03日 09时45分",
         "writer": "王接访",
     },
+    "mediation_agreement": {
+        "dispute_number": "纠纷20261203-00001",
+        "parties_text": "张甲，住东风村一组；李乙，住东风村二组",
+        "facts": "李乙修建院墙占用张甲宅基地约2平方米",
+        "disputed_items": "院墙的拆除",
+        "responsibility": "李乙负主要责任",
+        "terms_text": "一、李乙于12月20日前将院墙后移2米",
+        "performance_how": "自行拆除",
+        "performance_where": "东风村一组",
+        "performance_by_cn": "2026年12月20日",
+        "copies": 3,
+        "signature_line": "张甲　　李乙",
+        "mediator": "孙调解",
+    },
 }
 
 # The value of MARKERS[kind] that the test looks for in the rendered text.
@@ -89,6 +103,7 @@ MARKER_KEYS: dict[str, str] = {
     "hearing_notice": "place",
     "supervision_notice": "method_label",
     "incident_report": "situation",
+    "mediation_agreement": "terms_text",
 }
 
 

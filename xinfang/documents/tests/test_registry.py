@@ -135,7 +135,7 @@ def test_an_unregistered_kind_is_unknown_again(client, sysadmin):
 def test_petitions_supervision_and_incidents_register_their_kinds_in_their_apps(db):
     kinds = {row.kind for row in template_rows()}
     assert {"acceptance_notice", "hearing_notice", "supervision_notice", "incident_report"} <= kinds
-    assert len(kinds) == 13
+    assert len(kinds) == 14
 
 
 # --- the layer rule ----------------------------------------------------------------------------------
