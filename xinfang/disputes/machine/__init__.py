@@ -226,19 +226,21 @@ def assign_mediator(change: Change[Dispute]) -> None:
     user_id = change.input.mediator
     if any(r.get("user") == user_id for r in dispute.recused or []):
         raise Conflict("该调解员已回避本纠纷，请另行指定。")
-    handling = dispute.handling_unit
+    # the committee's own people, or the township centre's (it assigns mediators by the size of
+    # the dispute: 篇五's 协调 function)
+    centre = dispute.handling_unit.organ or dispute.handling_unit
     mediator = (
         User.objects.filter(
             pk=user_id,
             is_active=True,
-            unit__path__startswith=handling.path,
+            unit__path__startswith=centre.path,
             role_assignments__role__in=MEDIATOR_ROLES,
         )
         .select_related("unit")
         .first()
     )
     if mediator is None or not has_capability(mediator, "disputes.mediate"):
-        message = "调解员须为承担调处单位（或其下级）的调解人员。"
+        message = "调解员须为承担调处的调委会或镇（街道）调处中心的调解人员。"
         raise ValidationFailed(message, {"mediator": message})
     dispute.mediator = mediator
     if dispute.mediated_at is None:
