@@ -48,6 +48,7 @@ _NOT_STEP_FIELDS = frozenset(
         "shift",
         "supervision",
         "incident",
+        "dispute",
         "person",
         "case",
         "machine",

@@ -129,10 +129,10 @@ def dispute_to_petition(
     from xinfang.petitions.services import PetitionerInput, PetitionInput, petition_register
 
     ensure_capability(actor, "petitions.register")
-    if "refer" not in allowed_actions(dispute, actor):
-        raise PermissionDenied("只有承担调处的调委会可以将纠纷导入信访程序。")
     if dispute.status != DisputeStatus.FAILED:
         raise Conflict("只有调解不成的纠纷可以导入信访程序。")
+    if "refer" not in allowed_actions(dispute, actor):
+        raise PermissionDenied("只有承担调处的调委会可以将纠纷导入信访程序。")
     if not category.strip():
         raise ValidationFailed("请选择问题类别。", {"category": "请选择问题类别。"})
     parties = list(dispute.parties.all()[:5])

@@ -177,7 +177,9 @@ def _message(info: FieldInfo | None, name: str, error: dict[str, Any]) -> tuple[
     value_kind = _kind_of(info) if info is not None else "text"
     blank = error.get("input") in (None, "")
     chosen = enum is not None or bool(schema_extra(info).get("choose"))
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1) or (blank and chosen):
+    # an empty list where at least one is needed (当事人) reads like a missing field
+    emptied = kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1
+    if kind == "missing" or emptied or (blank and chosen):
         if enum is not None:
             return f"请选择{label}。", f"请选择{label}。{label}须为以下之一：{_choices_text(enum)}"
         if chosen:
