@@ -165,7 +165,7 @@ def file_form(
         if "parties" in row_errors:
             row_errors["party_name"] = row_errors.pop("parties")
         if f"found[{index}]" in errors:
-            row_errors["__all__"] = errors[f"found[{index}]"]
+            row_errors["row"] = errors[f"found[{index}]"]
         rows.append({"index": index, "values": row, "errors": row_errors})
     return FileForm(values=values, errors=errors, rows=rows)
 
