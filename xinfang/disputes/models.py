@@ -169,7 +169,24 @@ class Dispute(models.Model):
         verbose_name = "矛盾纠纷"
         ordering = ["-registered_at", "-pk"]
         indexes = [
-            models.Index(fields=["unit_path", "registered_at"], name="dispute_scope_registered"),
+            # the scope's lists (a unit path's range, newest first), and the figures' one aggregate,
+            # which reads this index alone: every column it counts is here
+            models.Index(
+                fields=[
+                    "unit_path",
+                    "registered_at",
+                    "unit",
+                    "level",
+                    "passed_up",
+                    "outcome",
+                    "mediated_at",
+                    "status",
+                    "next_visit_due",
+                    "visited_at",
+                    "satisfaction",
+                ],
+                name="dispute_figures",
+            ),
             models.Index(fields=["unit", "status"], name="dispute_unit_status"),
             models.Index(
                 fields=["next_visit_due"], name="dispute_visit_due", condition=Q(next_visit_due__isnull=False)

@@ -437,7 +437,7 @@ def test_the_figures_equal_a_recount():
             actor=user("clerk"), unit=township, first=today.replace(month=1, day=1), last=today
         )
 
-    assert len(queries) <= 7  # the actor's roles, the settings, the units and three aggregates
+    assert len(queries) <= 5  # the actor's roles, the settings, the units and one aggregate
     rows = {line.name: line for line in result.rows}
     dongfeng = rows["东风村"]
     everyone = Dispute.objects.filter(unit_path__startswith=unit(DONGFENG).path)
