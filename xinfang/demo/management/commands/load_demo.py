@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.core.exceptions import ApplicationError
+from xinfang.demo.disputes import demo_disputes_load
 from xinfang.demo.duty import demo_duty_load
 from xinfang.demo.matters import demo_matters_load
 from xinfang.demo.services import DEMO_ACCOUNTS, demo_load
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             matters = None if options["without_matters"] else demo_matters_load()
             duty = None if options["without_matters"] else demo_duty_load()
             stability = None if options["without_matters"] else demo_stability_load()
+            disputes = None if options["without_matters"] else demo_disputes_load()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
@@ -47,6 +49,8 @@ class Command(BaseCommand):
                 f"城关镇维稳示例：新增应急预案 {stability.plans_created} 个，信息报告 {stability.reports_filed} 份，"
                 f"突发事件 {stability.incidents_registered} 起。"
             )
+        if disputes:
+            self.stdout.write(f"城关镇矛盾纠纷示例：{disputes} 件（调解、协议、回访、上交各阶段）。")
         if options["quiet_logins"]:
             return
         self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
