@@ -1,11 +1,13 @@
 """The 待办 of the stability half (维稳) on the home page: information reports to sign for or
 returned for more detail, incidents whose next report is due, lower units' incident reports to
 sign for, the principal leader's arrival on site, the plan tasks one owns and the instructions
-one's unit must acknowledge. One aggregate per table, one page of rows per non-empty kind."""
+one's unit must acknowledge; disputes awaiting a mediator at one's committee, one's own disputes
+in mediation, return visits due within 7 days or overdue and 司法确认 windows ending within 3 days.
+One aggregate per table, one page of rows per non-empty kind."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -13,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.accounts.models import User
+from xinfang.disputes.choices import DisputeStatus
+from xinfang.disputes.models import Dispute
 from xinfang.incidents.choices import IncidentStatus
 from xinfang.incidents.models import Incident, IncidentReport, IncidentTask, InstructionTarget
 from xinfang.inforeports.choices import ReportStatus
@@ -22,6 +26,8 @@ from xinfang.organisation.models import Unit
 from .selectors import TODO_ROWS, TodoGroup, TodoRow
 
 DUE_SOON = timedelta(minutes=60)  # how soon a report due counts as waiting (not a deadline)
+VISIT_SOON = timedelta(days=7)  # a dispute's return visit due within a week waits
+CONFIRMATION_SOON = timedelta(days=3)  # a 司法确认 window ending within three days waits
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,108 @@ def _incident_row(i: Incident) -> TodoRow:
         None,
         url=reverse("incidents:detail", args=[i.pk]),
     )
+
+
+def _days_left(due: date, today: date) -> str:
+    days = (due - today).days
+    if days < 0:
+        return f"已逾期 {-days} 天"
+    return "今天到期" if days == 0 else f"剩 {days} 天"
+
+
+def _dispute_row(what: Callable[[Dispute], str], due: Callable[[Dispute], date | None] | None = None) -> Any:
+    """A dispute names its kind and unit, never a party."""
+
+    def row(d: Dispute) -> TodoRow:
+        return TodoRow(
+            0,
+            d.number,
+            f"{d.kind.name}（{d.unit.name}）",
+            what(d),
+            due(d) if due is not None else None,
+            url=reverse("disputes:detail", args=[d.pk]),
+        )
+
+    return row
+
+
+def _dispute_kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
+    """The committee's (its mediators' and office's) and the mediator's own dispute work: one
+    table, so one aggregate for all four counts."""
+    if "disputes.mediate" not in caps:
+        return []
+    today = timezone.localdate()
+    home = reverse("disputes:home")
+    # the office of the handling committee watches its disputes' clocks; a mediator their own
+    mine = Q(mediator=actor)
+    watched = (mine | Q(handling_unit=unit)) if "disputes.manage" in caps else mine
+    agreed = Q(status__in=[DisputeStatus.PERFORMING, DisputeStatus.PERFORMED])
+    related = ("kind", "unit")
+    return [
+        _Kind(
+            "disputes_unassigned",
+            "矛盾纠纷待指定调解员",
+            Q(handling_unit=unit, status=DisputeStatus.REGISTERED, mediator__isnull=True),
+            Dispute,
+            ("registered_at", "pk"),
+            _dispute_row(
+                lambda d: (
+                    f"{d.class_label}纠纷，{timezone.localtime(d.registered_at):%m-%d %H:%M} 登记"
+                    + ("，已上交" if d.passed_up else "")
+                )
+            ),
+            home + "?status=registered",
+            related,
+        ),
+        _Kind(
+            "disputes_mine",
+            "我调解的矛盾纠纷",
+            Q(mediator=actor, status__in=[DisputeStatus.MEDIATING, DisputeStatus.DRAFTING]),
+            Dispute,
+            ("registered_at", "pk"),
+            _dispute_row(lambda d: d.get_status_display()),
+            home,
+            related,
+        ),
+        _Kind(
+            "disputes_visits",
+            "调解回访临近或逾期",
+            watched & agreed & Q(next_visit_due__lte=today + VISIT_SOON, visited_at__isnull=True),
+            Dispute,
+            ("next_visit_due", "pk"),
+            _dispute_row(
+                lambda d: (
+                    f"应回访（{_days_left(d.next_visit_due, today)}）" if d.next_visit_due else "应回访"
+                ),
+                lambda d: d.next_visit_due,
+            ),
+            home + "?visit_overdue=on",
+            related,
+        ),
+        _Kind(
+            "disputes_confirmation",
+            "司法确认申请期即将届满",
+            watched
+            & agreed
+            & Q(
+                confirmation="",
+                confirmation_ends__gte=today,
+                confirmation_ends__lte=today + CONFIRMATION_SOON,
+            ),
+            Dispute,
+            ("confirmation_ends", "pk"),
+            _dispute_row(
+                lambda d: (
+                    f"请记录当事人是否申请司法确认（{_days_left(d.confirmation_ends, today)}）"
+                    if d.confirmation_ends
+                    else "请记录司法确认情况"
+                ),
+                lambda d: d.confirmation_ends,
+            ),
+            home,
+            related,
+        ),
+    ]
 
 
 def _kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
@@ -195,7 +303,7 @@ def _kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]:
                 ("instruction__incident",),
             )
         )
-    return kinds
+    return kinds + _dispute_kinds(actor, unit, caps)
 
 
 def _counts(kinds: list[_Kind]) -> dict[str, int]:

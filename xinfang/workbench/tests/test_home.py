@@ -20,7 +20,8 @@ from xinfang.workbench.selectors import work_queue_petitions, work_queue_q
 # office's check of its published rosters for gaps (one query, none published): +2
 # + the stability half's 待办 (信息待签收, 突发事件待报告, 下级事件报告待签收, 预案任务, 批示待确认):
 # one aggregate per table (reports, incidents, incident reports, tasks, instructions): +5
-DASHBOARD_QUERIES = 25  # the 待办: one COUNT per kind of work, each from its own index
+# + the disputes' 待办 (待指定调解员, 我调解的, 回访, 司法确认): one aggregate of the dispute table: +1
+DASHBOARD_QUERIES = 26  # the 待办: one COUNT per kind of work, each from its own index
 
 
 def _charts(body: str) -> dict:
