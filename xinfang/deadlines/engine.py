@@ -54,7 +54,7 @@ UNIT_LABELS: dict[str, str] = {
     Unit.WORKING_DAYS: "工作日",
     Unit.HOURS: "小时",
     Unit.MINUTES: "分钟",
-    Unit.MONTHS: "个月",
+    Unit.MONTHS: "月",
 }
 # units counted in whole days: the clock starts on a date and runs out at the end of its due day
 DAY_UNITS = frozenset({Unit.CALENDAR_DAYS, Unit.WORKING_DAYS, Unit.MONTHS})

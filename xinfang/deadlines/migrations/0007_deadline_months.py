@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='deadline',
             name='unit',
-            field=models.CharField(choices=[('calendar_days', '自然日'), ('working_days', '工作日'), ('hours', '小时'), ('minutes', '分钟'), ('months', '个月')], max_length=20, verbose_name='期限单位'),
+            field=models.CharField(choices=[('calendar_days', '自然日'), ('working_days', '工作日'), ('hours', '小时'), ('minutes', '分钟'), ('months', '月')], max_length=20, verbose_name='期限单位'),
         ),
         migrations.AddConstraint(
             model_name='deadline',
