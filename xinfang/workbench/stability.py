@@ -65,13 +65,6 @@ def _incident_row(i: Incident) -> TodoRow:
     )
 
 
-def _days_left(due: date, today: date) -> str:
-    days = (due - today).days
-    if days < 0:
-        return f"已逾期 {-days} 天"
-    return "今天到期" if days == 0 else f"剩 {days} 天"
-
-
 def _dispute_row(what: Callable[[Dispute], str], due: Callable[[Dispute], date | None] | None = None) -> Any:
     """A dispute names its kind and unit, never a party."""
 
@@ -132,12 +125,8 @@ def _dispute_kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]
             watched & agreed & Q(next_visit_due__lte=today + VISIT_SOON, visited_at__isnull=True),
             Dispute,
             ("next_visit_due", "pk"),
-            _dispute_row(
-                lambda d: (
-                    f"应回访（{_days_left(d.next_visit_due, today)}）" if d.next_visit_due else "应回访"
-                ),
-                lambda d: d.next_visit_due,
-            ),
+            # the page's traffic light says how near or late (the row's deadline)
+            _dispute_row(lambda d: f"回访当事人（{d.class_label}纠纷）", lambda d: d.next_visit_due),
             home + "?visit_overdue=on",
             related,
         ),
@@ -153,14 +142,7 @@ def _dispute_kinds(actor: User, unit: Unit, caps: frozenset[str]) -> list[_Kind]
             ),
             Dispute,
             ("confirmation_ends", "pk"),
-            _dispute_row(
-                lambda d: (
-                    f"请记录当事人是否申请司法确认（{_days_left(d.confirmation_ends, today)}）"
-                    if d.confirmation_ends
-                    else "请记录司法确认情况"
-                ),
-                lambda d: d.confirmation_ends,
-            ),
+            _dispute_row(lambda d: "记录当事人是否申请司法确认", lambda d: d.confirmation_ends),
             home,
             related,
         ),

@@ -58,7 +58,7 @@ def test_return_visits_and_confirmation_windows_wait_for_the_mediator_and_the_of
     overdue = todo_groups(actor=user("mediator"))
     visits = next(g for g in overdue if g.code == "disputes_visits")
     assert visits.rows[0].deadline == today + timedelta(days=5)
-    assert "剩 5 天" in visits.rows[0].what
+    assert "回访当事人" in visits.rows[0].what
     # overdue still waits; a recorded confirmation or visit does not
     Dispute.objects.filter(pk=dispute.pk).update(
         next_visit_due=today - timedelta(days=1), confirmation="applied"
