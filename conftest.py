@@ -148,12 +148,14 @@ def _fresh_security_policy():
 
 @pytest.fixture(autouse=True)
 def _no_chase_mark():
-    """The chase of missing reports remembers its last run in the process's cache (a real sweep
-    runs forward minute by minute); tests run it at moments of their own choosing."""
+    """The chases of missing reports and screening rounds remember their last run in the
+    process's cache (a real sweep runs forward minute by minute); tests run them at moments of
+    their own choosing."""
     from django.core.cache import cache
 
     from xinfang.inforeports.clocks import LAST_SCAN
+    from xinfang.screenings.clocks import LAST_SCAN as SCREENINGS_LAST_SCAN
 
-    cache.delete(LAST_SCAN)
+    cache.delete_many([LAST_SCAN, SCREENINGS_LAST_SCAN])
     yield
-    cache.delete(LAST_SCAN)
+    cache.delete_many([LAST_SCAN, SCREENINGS_LAST_SCAN])
