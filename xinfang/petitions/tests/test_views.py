@@ -423,8 +423,9 @@ def test_detail_query_count_is_pinned(client, clerk, django_assert_max_num_queri
     # route it, the unit and handler pickers of 交办 and 转送; one for the calendar behind the light; the inbox badge;
     # the supervision card (督办); the calendar again for the missing-holidays note; the earlier
     # matters 不再受理 may refer to (one query)
-    # ; the key-person notes (one query: any alarm about this petition)
-    with django_assert_max_num_queries(25):
+    # ; the key-person notes (one query: any alarm about this petition); the disputes' note (one
+    # query: a dispute opened from this petition, 访调对接)
+    with django_assert_max_num_queries(26):
         response = client.get(reverse("petitions:detail", args=[petition.pk]))
     # then
     assert response.status_code == 200
