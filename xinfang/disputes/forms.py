@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -388,7 +388,9 @@ class Record:
 
 
 def dispute_record(dispute: Dispute) -> Record:
-    """Everything of one dispute besides the dispute itself, in at most nine queries."""
+    """Everything of one dispute besides the dispute itself, in at most nine queries (the
+    agreements and their terms, events, the users they name, parties, sessions, visits, documents,
+    the setting)."""
     terms = Prefetch("terms", queryset=AgreementTerm.objects.order_by("order"))
     agreements = list(
         dispute.agreements.select_related("drafted_by").prefetch_related(terms).order_by("-version")
@@ -405,9 +407,13 @@ def dispute_record(dispute: Dispute) -> Record:
         if wanted
         else {}
     )
+    # prefetched onto the dispute: the guard "a session was held" then reads them, no query
+    prefetch_related_objects(
+        [dispute], "parties", Prefetch("sessions", queryset=DisputeSession.objects.select_related("by"))
+    )
     return Record(
         parties=list(dispute.parties.all()),
-        sessions=list(dispute.sessions.select_related("by")),
+        sessions=list(dispute.sessions.all()),
         agreements=agreements,
         visits=list(dispute.visits.select_related("by")),
         events=events,

@@ -271,7 +271,7 @@ def test_the_case_file_takes_a_fixed_number_of_queries(client, django_assert_max
 
     dispute = step(dispute, "assign_mediator", mediator=user("village-handler").pk)
     grow(1)
-    with django_assert_max_num_queries(30) as first:
+    with django_assert_max_num_queries(21) as first:
         client.get(f"/disputes/{dispute.pk}/")
     grow(3)
     with django_assert_max_num_queries(len(first.captured_queries)):
@@ -555,3 +555,15 @@ def test_the_settings_are_saved_and_audited(client):
     register()
     assert "村调委会主任" in login(client, "clerk").get("/disputes/").content.decode()
     assert client.get("/disputes/settings/").status_code == 403
+
+
+def test_a_step_the_actor_may_not_take_shows_the_page_again_with_403(client):
+    dispute = register()
+    login(client, "supervisor")  # reads the township's disputes, mediates none
+    html = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert 'data-testid="dispute-actions"' not in html
+    refused = client.post(f"/disputes/{dispute.pk}/act/investigate/", {"findings": "走访"})
+    assert refused.status_code == 403
+    assert "您的角色不能执行“调查取证”。" in refused.content.decode()
+    assert 'data-testid="dispute-number"' in refused.content.decode()
+    assert not Dispute.objects.get().investigation
