@@ -411,6 +411,27 @@ def keypersons_list_page(username: str, query: str = "") -> Callable[[Context], 
     return register
 
 
+# --- screening rounds (矛盾纠纷排查), on `bench/seed_screenings.py` data -----------------------------
+
+
+def _screenings(ctx: Context) -> dict:
+    info = ctx.cache.get("screenings")
+    if not info:
+        raise Unavailable(
+            "no screening data: run `bench/seed_screenings.py --data-dir …` first (screenings-bench.json)"
+        )
+    return info  # type: ignore[return-value]
+
+
+def screenings_completeness_page(key: str) -> Callable[[Context], None]:
+    def completeness(ctx: Context) -> None:
+        info = _screenings(ctx)
+        query = urllib.parse.urlencode({"unit": info[key], "from": info["from"], "to": info["to"]})
+        ctx.client("page:county-leader").get(f"/screenings/completeness/?{query}")
+
+    return completeness
+
+
 # (name shown in the table, callable). Later issues append here.
 OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
@@ -485,6 +506,15 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     (
         "重点人员名册页面 `/key-persons/?risk=red&visit_overdue=1`（乡镇接访员 `clerk`）",
         keypersons_list_page("clerk", "?risk=red&visit_overdue=1"),
+    ),
+    # Screening rounds: a year of the county's rounds (320 units, weekly villages), aim 200 ms.
+    (
+        "排查完整率页面 `/screenings/completeness/?unit=&from=&to=`（县及下级，一年）",
+        screenings_completeness_page("county"),
+    ),
+    (
+        "排查完整率页面 `/screenings/completeness/?unit=&from=&to=`（城关镇及下级，一年）",
+        screenings_completeness_page("unit"),
     ),
 ]
 
@@ -651,6 +681,11 @@ def main() -> None:
         default="",
         help="keypersons-bench.json of bench/seed_keypersons.py (default: in --data-dir)",
     )
+    parser.add_argument(
+        "--screenings-info",
+        default="",
+        help="screenings-bench.json of bench/seed_screenings.py (default: in --data-dir)",
+    )
     args = parser.parse_args()
 
     args.data_dir = str(Path(args.data_dir).resolve())
@@ -671,6 +706,9 @@ def main() -> None:
         keypersons_info = Path(args.keypersons_info or Path(args.data_dir) / "keypersons-bench.json")
         if keypersons_info.exists():
             ctx.cache["keypersons"] = json.loads(keypersons_info.read_text())
+        screenings_info = Path(args.screenings_info or Path(args.data_dir) / "screenings-bench.json")
+        if screenings_info.exists():
+            ctx.cache["screenings"] = json.loads(screenings_info.read_text())
         try:
             ctx.sample_ids()
         except Unavailable as exc:

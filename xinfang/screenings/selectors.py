@@ -6,10 +6,11 @@ The grid is five queries however large the county (units, schedule, sensitive pe
 screenings' units, rounds) and one pass in Python; the expected rounds of each unit type are
 computed once per type, not once per unit."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -200,7 +201,6 @@ STATE_LABELS = {ON_TIME: "按时", LATE: "迟报", MISSING: "未报", PENDING: "
 class Cell:
     expected: Expected
     state: str
-    filed_at: datetime | None = None
     round_id: int | None = None
 
 
@@ -212,8 +212,13 @@ class UnitRow:
     depth: int
     cells: list[Cell] = field(default_factory=list)
 
+    @cached_property
+    def counts(self) -> Counter[str]:
+        """The cells by state (read once the cells are set)."""
+        return Counter(c.state for c in self.cells)
+
     def _count(self, *states: str) -> int:
-        return sum(1 for c in self.cells if c.state in states)
+        return sum(self.counts[state] for state in states)
 
     @property
     def expected(self) -> int:
@@ -251,9 +256,11 @@ class Completeness:
         return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
-def _state(expected: Expected, filed: tuple[datetime, int] | None, now: datetime) -> Cell:
+def _state(expected: Expected, filed: tuple[bool, int] | None, now: datetime) -> Cell:
+    """A filed round is on time or late as it was judged when filed (against the cut-off then in
+    force: a later change of the schedule makes nobody late after the fact)."""
     if filed is not None:
-        return Cell(expected, ON_TIME if filed[0] <= expected.due_at else LATE, filed[0], filed[1])
+        return Cell(expected, ON_TIME if filed[0] else LATE, filed[1])
     return Cell(expected, MISSING if expected.due_at <= now else PENDING)
 
 
@@ -278,11 +285,11 @@ def completeness(
         .values("pk", "name", "unit_type", "depth", "path")
     )
     expected = ExpectedRounds(units, unit, first, last, schedule)
-    filed: dict[tuple[int, str], tuple[datetime, int]] = {
-        (unit_id, key): (filed_at, pk)
-        for unit_id, key, filed_at, pk in ScreeningRound.objects.filter(
+    filed: dict[tuple[int, str], tuple[bool, int]] = {
+        (unit_id, key): (on_time, pk)
+        for unit_id, key, on_time, pk in ScreeningRound.objects.filter(
             _subtree(unit), period_start__lte=last, period_end__gte=first
-        ).values_list("unit_id", "period_key", "filed_at", "pk")
+        ).values_list("unit_id", "period_key", "on_time", "pk")
     }
     rows = []
     for row in units:
@@ -316,10 +323,10 @@ def owed(unit: Unit, first: date, last: date, now: datetime | None = None) -> li
     expected = ExpectedRounds([row], unit, first, last, schedule_load())
     keys = [e.key for e in expected.of(row)]
     filed = {
-        key: (filed_at, pk)
-        for key, filed_at, pk in ScreeningRound.objects.filter(
+        key: (on_time, pk)
+        for key, on_time, pk in ScreeningRound.objects.filter(
             unit_id=unit.pk, period_key__in=keys
-        ).values_list("period_key", "filed_at", "pk")
+        ).values_list("period_key", "on_time", "pk")
     }
     cells = [_state(e, filed.get(e.key), now) for e in expected.of(row)]
     return sorted(cells, key=lambda c: (c.expected.due_at, c.expected.key), reverse=True)

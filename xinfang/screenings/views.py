@@ -444,8 +444,8 @@ KIND_ORDER = {k: i for i, k in enumerate(ScreeningKind.values)}
 def _cell(cell: selectors.Cell) -> dict[str, Any]:
     due = timezone.localtime(cell.expected.due_at)
     title = f"{cell.expected.label} 截止 {due:%m-%d %H:%M}"
-    if cell.filed_at is not None:
-        title += f"，{timezone.localtime(cell.filed_at):%m-%d %H:%M} 报送"
+    if cell.round_id is not None:
+        title += "，已报送" if cell.state == selectors.ON_TIME else "，迟报"
     return {
         "state": cell.state,
         "label": selectors.STATE_LABELS[cell.state],
