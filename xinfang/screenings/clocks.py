@@ -11,7 +11,7 @@ chased nothing.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,14 +37,14 @@ CHASE_WINDOW = timedelta(hours=6)  # how far back a scan looks for cut-offs (not
 LAST_SCAN = "screenings:chase:last"
 K = ScreeningKind
 
-Due = tuple[dict[str, Any], Expected]
+Due = tuple[Mapping[str, Any], Expected]
 
 
 def register() -> None:
     register_clock_handler(CHASE_OWNER, ScreeningChaser())
 
 
-def _units(**filters: Any) -> list[dict[str, Any]]:
+def _units(**filters: Any) -> list[Mapping[str, Any]]:
     return list(Unit.objects.filter(is_active=True, **filters).values("pk", "path", "unit_type"))
 
 

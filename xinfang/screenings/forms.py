@@ -50,7 +50,7 @@ PARTY_FIELDS = {
 }
 HEADER_FIELDS = ("screened_by", "screened_at", "summary", "disorder", "hazards")
 
-KIND_BADGES = {
+KIND_BADGES: dict[str, str] = {
     ScreeningKind.REGULAR: "text-bg-light border",
     ScreeningKind.QUARTERLY: "text-bg-info",
     ScreeningKind.KEY: "text-bg-warning",

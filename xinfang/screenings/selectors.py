@@ -7,7 +7,7 @@ screenings' units, rounds) and one pass in Python; the expected rounds of each u
 computed once per type, not once per unit."""
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -118,7 +118,7 @@ def _ancestor_ids(unit: Unit) -> list[int]:
 
 
 def _sensitive_by_unit(
-    units: Sequence[dict[str, Any]], top: Unit, first: date, last: date
+    units: Sequence[Mapping[str, Any]], top: Unit, first: date, last: date
 ) -> dict[int, list[Any]]:
     """The sensitive periods in force at each unit (set by it or above it) that overlap the
     stretch, in one query."""
@@ -160,7 +160,7 @@ class ExpectedRounds:
     units (the sensitive periods and the special screenings of the subtree of `top`)."""
 
     def __init__(
-        self, units: Sequence[dict[str, Any]], top: Unit, first: date, last: date, schedule: Schedule
+        self, units: Sequence[Mapping[str, Any]], top: Unit, first: date, last: date, schedule: Schedule
     ):
         self.first, self.last, self.schedule = first, last, schedule
         self.sensitive = _sensitive_by_unit(units, top, first, last)
@@ -172,7 +172,7 @@ class ExpectedRounds:
     def own(self, unit_type: str) -> TypeSchedule:
         return self.schedule.get(unit_type, TypeSchedule())
 
-    def of(self, unit: dict[str, Any]) -> list[Expected]:
+    def of(self, unit: Mapping[str, Any]) -> list[Expected]:
         unit_type = unit["unit_type"]
         own = self.own(unit_type)
         if unit_type not in self._by_type:

@@ -57,7 +57,14 @@ FOUND_FIELDS = (
     "risk",
     "sudden",
 )
-AMEND_FIELDS = ("screened_by", "screened_at", "summary", "disorder", "hazards")
+AMEND_LABELS = {
+    "screened_by": "排查人员",
+    "screened_at": "排查时间",
+    "summary": "排查情况",
+    "disorder": "治安乱点",
+    "hazards": "安全隐患",
+}
+AMEND_FIELDS = tuple(AMEND_LABELS)
 
 
 def chain_ids(path: str) -> list[int]:
@@ -246,7 +253,7 @@ def amend(change: Change[ScreeningRound]) -> None:
     for name in changed:
         setattr(round_, name, given[name])
     change.memo["fields"] = changed
-    change.data["fields"] = "、".join(str(ScreeningRound._meta.get_field(n).verbose_name) for n in changed)
+    change.data["fields"] = "、".join(AMEND_LABELS[n] for n in changed)
 
 
 # --- the table ---------------------------------------------------------------------------------
