@@ -129,7 +129,7 @@ def figures(*, actor: Any, unit: Unit, first: date, last: date, today: date | No
                     status__in=[DisputeStatus.PERFORMING, DisputeStatus.PERFORMED],
                 ),
             ),
-            visits=Count("pk", filter=Q(visited_at__isnull=False)),
+            visited=Count("pk", filter=Q(visited_at__isnull=False)),
             satisfied=Count(
                 "pk",
                 filter=Q(
@@ -148,7 +148,7 @@ def figures(*, actor: Any, unit: Unit, first: date, last: date, today: date | No
         line.succeeded += r["succeeded"]
         line.passed_up += r["passed"]
         line.visits_overdue += r["overdue"]
-        line.visits += r["visits"]
+        line.visits += r["visited"]
         line.satisfied += r["satisfied"]
         if r["passed"]:
             line.levels[r["level"]] = line.levels.get(r["level"], 0) + r["passed"]

@@ -191,6 +191,10 @@ class Dispute(models.Model):
             models.Index(
                 fields=["next_visit_due"], name="dispute_visit_due", condition=Q(next_visit_due__isnull=False)
             ),
+            # what a petition or a sign became (访调对接: the petition page's note)
+            models.Index(
+                fields=["source", "source_id"], name="dispute_source", condition=Q(source_id__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(dispute_class__in=[1, 2, 3]), name="dispute_class_known"),

@@ -47,10 +47,12 @@ def dispute_from_petition(
 ) -> Dispute:
     """访调对接: a petition the office finds suitable for mediation opens a dispute at the unit the
     matter concerns, its petitioners as the first parties, linked to the petition."""
-    from xinfang.petitions.selectors import access_petition_by_id
+    from xinfang.petitions.selectors import access_petition_by_id, identity_hidden
 
     ensure_capability(actor, "disputes.register")
     petition = access_petition_by_id(actor, petition_id, request_meta)
+    if identity_hidden(actor, petition):  # the unit complained about never learns who complained
+        raise PermissionDenied("您不能查看这件信访事项的信访人，不能将其转入人民调解。")
     if Dispute.objects.filter(source=Source.PETITION, source_id=petition.pk).exists():
         raise Conflict(f"信访件 {petition.number} 已转入人民调解。")
     petitioners = [link.petitioner for link in petition.petitioner_links.select_related("petitioner")[:50]]

@@ -456,3 +456,29 @@ def test_the_figures_equal_a_recount():
     # a village's clerk reads only its own
     mine = figures.figures(actor=user("village2-handler"), unit=unit(HONGXING), first=today, last=today)
     assert mine.total.found == 1
+
+
+def test_a_petition_about_the_unit_itself_never_gives_it_the_petitioners(county_clerk_user, county_leader):
+    from xinfang.petitions.selectors import identity_hidden
+    from xinfang.petitions.workflow import petition_transition
+
+    township = unit(TOWNSHIP)
+    petition = register_petition(
+        county_clerk_user,
+        problem_unit=township,
+        complained_unit=township.pk,
+        complained_user=user("leader").pk,
+        content="镇里分管领导多次威胁我不准上访，要求依法查处。",
+    )
+    petition = petition_transition(
+        petition=petition,
+        action="transfer",
+        actor=county_leader,
+        unit=township.pk,
+        complained_reason="该镇为有权处理机关，县局跟踪督办",
+    )
+    assert identity_hidden(user("clerk"), petition)
+
+    with pytest.raises(PermissionDenied):
+        services.dispute_from_petition(actor=user("clerk"), petition_id=petition.pk, kind="other")
+    assert not Dispute.objects.exists()
