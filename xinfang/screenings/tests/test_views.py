@@ -257,3 +257,35 @@ def test_the_schedule_page_saves_a_row_and_audits_it(client, sysadmin) -> None:
     assert "时刻格式应为 HH:MM" in refused.content.decode()
     # a clerk may not
     assert _login(client, user("clerk")).get("/screenings/schedule/").status_code == 403
+
+
+def test_the_filing_form_of_a_quarterly_and_of_a_key_round(client) -> None:
+    from xinfang.deadlines.sensitive import period_save
+
+    today = timezone.localdate()
+    mediator = _login(client, user("mediator"))
+    quarterly = mediator.get(f"/screenings/new/?kind=quarterly&period={today.isoformat()}")
+    html = quarterly.content.decode()
+    assert quarterly.status_code == 200
+    assert 'name="disorder"' in html
+    assert 'name="hazards"' in html
+    assert "季度" in html
+    period = period_save(
+        actor=user("clerk"),
+        unit=user("clerk").unit,
+        name="本地重大活动",
+        starts_on=today,
+        ends_on=today + timedelta(days=2),
+        level=2,
+        reason="依据县委通知",
+    )
+    officer = _login(client, person(DONGFENG))
+    key = officer.get(f"/screenings/new/?kind=key&sensitive={period.pk}")
+    assert key.status_code == 200
+    assert "本地重大活动" in key.content.decode()
+    assert 'name="disorder"' not in key.content.decode()
+    # the home page offers it
+    assert f"sensitive={period.pk}" in officer.get("/screenings/").content.decode()
+    # a kind the unit does not owe goes back to the list with the reason
+    refused = officer.get("/screenings/new/?kind=quarterly", follow=True)
+    assert "本单位类型没有季度三个排查" in refused.content.decode()
