@@ -70,6 +70,11 @@ class Figures:
     targets: dict[str, Decimal]
     chain: list[str]
 
+    @property
+    def below_targets(self) -> dict[str, bool]:
+        """Each rate's miss of its target, for a template (which cannot pass `key`)."""
+        return {key: self.below(key) for key in self.targets}
+
     def below(self, key: str) -> bool:
         """Whether the total misses the target of `key` (participation, success, satisfaction)."""
         value = getattr(self.total, key)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from xinfang.accounts.http import AuthenticatedRequest
 from xinfang.accounts.models import User
 from xinfang.accounts.permissions import capabilities_of
+from xinfang.disputes.figures import figures as dispute_figures
 from xinfang.duty.selectors import duty_units_for, on_duty_now, published_months_with_gaps
 from xinfang.petitions.selectors import warning_boundary
 from xinfang.petitions.views import LIGHT_COLOURS, STATUS_BADGES, DeadlineLight, deadline_light
@@ -46,6 +47,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             today=today,
         )
         context.update(overview=overview, charts=overview_charts(overview))
+        if "disputes.view" in capabilities:
+            # 矛盾纠纷调处 this year against 篇五's targets (one aggregate)
+            context["disputes"] = dispute_figures(
+                actor=user, unit=user.unit, first=today.replace(month=1, day=1), last=today, today=today
+            )
     elif work_queue_q(user) is not None:
         page = work_queue_page(actor=user, page=request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
         boundary = warning_boundary(today)

@@ -21,7 +21,7 @@ from xinfang.workbench.selectors import work_queue_petitions, work_queue_q
 # + the stability half's 待办 (信息待签收, 突发事件待报告, 下级事件报告待签收, 预案任务, 批示待确认):
 # one aggregate per table (reports, incidents, incident reports, tasks, instructions): +5
 # + the disputes' 待办 (待指定调解员, 我调解的, 回访, 司法确认): one aggregate of the dispute table: +1
-DASHBOARD_QUERIES = 26  # the 待办: one COUNT per kind of work, each from its own index
+DASHBOARD_QUERIES = 29  # the 待办: one COUNT per kind of work, each from its own index; the disputes card: 3
 
 
 def _charts(body: str) -> dict:
@@ -178,3 +178,20 @@ def test_home_page_shows_user_unit_and_roles(client, leader):
     assert "张分管" in body
     assert "城关镇" in body
     assert "分管领导" in body
+
+
+def test_the_leaders_dashboard_shows_the_disputes_against_the_targets(client, leader):
+    from xinfang.disputes.tests.helpers import register as register_dispute
+    from xinfang.disputes.tests.helpers import step, user
+
+    register_dispute()
+    step(register_dispute(), "assign_mediator", mediator=user("village-handler").pk)
+    client.force_login(leader)
+
+    body = client.get("/").content.decode()
+
+    card = body.split('data-testid="disputes-dashboard"')[1]
+    assert "城关镇矛盾纠纷调处" in card
+    assert re.search(r'data-testid="disputes-found">\s*2<', card)
+    assert "50.0%" in card  # 参调率: one of two mediated, below the 98 % target
+    assert "text-danger" in card
