@@ -432,6 +432,38 @@ def screenings_completeness_page(key: str) -> Callable[[Context], None]:
     return completeness
 
 
+# --- disputes (矛盾纠纷调处), on `bench/seed_disputes.py` data ----------------------------------------
+
+
+def _disputes(ctx: Context) -> dict:
+    info = ctx.cache.get("disputes")
+    if not info:
+        raise Unavailable(
+            "no dispute data: run `bench/seed_disputes.py --data-dir …` first (disputes-bench.json)"
+        )
+    return info  # type: ignore[return-value]
+
+
+def disputes_stats(key: str, api: bool = False) -> Callable[[Context], None]:
+    def stats(ctx: Context) -> None:
+        info = _disputes(ctx)
+        query = urllib.parse.urlencode({"unit": info[key], "from": info["from"], "to": info["to"]})
+        if api:
+            ctx.client("api:county-leader").get(f"/api/v1/disputes/stats?{query}")
+        else:
+            ctx.client("page:county-leader").get(f"/disputes/stats/?{query}")
+
+    return stats
+
+
+def disputes_list_page(username: str) -> Callable[[Context], None]:
+    def listing(ctx: Context) -> None:
+        _disputes(ctx)
+        ctx.client(f"page:{username}").get("/disputes/")
+
+    return listing
+
+
 # (name shown in the table, callable). Later issues append here.
 OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
@@ -516,6 +548,12 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
         "排查完整率页面 `/screenings/completeness/?unit=&from=&to=`（城关镇及下级，一年）",
         screenings_completeness_page("unit"),
     ),
+    # Disputes: a year of 100,000 disputes over the county's units, aim 200 ms.
+    ("调处统计页面 `/disputes/stats/?unit=&from=&to=`（县及下级，一年）", disputes_stats("county")),
+    ("调处统计 API `/api/v1/disputes/stats`（县及下级，一年）", disputes_stats("county", api=True)),
+    ("调处统计页面 `/disputes/stats/`（城关镇及下级，一年）", disputes_stats("unit")),
+    ("矛盾纠纷列表页面 `/disputes/`（县 `county-leader`）", disputes_list_page("county-leader")),
+    ("矛盾纠纷列表页面 `/disputes/`（乡镇接访员 `clerk`）", disputes_list_page("clerk")),
 ]
 
 
@@ -686,6 +724,11 @@ def main() -> None:
         default="",
         help="screenings-bench.json of bench/seed_screenings.py (default: in --data-dir)",
     )
+    parser.add_argument(
+        "--disputes-info",
+        default="",
+        help="disputes-bench.json of bench/seed_disputes.py (default: in --data-dir)",
+    )
     args = parser.parse_args()
 
     args.data_dir = str(Path(args.data_dir).resolve())
@@ -709,6 +752,9 @@ def main() -> None:
         screenings_info = Path(args.screenings_info or Path(args.data_dir) / "screenings-bench.json")
         if screenings_info.exists():
             ctx.cache["screenings"] = json.loads(screenings_info.read_text())
+        disputes_info = Path(args.disputes_info or Path(args.data_dir) / "disputes-bench.json")
+        if disputes_info.exists():
+            ctx.cache["disputes"] = json.loads(disputes_info.read_text())
         try:
             ctx.sample_ids()
         except Unavailable as exc:

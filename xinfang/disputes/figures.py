@@ -104,23 +104,25 @@ def figures(*, actor: Any, unit: Unit, first: date, last: date, today: date | No
     top = Line(unit.pk, unit.name, own=True)
     children = [Line(u["pk"], u["name"]) for u in units if u["parent_id"] == unit.pk]
     child_paths = {u["pk"]: u["path"] for u in units if u["parent_id"] == unit.pk}
-    path_of = {u["pk"]: u["path"] for u in units}
+    unit_of_path = {u["path"]: u["pk"] for u in units}
 
-    def row_of(unit_id: int) -> Line | None:
-        if unit_id == unit.pk:
+    def row_of(path: str) -> Line | None:
+        if path == unit.path:
             return top
-        path = path_of.get(unit_id)
-        if path is None:
+        if path not in unit_of_path:
             return None  # outside the actor's scope
         for line in children:
             if path.startswith(child_paths[line.unit_id]):
                 return line
         return None
 
-    # one pass over the covering index `dispute_figures` (no row is read): per unit and level
+    # one pass over the covering index `dispute_figures` (no row is read), grouped by its leading
+    # column (no sort): per unit path, with the disputes passed up counted per level of the chain
+    levels = range(1, len(setting.levels) + 1)
+    passed_at = {f"passed_{n}": Count("pk", filter=Q(passed_up=True, level=n)) for n in levels}
     rows = (
         Dispute.objects.filter(_subtree(unit.path), registered_at__gte=start, registered_at__lt=end)
-        .values("unit_id", "level")
+        .values("unit_path")
         .annotate(
             found=Count("pk"),
             mediated=Count("pk", filter=Q(mediated_at__isnull=False)),
@@ -141,11 +143,12 @@ def figures(*, actor: Any, unit: Unit, first: date, last: date, today: date | No
                     visited_at__isnull=False, satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC]
                 ),
             ),
+            **passed_at,
         )
-        .order_by()
+        .order_by("unit_path")
     )
     for r in rows:
-        line = row_of(r["unit_id"])
+        line = row_of(r["unit_path"])
         if line is None:
             continue
         line.found += r["found"]
@@ -155,8 +158,9 @@ def figures(*, actor: Any, unit: Unit, first: date, last: date, today: date | No
         line.visits_overdue += r["overdue"]
         line.visits += r["visited"]
         line.satisfied += r["satisfied"]
-        if r["passed"]:
-            line.levels[r["level"]] = line.levels.get(r["level"], 0) + r["passed"]
+        for n in levels:
+            if r[f"passed_{n}"]:
+                line.levels[n] = line.levels.get(n, 0) + r[f"passed_{n}"]
     total = Line(unit.pk, "合计")
     for line in [top, *children]:
         total.add(line)
