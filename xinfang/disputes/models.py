@@ -191,6 +191,9 @@ class Dispute(models.Model):
             models.Index(
                 fields=["next_visit_due"], name="dispute_visit_due", condition=Q(next_visit_due__isnull=False)
             ),
+            # the lists, newest first: the scope's test (path, mediator) is read from the index, so a
+            # page of 25 reads 25 rows whether the scope is the county or a village
+            models.Index(fields=["-registered_at", "-id", "unit_path", "mediator"], name="dispute_newest"),
             # what a petition or a sign became (访调对接: the petition page's note)
             models.Index(
                 fields=["source", "source_id"], name="dispute_source", condition=Q(source_id__isnull=False)
