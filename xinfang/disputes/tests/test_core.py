@@ -482,3 +482,32 @@ def test_a_petition_about_the_unit_itself_never_gives_it_the_petitioners(county_
     with pytest.raises(PermissionDenied):
         services.dispute_from_petition(actor=user("clerk"), petition_id=petition.pk, kind="other")
     assert not Dispute.objects.exists()
+
+
+def test_a_sign_that_is_a_dispute_becomes_one_with_the_link_on_the_sign():
+    from xinfang.inforeports.services import report_file
+
+    sign = report_file(
+        actor=user("village-informant"),
+        kind="early_sign",
+        title="两户因宅基地边界争执",
+        content="两户因宅基地边界多次争吵，有激化苗头",
+        subjects="张甲、李乙",
+        demands="重新测量边界",
+        risk="medium",
+        place="东风村一组",
+        headcount=2,
+    )
+
+    # the township's office, which receives the sign, opens the dispute
+    dispute = services.dispute_from_sign(
+        actor=user("clerk"), report_id=sign.pk, kind="neighbour", parties=[PARTY_A, PARTY_B]
+    )
+    sign.refresh_from_db()
+    assert (dispute.source, dispute.source_id, dispute.unit.code) == ("sign", sign.pk, DONGFENG)
+    assert dispute.place == "东风村一组"
+    assert sign.links == [{"kind": "dispute", "id": dispute.pk, "number": dispute.number}]
+    with pytest.raises(Conflict):
+        services.dispute_from_sign(
+            actor=user("village-handler"), report_id=sign.pk, kind="neighbour", parties=[PARTY_A]
+        )
