@@ -10,6 +10,7 @@ urlpatterns = [
     path("stats/export/", views.stats_export_view, name="stats_export"),
     path("settings/", views.settings_view, name="settings"),
     path("from-petition/<int:petition_id>/", views.from_petition_view, name="from_petition"),
+    path("from-sign/<int:report_id>/", views.from_sign_view, name="from_sign"),
     path("<int:dispute_id>/", views.detail_view, name="detail"),
     path("<int:dispute_id>/act/<str:action>/", views.act_view, name="act"),
     path("<int:dispute_id>/to-petition/", views.to_petition_view, name="to_petition"),

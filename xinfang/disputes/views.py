@@ -231,6 +231,60 @@ def _from_petition_page(
     return render(request, "disputes/new.html", context, status=status)
 
 
+# --- a sign (苗头信息) that is a dispute ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("disputes.register")
+def from_sign_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    """转为矛盾纠纷: the register form filled from the sign (its place, content, demands and
+    headcount), registered at the reporting unit; the sign records the link."""
+    from xinfang.inforeports.selectors import access_report_by_id
+
+    actor = acting_user(request)
+    meta = _meta(request)
+    report = access_report_by_id(actor, report_id, meta)
+    done = next((link for link in report.links or [] if link.get("kind") == "dispute"), None)
+    if done is not None:
+        messages.info(request, f"这条苗头信息已转为矛盾纠纷 {done.get('number', '')}。")
+        return redirect("inforeports:detail", report_id=report.pk)
+    if request.method != "POST":
+        data = QueryDict(mutable=True)
+        data.update(forms.REGISTER_DEFAULTS)
+        data["place"] = report.place or report.unit.name
+        data["facts"] = report.content or report.title
+        data["demands"] = report.demands or report.title
+        data["people"] = str(max(report.headcount or 2, 2))
+        return _from_sign_page(request, report, data)
+    fields, rows, row_errors = _register_fields(request.POST)
+    for name in ("source", "source_id", "source_number"):
+        fields.pop(name, None)
+    kind = fields.pop("kind", "")
+    parties = fields.pop("parties", [])
+    try:
+        forms.check_register({**fields, "kind": kind, "parties": parties}, row_errors)
+        dispute = services.dispute_from_sign(
+            actor=actor, report_id=report.pk, kind=kind, parties=parties, request_meta=meta, **fields
+        )
+    except (ValidationFailed, Conflict, PermissionDenied) as exc:
+        errors = forms.party_errors(_refused(request, exc), rows)
+        return _from_sign_page(request, report, request.POST, errors, status=exc.status_code)
+    messages.success(request, f"已将苗头信息 {report.number} 转为矛盾纠纷：{dispute.number}。")
+    return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+def _from_sign_page(
+    request: HttpRequest,
+    report: Any,
+    data: QueryDict,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = forms.register_items(data=data, errors=errors, hide=frozenset({"source"}))
+    context.update({"action_url": request.path, "petition": None, "sign": report})
+    return render(request, "disputes/new.html", context, status=status)
+
+
 # --- 卷宗 (the case file) ---------------------------------------------------------------------------
 
 

@@ -184,6 +184,10 @@ def _detail_page(
     may_incident = sign and (
         has_capability(actor, "incidents.manage") or has_capability(actor, "incidents.report")
     )
+    linked_dispute = any(link.get("kind") == "dispute" for link in report.links)
+    may_dispute = (
+        sign and not linked_dispute and "link" in actions and has_capability(actor, "disputes.register")
+    )
     petition_attempt = attempt if attempt is not None and attempt.action == "petition" else None
     return render(
         request,
@@ -205,6 +209,8 @@ def _detail_page(
             "categories": forms.category_options() if may_petition else [],
             "repeat_candidates": _candidates(actor, petition_attempt.errors) if petition_attempt else [],
             "incident_url": f"/incidents/new/?{urlencode({'sign': report.pk})}" if may_incident else "",
+            # a sign that is a dispute between parties: the disputes' own form, prefilled
+            "dispute_url": f"/disputes/from-sign/{report.pk}/" if may_dispute else "",
         },
         status=status,
     )

@@ -567,3 +567,38 @@ def test_a_step_the_actor_may_not_take_shows_the_page_again_with_403(client):
     assert "您的角色不能执行“调查取证”。" in refused.content.decode()
     assert 'data-testid="dispute-number"' in refused.content.decode()
     assert not Dispute.objects.get().investigation
+
+
+def test_a_sign_becomes_a_dispute_from_its_page(client):
+    from xinfang.inforeports.services import report_file
+
+    sign = report_file(
+        actor=user("village-informant"),
+        kind="early_sign",
+        title="两户因宅基地边界争执",
+        content="两户因宅基地边界多次争吵，有激化苗头",
+        subjects="张甲、李乙",
+        demands="重新测量边界",
+        risk="medium",
+        place="东风村一组",
+        headcount=2,
+    )
+    login(client, "clerk")
+    report_page = client.get(f"/reports/{sign.pk}/").content.decode()
+    assert f'href="/disputes/from-sign/{sign.pk}/"' in report_page
+    page = client.get(f"/disputes/from-sign/{sign.pk}/").content.decode()
+    assert "苗头信息转为矛盾纠纷" in page
+    assert "两户因宅基地边界多次争吵" in page  # the facts prefilled
+
+    refused = client.post(
+        f"/disputes/from-sign/{sign.pk}/", {**form(), "party-0-name": "", "party-1-name": ""}
+    )
+    assert refused.status_code == 422
+    response = client.post(f"/disputes/from-sign/{sign.pk}/", form())
+
+    dispute = Dispute.objects.get()
+    assert response["Location"] == f"/disputes/{dispute.pk}/"
+    assert (dispute.source, dispute.source_id) == ("sign", sign.pk)
+    sign.refresh_from_db()
+    assert sign.links[0]["number"] == dispute.number
+    assert 'href="/disputes/from-sign/' not in client.get(f"/reports/{sign.pk}/").content.decode()
