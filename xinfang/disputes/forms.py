@@ -751,7 +751,7 @@ def petition_notes(petition: Any, actor: Any) -> list[str]:
 
 # --- the figures ------------------------------------------------------------------------------------
 
-DATE_WIDGET = {"type": "date"}
+DATE_WIDGET = {"type": "date", "class": "form-control"}
 
 
 def _date_field(label: str) -> forms.DateField:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:dispute_id>/", views.detail_view, name="detail"),
     path("<int:dispute_id>/act/<str:action>/", views.act_view, name="act"),
     path("<int:dispute_id>/to-petition/", views.to_petition_view, name="to_petition"),
+    path("<int:dispute_id>/to-incident/", views.to_incident_view, name="to_incident"),
 ]

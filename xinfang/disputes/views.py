@@ -25,6 +25,7 @@ from xinfang.core.exceptions import ApplicationError, Conflict, NotFound, Permis
 from xinfang.core.forms import apply_service_errors
 from xinfang.core.requests import RequestMeta
 from xinfang.core.spreadsheets import xlsx_row, xlsx_value
+from xinfang.incidents.choices import IncidentKind
 from xinfang.organisation.selectors import access_unit_by_id
 from xinfang.procedure.forms import Attempt, values_from_post
 
@@ -312,6 +313,14 @@ def _detail_page(
         and has_capability(actor, "petitions.register")
     )
     petition_attempt = attempt if attempt is not None and attempt.action == "petition" else None
+    # a dispute that turned into a gathering, a blockade …: an incident of its unit (the incidents'
+    # own registration and clocks), the dispute recording where it went
+    may_incident = (
+        dispute.status in (DisputeStatus.FAILED, DisputeStatus.MEDIATING, DisputeStatus.REGISTERED)
+        and "refer" in actions
+        and has_capability(actor, "incidents.manage")
+    )
+    incident_attempt = attempt if attempt is not None and attempt.action == "incident" else None
     context = {
         "dispute": dispute,
         "record": record,
@@ -333,6 +342,9 @@ def _detail_page(
         "may_petition": may_petition,
         "petition_attempt": petition_attempt,
         "categories": forms.category_options() if may_petition else [],
+        "may_incident": may_incident,
+        "incident_attempt": incident_attempt,
+        "incident_kinds": IncidentKind.choices if may_incident else [],
     }
     return render(request, "disputes/detail.html", context, status=status)
 
@@ -389,6 +401,39 @@ def to_petition_view(request: HttpRequest, dispute_id: int) -> HttpResponse:
         return _detail_page(request, fresh, Attempt("petition", request.POST, errors), status=exc.status_code)
     messages.success(request, f"已将矛盾纠纷 {dispute.number} 导入信访程序：{petition.number}。")
     return redirect("petitions:detail", petition_id=petition.pk)
+
+
+@require_POST
+@capability_required("incidents.manage")
+def to_incident_view(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    """转为突发事件: the incident registered by its own service at the dispute's unit (its clocks
+    start: 首报 within the hour), then the dispute records the referral and the link."""
+    actor = acting_user(request)
+    meta = _meta(request)
+    dispute = selectors.access_dispute_by_id(actor, dispute_id, meta)
+    now = timezone.now()
+    headcount = request.POST.get("headcount", "").strip()
+    try:
+        incident = services.dispute_to_incident(
+            actor=actor,
+            dispute=dispute,
+            request_meta=meta,
+            title=request.POST.get("title", "").strip(),
+            kind=request.POST.get("kind", ""),
+            learned_at=request.POST.get("learned_at", "").strip() or now,
+            occurred_at=request.POST.get("learned_at", "").strip() or now,
+            headcount=int(headcount) if headcount.isdigit() and len(headcount) < 7 else headcount or None,
+        )
+    except ApplicationError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        errors = _refused(request, exc)
+        fresh = selectors.access_dispute_by_id(actor, dispute.pk, meta)
+        return _detail_page(request, fresh, Attempt("incident", request.POST, errors), status=exc.status_code)
+    messages.success(
+        request, f"已将矛盾纠纷 {dispute.number} 转为突发事件：{incident.number}，请按时限报告。"
+    )
+    return redirect("incidents:detail", incident_id=incident.pk)
 
 
 # --- 调处统计 ----------------------------------------------------------------------------------------

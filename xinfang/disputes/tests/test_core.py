@@ -511,3 +511,27 @@ def test_a_sign_that_is_a_dispute_becomes_one_with_the_link_on_the_sign():
         services.dispute_from_sign(
             actor=user("village-handler"), report_id=sign.pk, kind="neighbour", parties=[PARTY_A]
         )
+
+
+def test_a_dispute_that_turned_into_a_gathering_becomes_an_incident_with_the_link_kept():
+    dispute = step(
+        mediate(register(people=30, kind="labour"), "mediator"),
+        "record_outcome",
+        "mediator",
+        outcome="failed",
+    )
+    now = timezone.now()
+
+    incident = services.dispute_to_incident(
+        actor=user("clerk"),
+        dispute=dispute,
+        title="东风村务工人员聚集讨薪",
+        kind="wages",
+        learned_at=now,
+        occurred_at=now,
+        headcount=30,
+    )
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.went_to) == (S.REFERRED, "incident")
+    assert dispute.links == [{"kind": "incident", "id": incident.pk, "number": incident.number}]
+    assert incident.unit.code == DONGFENG

@@ -602,3 +602,28 @@ def test_a_sign_becomes_a_dispute_from_its_page(client):
     sign.refresh_from_db()
     assert sign.links[0]["number"] == dispute.number
     assert 'href="/disputes/from-sign/' not in client.get(f"/reports/{sign.pk}/").content.decode()
+
+
+def test_a_dispute_becomes_an_incident_from_its_case_file(client):
+    dispute = step(
+        register(people=30, kind="labour"), "assign_mediator", "mediator", mediator=user("mediator").pk
+    )
+    login(client, "clerk")
+    page = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert 'data-testid="form-incident"' in page
+
+    refused = client.post(
+        f"/disputes/{dispute.pk}/to-incident/", {"title": "", "kind": "wages", "headcount": "30"}
+    )
+    assert refused.status_code == 422
+    assert "事件名称" in refused.content.decode()
+    response = client.post(
+        f"/disputes/{dispute.pk}/to-incident/",
+        {"title": "务工人员聚集讨薪", "kind": "wages", "headcount": "30"},
+    )
+
+    dispute.refresh_from_db()
+    assert dispute.status == "referred"
+    link = dispute.links[0]
+    assert link["kind"] == "incident"
+    assert response["Location"] == f"/incidents/{link['id']}/"
