@@ -606,13 +606,23 @@ def _class_named_class() -> Iterator[None]:
         raise
 
 
-def _registration_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """A registration's fields from the body: `class` is the machine's `dispute_class`."""
+def _registration_fields(body: dict[str, Any], *, source: bool = False) -> dict[str, Any]:
+    """A registration's fields from the body: `class` is the machine's `dispute_class`; `source`
+    (screening, sign, duty, walk-in …) is the caller's to say on a plain registration, never its
+    ids (a petition's or a sign's conversion records those itself)."""
     fields = dict(body)
+    kept = fields.get("source") if source else None
     if "class" in fields:
         fields["dispute_class"] = fields.pop("class")
     for name in _OWN_ARGUMENTS:
         fields.pop(name, None)
+    if kept is not None:
+        if kept in ("petition", "sign"):
+            raise ValidationFailed(
+                "信访件、苗头信息转为矛盾纠纷请使用各自的转化功能。",
+                {"source": "来源不能直接填写为信访件或苗头信息。"},
+            )
+        fields["source"] = kept
     return fields
 
 
@@ -786,7 +796,7 @@ def create_dispute(request: HttpRequest) -> Status:
             actor=acting_user(request),
             unit=unit,
             request_meta=RequestMeta.from_request(request),
-            **_registration_fields(body),
+            **_registration_fields(body, source=True),
         )
     return Status(201, _detail(request, dispute.pk))
 

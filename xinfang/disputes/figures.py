@@ -1,6 +1,7 @@
 """The figures of dispute work (矛盾纠纷调处统计, seed 003 篇五's targets) per unit and period:
 disputes found, mediated (参调), succeeded; the participation rate (参调率 = mediated / found) and
-the success rate (成功率 = succeeded / mediated) against ≥ 98 %; satisfaction from return visits
+the success rate (成功率 = succeeded / mediation ended, agreed or failed) against ≥ 98 %; satisfaction
+from return visits
 (满意率 = 满意 + 基本满意 / visited, each dispute by its latest visit) against ≥ 96 %; disputes passed
 up (矛盾上交) by the level they reached; return visits overdue. All of the disputes registered in
 the period (a cohort: what became of what was found then). Rows are the unit itself and each unit
@@ -30,6 +31,7 @@ class Line:
     own: bool = False  # the unit's own disputes, not its subtree's
     found: int = 0
     mediated: int = 0
+    concluded: int = 0  # mediation ended: agreed or failed (those still in mediation wait)
     succeeded: int = 0
     passed_up: int = 0
     visits_overdue: int = 0
@@ -47,14 +49,23 @@ class Line:
 
     @property
     def success(self) -> float | None:
-        return self._rate(self.succeeded, self.mediated)
+        return self._rate(self.succeeded, self.concluded)
 
     @property
     def satisfaction(self) -> float | None:
         return self._rate(self.satisfied, self.visits)
 
     def add(self, other: "Line") -> None:
-        for name in ("found", "mediated", "succeeded", "passed_up", "visits_overdue", "visits", "satisfied"):
+        for name in (
+            "found",
+            "mediated",
+            "concluded",
+            "succeeded",
+            "passed_up",
+            "visits_overdue",
+            "visits",
+            "satisfied",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for level, n in other.levels.items():
             self.levels[level] = self.levels.get(level, 0) + n
@@ -127,15 +138,8 @@ def figures(*, actor: Any, unit: Unit, first: date, last: date, today: date | No
             found=Count("pk"),
             mediated=Count("pk", filter=Q(mediated_at__isnull=False)),
             succeeded=Count("pk", filter=Q(outcome=Outcome.AGREED)),
+            concluded=Count("pk", filter=Q(outcome__in=[Outcome.AGREED, Outcome.FAILED])),
             passed=Count("pk", filter=Q(passed_up=True)),
-            overdue=Count(
-                "pk",
-                filter=Q(
-                    next_visit_due__lt=today,
-                    visited_at__isnull=True,
-                    status__in=[DisputeStatus.PERFORMING, DisputeStatus.PERFORMED],
-                ),
-            ),
             visited=Count("pk", filter=Q(visited_at__isnull=False)),
             satisfied=Count(
                 "pk",
@@ -154,17 +158,34 @@ def figures(*, actor: Any, unit: Unit, first: date, last: date, today: date | No
         line.found += r["found"]
         line.mediated += r["mediated"]
         line.succeeded += r["succeeded"]
+        line.concluded += r["concluded"]
         line.passed_up += r["passed"]
-        line.visits_overdue += r["overdue"]
         line.visits += r["visited"]
         line.satisfied += r["satisfied"]
         for n in levels:
             if r[f"passed_{n}"]:
                 line.levels[n] = line.levels.get(n, 0) + r[f"passed_{n}"]
+    # return visits overdue today, whenever the dispute was registered (the partial index on the
+    # due day: only the clocks still open)
+    overdue = (
+        Dispute.objects.filter(
+            _subtree(unit.path),
+            next_visit_due__lt=today,
+            visited_at__isnull=True,
+            status__in=[DisputeStatus.PERFORMING, DisputeStatus.PERFORMED],
+        )
+        .values("unit_path")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for r in overdue:
+        line = row_of(r["unit_path"])
+        if line is not None:
+            line.visits_overdue += r["n"]
     total = Line(unit.pk, "合计")
     for line in [top, *children]:
         total.add(line)
-    shown = [top, *children] if top.found or top.visits else children
+    shown = [top, *children] if top.found or top.visits or top.visits_overdue else children
     return Figures(
         unit=unit,
         first=first,

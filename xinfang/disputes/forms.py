@@ -320,7 +320,7 @@ def party_errors(errors: dict[str, Any], rows: list[int]) -> dict[str, str]:
             continue
         if key.startswith("parties[") and "]." in key:
             position, _, name = key[len("parties[") :].partition("].")
-            if position.isdigit() and int(position) < len(rows):
+            if (position.isascii() and position.isdigit()) and int(position) < len(rows):
                 out[f"party-{rows[int(position)]}-{name}"] = message
                 continue
         out[key] = message
@@ -527,7 +527,14 @@ def event_text(event: DisputeEvent, dispute: Dispute, record: Record) -> str:
         return _label(Joint, data.get("joint")) + (f"（{unit}）" if unit else "")
     if action == "escalate":
         text = f"{level_label(levels, int(data.get('from_level') or 1))} → {data.get('level_label', '')}"
-        return text + ("，上交镇（街道）中心（矛盾上交）" if data.get("conditions") else "")
+        if not data.get("conditions"):
+            return text
+        # the three conditions of seed 001-5, as recorded
+        return (
+            f"{text}，上交镇（街道）中心（矛盾上交）。当事人请求：{data.get('party_request', '')}；"
+            f"调委会调查情况和初步意见：{data.get('committee_opinion', '')}；"
+            f"无法解决的原因：{data.get('why_unsolvable', '')}"
+        )
     if action == "record_outcome":
         text = _label(Outcome, data.get("outcome"))
         if data.get("agreement_form"):

@@ -201,6 +201,12 @@ class Dispute(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(dispute_class__in=[1, 2, 3]), name="dispute_class_known"),
+            # a petition or a sign becomes one dispute (访调对接, 转为矛盾纠纷), even when asked twice at once
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                name="dispute_source_once",
+                condition=Q(source__in=["petition", "sign"], source_id__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,6 +219,19 @@ class Dispute(models.Model):
     @property
     def class_label(self) -> str:
         return {1: "一类", 2: "二类", 3: "三类"}.get(self.dispute_class, "")
+
+
+class DisputeUnit(models.Model):
+    """A unit taking part in a dispute besides the one where it arose and the one handling it: a
+    unit of joint mediation (派出所, 司法所, 人民法庭, 信访办). It sees the case (the scope reads this)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE, related_name="+")
+    role = models.CharField("参与方式", max_length=20, default="joint")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dispute", "unit"], name="dispute_unit_once")]
+        indexes = [models.Index(fields=["unit", "dispute"], name="dispute_unit_lookup")]
 
 
 class DisputeParty(models.Model):

@@ -8,20 +8,32 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from xinfang.accounts.permissions import has_capability
 from xinfang.audit.services import audit_access_denied
 from xinfang.core.exceptions import NotFound
 from xinfang.core.requests import RequestMeta
-from xinfang.organisation.selectors import units_visible_to
+from xinfang.organisation.selectors import scope_q, units_visible_to
 
 from .choices import OPEN_STATUSES
-from .models import Dispute, DisputeKind
+from .models import Dispute, DisputeKind, DisputeUnit
+
+VIEW = "disputes.view"
 
 
 def disputes_visible_to(actor: Any) -> QuerySet[Dispute]:
+    """The product's scope (`scope_q`: one's unit, and the units below for those who see a
+    subtree), and the disputes one's unit handles or mediates jointly, and those one mediates.
+    Nobody without `disputes.view` (the administrators) sees any: not even an agreement's file."""
     unit = getattr(actor, "unit", None)
-    if unit is None or not getattr(actor, "is_authenticated", False):
+    if unit is None or not getattr(actor, "is_authenticated", False) or not has_capability(actor, VIEW):
         return Dispute.objects.none()
-    return Dispute.objects.filter(Q(unit_path__startswith=unit.path) | Q(mediator_id=actor.pk))
+    joint = DisputeUnit.objects.filter(unit_id=unit.pk).values("dispute_id")
+    return Dispute.objects.filter(
+        scope_q(actor, path_field="unit_path")
+        | Q(handling_unit_id=unit.pk)
+        | Q(mediator_id=actor.pk)
+        | Q(pk__in=joint)
+    )
 
 
 def access_dispute_by_id(actor: Any, dispute_id: Any, request_meta: RequestMeta | None = None) -> Dispute:

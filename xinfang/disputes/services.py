@@ -55,12 +55,12 @@ def dispute_from_petition(
         raise PermissionDenied("您不能查看这件信访事项的信访人，不能将其转入人民调解。")
     if Dispute.objects.filter(source=Source.PETITION, source_id=petition.pk).exists():
         raise Conflict(f"信访件 {petition.number} 已转入人民调解。")
+    unit = _mediating_unit(actor, petition)
     petitioners = [link.petitioner for link in petition.petitioner_links.select_related("petitioner")[:50]]
     parties = fields.pop("parties", None) or [
         {"name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address}
         for p in petitioners
     ]
-    unit = petition.problem_unit_id or actor.unit_id
     return dispute_register(
         actor=actor,
         unit=unit,
@@ -75,6 +75,26 @@ def dispute_from_petition(
         source_number=petition.number,
         **fields,
     )
+
+
+def _mediating_unit(actor: User, petition: Any) -> int | None:
+    """Where a petition's dispute is registered: the unit the matter concerns, unless the petition
+    complains about that unit (or one above it): then the unit above the one complained about,
+    so that nobody in it learns who complained (409 when that lies outside the actor's scope)."""
+    unit = petition.problem_unit_id or actor.unit_id
+    protected = getattr(petition, "protected_path", "") or ""
+    if not protected:
+        return unit
+    path = petition.problem_unit.path if petition.problem_unit else (actor.unit.path if actor.unit else "")
+    if not path.startswith(protected):
+        return unit
+    from xinfang.organisation.models import Unit
+
+    complained = Unit.objects.filter(path=protected).select_related("parent").first()
+    above = complained.parent if complained is not None else None
+    if above is None or actor.unit is None or not above.path.startswith(actor.unit.path):
+        raise Conflict("该信访件反映的是问题属地本身，不能由其调解；请由其上级单位转入人民调解。")
+    return above.pk
 
 
 def dispute_from_sign(
@@ -154,7 +174,7 @@ def dispute_to_petition(
     petition = petition_register(actor=actor, data=data, request_meta=request_meta)
     dispute_transition(
         dispute=dispute,
-        action="refer",
+        action="refer_linked",
         actor=actor,
         request_meta=request_meta,
         to=Destination.PETITION,
@@ -179,7 +199,7 @@ def dispute_to_incident(*, actor: User, dispute: Dispute, request_meta: Any = No
     incident = incident_register(actor=actor, unit=dispute.unit_id, request_meta=request_meta, **fields)
     dispute_transition(
         dispute=dispute,
-        action="refer",
+        action="refer_linked",
         actor=actor,
         request_meta=request_meta,
         to=Destination.INCIDENT,

@@ -111,7 +111,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
     fields, rows, row_errors = _register_fields(request.POST)
     unit_text = request.POST.get("unit", "").strip()
     try:
-        if not unit_text.isdigit() or len(unit_text) > 18:
+        if not (unit_text.isascii() and unit_text.isdigit()) or len(unit_text) > 18:
             raise ValidationFailed("请选择发生单位。", {"unit": "请选择发生单位。"})
         forms.check_register(fields, row_errors)
         try:
@@ -422,7 +422,9 @@ def to_incident_view(request: HttpRequest, dispute_id: int) -> HttpResponse:
             kind=request.POST.get("kind", ""),
             learned_at=request.POST.get("learned_at", "").strip() or now,
             occurred_at=request.POST.get("learned_at", "").strip() or now,
-            headcount=int(headcount) if headcount.isdigit() and len(headcount) < 7 else headcount or None,
+            headcount=int(headcount)
+            if (headcount.isascii() and headcount.isdigit()) and len(headcount) < 7
+            else headcount or None,
         )
     except ApplicationError as exc:
         if isinstance(exc, NotFound):

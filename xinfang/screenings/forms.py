@@ -186,7 +186,7 @@ def found_from_post(data: QueryDict) -> tuple[list[dict[str, Any]], list[int]]:
         for name in ROW_NUMBERS:
             text = values[name].strip()
             if text:
-                entry[name] = int(text) if text.isdigit() and len(text) < 16 else text
+                entry[name] = int(text) if (text.isascii() and text.isdigit()) and len(text) < 16 else text
         entry["procedure"] = values["procedure"] or "full"
         found.append(entry)
         rows.append(row["index"])
@@ -199,7 +199,7 @@ def errors_to_rows(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
     for key, message in errors.items():
         if key.startswith("found[") and "]" in key:
             index_text, rest = key[len("found[") :].split("]", 1)
-            if index_text.isdigit() and int(index_text) < len(rows):
+            if (index_text.isascii() and index_text.isdigit()) and int(index_text) < len(rows):
                 key = f"found[{rows[int(index_text)]}]{rest}"
         renamed[key] = message
     return renamed

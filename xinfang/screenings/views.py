@@ -135,7 +135,7 @@ def _wanted(data: Any) -> SimpleNamespace:
 
     def number(name: str) -> int | None:
         text = str(data.get(name, "")).strip()
-        return int(text) if text.isdigit() and len(text) < 19 else None
+        return int(text) if (text.isascii() and text.isdigit()) and len(text) < 19 else None
 
     kind = str(data.get("kind", "")).strip() or ScreeningKind.REGULAR
     if kind not in ScreeningKind.values:

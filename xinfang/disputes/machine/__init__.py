@@ -14,13 +14,14 @@ dispute by number only (parties' particulars are never in the audit log or a mes
 
 from typing import Any
 
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.accounts.models import User
-from xinfang.accounts.permissions import has_capability
-from xinfang.accounts.roles import Role
+from xinfang.accounts.permissions import SUBTREE_ROLES, has_capability, sees_subtree
+from xinfang.accounts.roles import BUSINESS_ROLES, Role
 from xinfang.core.exceptions import Conflict, NotFound, ValidationFailed
 from xinfang.organisation.models import Unit, UnitType
 from xinfang.petitions.validators import id_number_problem, normalise_id_number, phone_problem
@@ -49,6 +50,7 @@ from ..models import (
     DisputeParty,
     DisputeSession,
     DisputeSetting,
+    DisputeUnit,
     DisputeVisit,
 )
 from ..selectors import disputes_visible_to
@@ -59,6 +61,7 @@ REGISTER = frozenset({"disputes.register"})
 MEDIATE = frozenset({"disputes.mediate"})
 MANAGE = frozenset({"disputes.manage"})
 VILLAGE_TYPES = frozenset({UnitType.VILLAGE, UnitType.COMMUNITY, UnitType.MANAGEMENT_AREA})
+INVESTIGATION_MAX = 20000
 MEDIATOR_ROLES = (Role.MEDIATOR, Role.HANDLER, Role.CLERK, Role.LEADER, Role.PRINCIPAL)
 # the levels of the chain a village holds (村综治主任 … 驻村第一书记) lie below `centre_level`
 
@@ -68,8 +71,10 @@ def _covers(unit: Unit | None, path: str) -> bool:
 
 
 def _in_area(dispute: Dispute, actor: User) -> bool:
-    """The actor's unit is the dispute's unit or above it (its committee, the township centre)."""
-    return _covers(actor.unit, dispute.unit_path or dispute.unit.path)
+    """The actor's own unit, or one below it for those who see a subtree (the scope's rule)."""
+    if actor.unit_id == dispute.unit_id:
+        return True
+    return sees_subtree(actor) and _covers(actor.unit, dispute.unit_path or dispute.unit.path)
 
 
 def _handles(dispute: Dispute, actor: User) -> bool:
@@ -82,6 +87,24 @@ def _handles(dispute: Dispute, actor: User) -> bool:
 
 AREA: Party[Dispute] = Party("area", _in_area, "只有纠纷发生单位或其上级单位可以登记纠纷。")
 HANDLING: Party[Dispute] = Party("handling", _handles, "只有承担调处的调委会或指定的调解员可以执行此操作。")
+
+
+def _recused(dispute: Dispute, actor: User) -> bool:
+    return any(r.get("user") == actor.pk for r in dispute.recused or [])
+
+
+def _not_recused(dispute: Dispute, actor: User) -> str | None:
+    """回避 binds the person: one who recused takes no further part in the case."""
+    return "您已回避本纠纷，不能再参与调处。" if _recused(dispute, actor) else None
+
+
+def _may_recuse(dispute: Dispute, actor: User) -> str | None:
+    """The mediator recuses themself, or the office (disputes.manage) recuses them."""
+    if _recused(dispute, actor):
+        return "您已回避本纠纷，不能再参与调处。"
+    if dispute.mediator_id == actor.pk or has_capability(actor, "disputes.manage"):
+        return None
+    return "回避由调解员本人提出，或由调委会办公室决定。"
 
 
 def _has_mediator(dispute: Dispute) -> str | None:
@@ -185,6 +208,14 @@ def register(change: Change[Dispute]) -> None:
         DisputeParty.objects.bulk_create(parties)
 
     change.after_save.append(save_parties)
+    station = police_station(dispute) if dispute.route == Route.POLICE else None
+    if station is not None:  # public-order matters: the township's police station takes part
+
+        def take_part() -> None:
+            DisputeUnit.objects.create(dispute=dispute, unit=station, role="police")
+
+        change.after_save.append(take_part)
+        change.memo["station"] = station.pk
     change.data.update(
         kind=kind.code,
         dispute_class=dispute.dispute_class,
@@ -197,7 +228,7 @@ def register(change: Change[Dispute]) -> None:
 
 def _registered(change: Change[Dispute]) -> list[Notice]:
     dispute = change.case  # saved: it has its number now
-    return [
+    told = [
         Notice(
             committee_people(dispute.handling_unit, principal=dispute.route == Route.PRINCIPAL),
             f"新的矛盾纠纷待调处：{dispute.number}",
@@ -205,6 +236,28 @@ def _registered(change: Change[Dispute]) -> list[Notice]:
             "task",
         )
     ]
+    station = change.memo.get("station")
+    if station:
+        told.append(
+            Notice(
+                committee_people(Unit(pk=station)),
+                f"治安、刑事类纠纷：{dispute.number}",
+                "按分级调处规则，这起纠纷由派出所参与处理，请与镇（街道）综治中心对接。",
+                "task",
+            )
+        )
+    return told
+
+
+def police_station(dispute: Dispute) -> Unit | None:
+    """The police station (派出所) of the dispute's township: an active unit under its organ named
+    so (the unit tree has no type for it)."""
+    township = dispute.unit.organ or dispute.unit
+    return (
+        Unit.objects.filter(path__startswith=township.path, is_active=True, name__contains="派出所")
+        .order_by("path")
+        .first()
+    )
 
 
 def committee_people(unit: Unit, *, principal: bool = False) -> list[int]:
@@ -274,7 +327,10 @@ def investigate(change: Change[Dispute]) -> None:
     dispute = change.case
     stamp = f"{timezone.localtime(change.now):%Y-%m-%d}"
     entry = f"［{stamp}］{change.input.findings}"
-    dispute.investigation = f"{dispute.investigation}\n{entry}".strip()[:20000]
+    text = f"{dispute.investigation}\n{entry}".strip()
+    if len(text) > INVESTIGATION_MAX:
+        raise Conflict(f"调查情况累计已超过 {INVESTIGATION_MAX} 字，请将详细材料作为调解记录或证据归档。")
+    dispute.investigation = text
     change.memo["fields"] = ["investigation"]
 
 
@@ -309,6 +365,12 @@ def join(change: Change[Dispute]) -> None:
         raise Conflict("该单位已参加联合调解。")
     dispute.joint = [*(dispute.joint or []), {"kind": data.joint, "unit": data.unit, "name": name}]
     change.memo["fields"] = ["joint"]
+    if data.unit is not None:  # the unit sees the case from now on (the scope reads DisputeUnit)
+
+        def take_part() -> None:
+            DisputeUnit.objects.get_or_create(dispute=dispute, unit_id=data.unit, defaults={"role": "joint"})
+
+        change.after_save.append(take_part)
     change.data.update(joint=data.joint, unit=data.unit)
     if data.unit is not None:
         change.notices.append(
@@ -347,6 +409,16 @@ def escalate(change: Change[Dispute]) -> None:
         dispute.passed_up = True
         dispute.mediator = None  # the centre assigns its own
         change.target = S.REGISTERED
+        # the three conditions, kept in the history (the case file shows them; not audited)
+        change.data.update(
+            party_request=data.party_request,
+            committee_opinion=data.committee_opinion,
+            why_unsolvable=data.why_unsolvable,
+        )
+    elif dispute.status == S.FAILED:  # the level above mediates it again
+        change.target = S.MEDIATING if dispute.mediator_id else S.REGISTERED
+    if dispute.status == S.FAILED:
+        dispute.outcome, dispute.agreement_form = "", ""
     change.data.update(
         from_level=dispute.level,
         to_level=target,
@@ -354,7 +426,7 @@ def escalate(change: Change[Dispute]) -> None:
         conditions=crossing,
     )
     dispute.level = target
-    change.memo["fields"] = ["level", "handling_unit", "passed_up", "mediator"]
+    change.memo["fields"] = ["level", "handling_unit", "passed_up", "mediator", "outcome", "agreement_form"]
     change.notices.append(
         Notice(
             committee_people(dispute.handling_unit, principal=target == len(chain)),
@@ -400,9 +472,11 @@ def record_outcome(change: Change[Dispute]) -> None:
 
 
 def _start_visit(dispute: Dispute, change: Change[Dispute]) -> None:
+    """The class's return visit from now; an earlier visit (of an agreement mediation reopened)
+    no longer counts (its `DisputeVisit` row stays in the history)."""
     due = clocks.start_visit(dispute, change.now)
-    dispute.next_visit_due = due
-    Dispute.objects.filter(pk=dispute.pk).update(next_visit_due=due)
+    dispute.next_visit_due, dispute.visited_at, dispute.satisfaction = due, None, ""
+    Dispute.objects.filter(pk=dispute.pk).update(next_visit_due=due, visited_at=None, satisfaction="")
     change.data["next_visit_due"] = due.isoformat() if due else None
 
 
@@ -501,14 +575,19 @@ def make_effective(change: Change[Dispute]) -> None:
         )
         if not value
     ]
-    parties = {p.pk: p.name for p in dispute.parties.all()}
+    party_rows = list(dispute.parties.all())
+    parties = {p.pk: p.name for p in party_rows}
     unsigned = [name for pk, name in parties.items() if pk not in set(data.signed_parties)]
+    # 第二十九条: the parties' particulars (基本情况): an ID number or an address at least
+    unknown = [p.name for p in party_rows if not (p.id_number or p.address)]
     strangers = [pk for pk in data.signed_parties if pk not in parties]
     if strangers:
         raise ValidationFailed("签名的当事人不属于本纠纷。", {"signed_parties": "签名的当事人不属于本纠纷。"})
     problems = []
     if missing:
         problems.append("协议书缺少" + "、".join(missing))
+    if unknown:
+        problems.append("当事人基本情况不全（缺身份证号或统一社会信用代码、住址）：" + "、".join(unknown))
     if unsigned:
         problems.append("尚未签名的当事人：" + "、".join(unsigned))
     if not data.mediator_signed:
@@ -550,6 +629,15 @@ def record_confirmation(change: Change[Dispute]) -> None:
         and not data.court
     ):
         raise ValidationFailed("请填写受理申请的人民法院。", {"court": "请填写人民法院。"})
+    today = timezone.localdate(change.now)
+    on = data.on or today
+    if on > today:
+        raise ValidationFailed("日期不能晚于今天。", {"on": "日期不能晚于今天。"})
+    ends = dispute.confirmation_ends
+    if data.result == Confirmation.APPLIED and ends is not None and on > ends:
+        raise Conflict(f"司法确认申请期已于 {ends:%Y年%m月%d日} 届满，不能再登记为已申请。")
+    if data.result == Confirmation.NOT_APPLIED and ends is not None and today <= ends:
+        raise Conflict(f"司法确认申请期至 {ends:%Y年%m月%d日} 届满，届满后方可登记为未申请。")
     dispute.confirmation = data.result
     change.memo["fields"] = ["confirmation"]
     change.data.update(result=data.result, court=data.court, on=data.on.isoformat() if data.on else None)
@@ -626,14 +714,26 @@ def record_visit(change: Change[Dispute]) -> None:
 
 
 def refer(change: Change[Dispute]) -> None:
+    """导出 to a court, arbitration or an administrative body; the petition procedure and an
+    incident are their own services (`refer_linked`), which register what the dispute became."""
     dispute, data = change.case, change.input
+    if data.to in (Destination.PETITION, Destination.INCIDENT):
+        raise Conflict("导入信访程序或转为突发事件，请使用纠纷页面上的“导入信访程序”“转为突发事件”。")
     dispute.went_to = data.to
-    change.memo["fields"] = ["went_to", "links"]
+    change.memo["fields"] = ["went_to"]
     change.data["to"] = data.to
-    if data.link_kind and data.link_id:
-        link = {"kind": data.link_kind, "id": data.link_id, "number": data.link_number}
-        dispute.links = [*(dispute.links or []), link]
-        change.data["link"] = link
+
+
+def refer_linked(change: Change[Dispute]) -> None:
+    """导出 into the petition procedure or to an incident, with what it became (its service made it)."""
+    dispute, data = change.case, change.input
+    if data.to not in (Destination.PETITION, Destination.INCIDENT):
+        raise Conflict("只有导入信访程序、转为突发事件时关联新的事项。")
+    dispute.went_to = data.to
+    link = {"kind": data.link_kind, "id": data.link_id, "number": data.link_number}
+    dispute.links = [*(dispute.links or []), link]
+    change.memo["fields"] = ["went_to", "links"]
+    change.data.update(to=data.to, link=link)
 
 
 def close(change: Change[Dispute]) -> None:
@@ -674,6 +774,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         assign_mediator,
         schemas.AssignIn,
+        permits=_not_recused,
         form=Form("指定调解员", "指定", "btn-primary", "与当事人有利害关系的调解员应当回避。"),
     ),
     "recuse": Step(
@@ -685,6 +786,7 @@ STEPS: dict[str, Step[Dispute]] = {
         recuse,
         schemas.RecuseIn,
         (_has_mediator,),
+        permits=_may_recuse,
         form=Form("调解员回避", "回避", "btn-outline-warning", "回避后须另行指定调解员，本人不得再被指定。"),
     ),
     "investigate": Step(
@@ -695,6 +797,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         investigate,
         schemas.InvestigateIn,
+        permits=_not_recused,
         form=Form("登记调查情况", "登记", "btn-outline-primary"),
     ),
     "record_session": Step(
@@ -706,6 +809,7 @@ STEPS: dict[str, Step[Dispute]] = {
         record_session,
         schemas.SessionIn,
         (_has_mediator,),
+        permits=_not_recused,
         form=Form("记录调解会", "记录", "btn-outline-primary"),
     ),
     "join": Step(
@@ -716,6 +820,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         join,
         schemas.JoinIn,
+        permits=_not_recused,
         form=Form("邀请联合调解（派出所、司法所、人民法庭、信访办）", "邀请", "btn-outline-secondary"),
     ),
     "escalate": Step(
@@ -726,6 +831,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         escalate,
         schemas.EscalateIn,
+        permits=_not_recused,
         form=Form(
             "逐级上交",
             "上交",
@@ -742,6 +848,7 @@ STEPS: dict[str, Step[Dispute]] = {
         record_outcome,
         schemas.OutcomeIn,
         (_has_mediator, _session_held),
+        permits=_not_recused,
         form=Form("记录调解结果", "记录", "btn-success", "简易程序记录口头协议内容；书面协议在下一步拟定。"),
     ),
     "draft_agreement": Step(
@@ -752,6 +859,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         draft_agreement,
         schemas.DraftIn,
+        permits=_not_recused,
         form=Form("拟定调解协议书", "生成协议书", "btn-primary", "重新拟定将生成新版本，生效前可反复修改。"),
     ),
     "make_effective": Step(
@@ -762,6 +870,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         make_effective,
         schemas.EffectiveIn,
+        permits=_not_recused,
         form=Form(
             "确认签名、盖章，协议生效",
             "确认生效",
@@ -777,6 +886,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         record_confirmation,
         schemas.ConfirmationIn,
+        permits=_not_recused,
         form=Form(
             "记录司法确认", "记录", "btn-outline-primary", "协议生效之日起三十日内，当事人可共同申请。"
         ),
@@ -789,6 +899,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         mark_performed,
         schemas.PerformedIn,
+        permits=_not_recused,
         form=Form("登记协议履行", "登记", "btn-outline-success"),
     ),
     "performance_failed": Step(
@@ -799,6 +910,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         performance_failed,
         schemas.PerformanceFailedIn,
+        permits=_not_recused,
         form=Form("当事人不履行协议", "提交", "btn-outline-danger", "重新调解，或告知当事人向人民法院起诉。"),
     ),
     "record_visit": Step(
@@ -809,6 +921,7 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         record_visit,
         schemas.VisitIn,
+        permits=_not_recused,
         form=Form("登记回访", "登记", "btn-outline-primary"),
     ),
     "refer": Step(
@@ -819,17 +932,29 @@ STEPS: dict[str, Step[Dispute]] = {
         HANDLING,
         refer,
         schemas.ReferIn,
+        permits=_not_recused,
         form=Form("导出（诉讼、仲裁、行政处理、信访程序）", "导出", "btn-outline-secondary"),
+    ),
+    "refer_linked": Step(
+        "导出",
+        frozenset({S.FAILED, S.MEDIATING, S.REGISTERED}),
+        S.REFERRED,
+        MEDIATE,
+        HANDLING,
+        refer_linked,
+        schemas.ReferLinkIn,
+        permits=_not_recused,
     ),
     "close": Step(
         "结案",
-        frozenset({S.PERFORMED, S.REFERRED, S.FAILED}),
+        frozenset({S.PERFORMED, S.REFERRED}),
         S.CLOSED,
         MEDIATE,
         HANDLING,
         close,
         schemas.CloseIn,
         (_visited,),
+        permits=_not_recused,
         form=Form("结案", "结案", "btn-outline-dark"),
     ),
     "link": Step(
@@ -859,7 +984,11 @@ def _lock(actor: User | None, dispute: Dispute) -> Dispute:
 def _save(change: Change[Dispute]) -> None:
     dispute = change.case
     if dispute.pk is None:
-        dispute.save()
+        try:
+            with transaction.atomic():  # a savepoint: the constraint's refusal leaves nothing
+                dispute.save()
+        except IntegrityError:  # the same petition or sign, converted twice at once
+            raise Conflict(f"{dispute.source_number or '该事项'}已转为矛盾纠纷。") from None
     else:
         fields = {"status", *change.memo.get("fields", [])}
         dispute.save(update_fields=sorted(fields))
@@ -881,15 +1010,16 @@ def _record(change: Change[Dispute]) -> DisputeEvent:
 
 
 def _audience(dispute: Dispute, user_ids: set[int]) -> set[int]:
-    """Those who may learn of the dispute: its mediator, the people of its unit and the units above
-    it (the committee, the township centre), and a unit invited to joint mediation."""
-    chain = [int(p) for p in (dispute.unit_path or dispute.unit.path).strip("/").split("/") if p]
-    joint = [j["unit"] for j in dispute.joint or [] if j.get("unit")]
-    if dispute.handling_unit_id:
-        chain.append(dispute.handling_unit_id)
-    allowed = set(
-        User.objects.filter(pk__in=user_ids, unit_id__in=[*chain, *joint]).values_list("pk", flat=True)
+    """Those who may learn of the dispute, as the scope reads it (`selectors.disputes_visible_to`):
+    the people of its unit, of the unit handling it and of the units taking part, those who see
+    the subtree of a unit above it, and its mediator; never an administrator."""
+    own = {dispute.unit_id, dispute.handling_unit_id}
+    own |= set(DisputeUnit.objects.filter(dispute_id=dispute.pk).values_list("unit_id", flat=True))
+    above = [int(p) for p in (dispute.unit_path or dispute.unit.path).strip("/").split("/") if p]
+    rows = User.objects.filter(pk__in=user_ids, role_assignments__role__in=BUSINESS_ROLES).filter(
+        Q(unit_id__in=own) | Q(unit_id__in=above, role_assignments__role__in=SUBTREE_ROLES)
     )
+    allowed = set(rows.values_list("pk", flat=True))
     return allowed | ({dispute.mediator_id} & user_ids if dispute.mediator_id else set())
 
 

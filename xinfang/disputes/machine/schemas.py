@@ -160,10 +160,7 @@ class VisitIn(StepInput):
 
 
 class ReferIn(StepInput):
-    to: Destination = pick("导出去向")
-    link_kind: str = Field("", max_length=20, json_schema_extra={"form": False})
-    link_id: int | None = Field(None, ge=1, le=2**62, json_schema_extra={"form": False})
-    link_number: str = Field("", max_length=40, json_schema_extra={"form": False})
+    to: Destination = pick("导出去向", help="导入信访程序、转为突发事件请使用各自的功能")
     note: str = note("导出说明", required=True)
 
 
@@ -175,3 +172,13 @@ class LinkIn(StepInput):
     link_kind: str = Field(..., min_length=1, max_length=20)
     link_id: int = Field(..., ge=1, le=2**62)
     link_number: str = Field("", max_length=40)
+
+
+class ReferLinkIn(StepInput):
+    """导出 by a service that registered what the dispute became (a petition, an incident)."""
+
+    to: Destination = pick("导出去向")
+    link_kind: str = Field(..., min_length=1, max_length=20)
+    link_id: int = Field(..., ge=1, le=2**62)
+    link_number: str = Field("", max_length=40)
+    note: str = note("导出说明", required=True)

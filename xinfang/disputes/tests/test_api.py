@@ -470,7 +470,9 @@ def test_the_figures_equal_a_recount(api_client):
     assert total["succeeded"] == rows.filter(outcome=Outcome.AGREED).count() == 1
     assert total["passed_up"] == rows.filter(passed_up=True).count()
     assert total["participation"] == 50.0
-    assert total["success"] == 50.0
+    # 成功率 over the mediations that ended (agreed or failed): the one in mediation waits
+    concluded = rows.filter(outcome__in=[Outcome.AGREED, Outcome.FAILED]).count()
+    assert total["success"] == 100.0 * total["succeeded"] / concluded == 100.0
     assert total["satisfaction"] is None
     by_name = {r["name"]: r for r in stats["rows"]}
     assert by_name["东风村"]["found"] == rows.filter(unit__code=DONGFENG).count() == 2
@@ -529,3 +531,21 @@ def test_the_openapi_document_builds_with_each_actions_own_body(api_client):
         assert f"/api/v1/disputes/{{dispute_id}}/actions/{action}" in paths
     schemas = answer.json()["components"]["schemas"]
     assert "class" in schemas["DisputeDetail"]["properties"]
+
+
+def test_a_registration_says_its_source_but_never_a_conversion(api_client):
+    api = api_client(user("village-handler"))
+    body = {
+        "unit": unit(DONGFENG).pk,
+        "kind": "neighbour",
+        "place": "东风村一组",
+        "facts": "相邻通行纠纷",
+        "demands": "恢复通行",
+        "parties": [PARTY_A, PARTY_B],
+    }
+    made = api.post(BASE, {**body, "source": "duty"})
+    assert made.status_code == 201, made.content
+    assert Dispute.objects.get(pk=made.json()["id"]).source == "duty"
+    forged = api.post(BASE, {**body, "source": "petition", "source_id": 1})
+    assert forged.status_code == 422
+    assert "source" in forged.json()["errors"]

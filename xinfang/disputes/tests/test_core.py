@@ -242,12 +242,14 @@ def test_the_agreement_takes_effect_only_when_complete_and_signed(django_capture
 def test_the_confirmation_window_and_the_return_visit_follow_the_engine(
     effective, dispute_class, confirmation_ends, visit_due
 ):
+    # 一类、二类 go to the township's centre (its mediator), 三类 to the village committee
+    who = "mediator" if dispute_class < 3 else "village-handler"
     with simulated_now(at(effective, 10)):
-        dispute = agree_in_writing(mediate(register(dispute_class=dispute_class), "mediator"), "mediator")
+        dispute = agree_in_writing(mediate(register(dispute_class=dispute_class), who), who)
         dispute = step(
             dispute,
             "make_effective",
-            "mediator",
+            who,
             signed_parties=party_ids(dispute),
             mediator_signed=True,
             seal=True,
@@ -437,7 +439,7 @@ def test_the_figures_equal_a_recount():
             actor=user("clerk"), unit=township, first=today.replace(month=1, day=1), last=today
         )
 
-    assert len(queries) <= 5  # the actor's roles, the settings, the units and one aggregate
+    assert len(queries) <= 6  # the actor's roles, the settings, the units, the aggregate, overdue visits
     rows = {line.name: line for line in result.rows}
     dongfeng = rows["东风村"]
     everyone = Dispute.objects.filter(unit_path__startswith=unit(DONGFENG).path)
@@ -448,7 +450,7 @@ def test_the_figures_equal_a_recount():
     assert dongfeng.levels == {5: 1}
     assert (dongfeng.visits, dongfeng.satisfied, dongfeng.satisfaction) == (1, 0, 0.0)
     assert dongfeng.participation == 75.0
-    assert dongfeng.success == round(100 / 3, 1)
+    assert dongfeng.success == 50.0  # one agreed, one failed; the one in mediation waits
     assert rows["红星村"].found == 1
     assert result.total.found == Dispute.objects.count() == 5
     assert result.below("participation")
@@ -535,3 +537,146 @@ def test_a_dispute_that_turned_into_a_gathering_becomes_an_incident_with_the_lin
     assert (dispute.status, dispute.went_to) == (S.REFERRED, "incident")
     assert dispute.links == [{"kind": "incident", "id": incident.pk, "number": incident.number}]
     assert incident.unit.code == DONGFENG
+
+
+# --- the review's findings ------------------------------------------------------------------------
+
+
+def test_one_who_recused_takes_no_further_part():
+    dispute = step(register(), "assign_mediator", mediator=user("village-handler").pk)
+    dispute = step(dispute, "recuse", note="调解员系张甲的表兄")
+    dispute = step(dispute, "assign_mediator", "clerk", mediator=user("mediator").pk)
+
+    from xinfang.disputes.machine import allowed_actions
+
+    assert allowed_actions(dispute, user("village-handler")) == []
+    with pytest.raises(PermissionDenied):
+        step(dispute, "record_session", at=timezone.now(), place="村委会", attendees="双方", record="记录")
+    # the mediator recuses themself, or the office decides it
+    assert "recuse" in allowed_actions(dispute, user("mediator"))
+    assert "recuse" in allowed_actions(dispute, user("clerk"))
+
+
+def test_the_three_conditions_are_kept_in_the_history():
+    dispute = mediate(register())
+    for _ in range(3):
+        dispute = step(dispute, "escalate", note="逐级上交")
+    step(
+        dispute,
+        "escalate",
+        note="上交镇中心",
+        party_request="双方请求镇里调解",
+        committee_opinion="院墙确有越界",
+        why_unsolvable="李乙不接受",
+    )
+    event = dispute.events.filter(action="escalate").order_by("-pk").first()
+    assert event is not None
+    assert (event.data["party_request"], event.data["why_unsolvable"]) == ("双方请求镇里调解", "李乙不接受")
+    audited = json.dumps(list(AuditEntry.objects.values_list("extra_data", flat=True)), ensure_ascii=False)
+    assert "李乙不接受" not in audited
+
+
+def test_a_failed_mediation_escalated_is_mediated_again_above():
+    dispute = step(mediate(register()), "record_outcome", outcome="failed")
+
+    dispute = step(dispute, "escalate", note="提请村主要领导调处")
+    assert (dispute.status, dispute.level, dispute.outcome) == (S.MEDIATING, 2, "")
+    with pytest.raises(Conflict):  # a failed one is never closed without saying where it went
+        step(step(dispute, "record_outcome", outcome="failed"), "close", note="结案")
+
+
+def test_reopened_mediation_owes_a_new_return_visit():
+    dispute = agree_in_writing(mediate(register()))
+    dispute = step(
+        dispute, "make_effective", signed_parties=party_ids(dispute), mediator_signed=True, seal=True
+    )
+    dispute = step(dispute, "record_visit", satisfaction="unsatisfied", performed=False, note="未履行")
+    dispute = step(dispute, "performance_failed", note="李乙拒不拆除")
+    dispute = step(
+        dispute, "record_session", at=timezone.now(), place="村委会", attendees="双方", record="再调"
+    )
+    dispute = agree_in_writing(dispute, terms="月底前拆除")
+    dispute = step(
+        dispute, "make_effective", signed_parties=party_ids(dispute), mediator_signed=True, seal=True
+    )
+    dispute.refresh_from_db()
+
+    assert dispute.visited_at is None
+    assert dispute.satisfaction == ""
+    assert dispute.visits.count() == 1  # the old visit stays in the history
+
+
+def test_referral_to_the_petition_procedure_only_through_its_service():
+    dispute = step(mediate(register()), "record_outcome", outcome="failed")
+
+    with pytest.raises(Conflict):
+        step(dispute, "refer", to="petition", note="伪造")
+    dispute = step(dispute, "refer", to="arbitration", note="申请劳动仲裁")
+    assert (dispute.status, dispute.went_to, dispute.links) == (S.REFERRED, "arbitration", [])
+
+
+@pytest.mark.parametrize("admin", ["sysadmin", "secadmin", "auditor"])
+def test_no_administrator_sees_a_dispute_or_its_agreement(admin, django_capture_on_commit_callbacks):
+    from xinfang.documents.selectors import access_document_by_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispute = agree_in_writing(mediate(register()))
+    document = Document.objects.get(owner_type=OWNER_TYPE, owner_id=dispute.pk)
+
+    assert not selectors.disputes_visible_to(user(admin)).exists()
+    with pytest.raises(NotFound):
+        access_document_by_id(user(admin), document.pk)
+
+
+def test_a_unit_of_joint_mediation_and_the_police_station_see_the_case():
+    dispute = step(register(), "assign_mediator", mediator=user("village-handler").pk)
+    station = unit("341122101P")
+    assert not selectors.disputes_visible_to(user("station-handler")).filter(pk=dispute.pk).exists()
+
+    step(dispute, "join", joint="police", unit=station.pk)
+    assert selectors.disputes_visible_to(user("station-handler")).filter(pk=dispute.pk).exists()
+    police = register(kind="public_order")
+    assert police.route == Route.POLICE
+    assert selectors.disputes_visible_to(user("station-handler")).filter(pk=police.pk).exists()
+    assert Notification.objects.filter(
+        recipient__username="station-handler", title__contains=police.number
+    ).exists()
+
+
+def test_the_confirmation_is_recorded_within_its_window():
+    start = date(2026, 3, 10)
+    with simulated_now(at(start, 10)):
+        dispute = agree_in_writing(mediate(register()))
+        dispute = step(
+            dispute, "make_effective", signed_parties=party_ids(dispute), mediator_signed=True, seal=True
+        )
+        with pytest.raises(Conflict):  # the parties still have 30 days
+            step(dispute, "record_confirmation", result="not_applied")
+    with simulated_now(at(date(2026, 5, 20), 10)):
+        with pytest.raises(Conflict) as late:
+            step(dispute, "record_confirmation", result="applied", court="青山县人民法院")
+        assert "已于 2026年04月09日 届满" in late.value.message
+        dispute = step(dispute, "record_confirmation", result="not_applied")
+    assert dispute.confirmation == "not_applied"
+
+
+def test_an_agreement_needs_the_parties_particulars():
+    dispute = agree_in_writing(mediate(register(parties=[PARTY_A, {"name": "李乙"}])))
+
+    with pytest.raises(Conflict) as refused:
+        step(dispute, "make_effective", signed_parties=party_ids(dispute), mediator_signed=True, seal=True)
+    assert "当事人基本情况不全" in refused.value.message
+    assert "李乙" in refused.value.message
+
+
+def test_a_petition_about_a_village_is_mediated_above_it(county_clerk_user):
+    dongfeng = unit(DONGFENG)
+    petition = register_petition(
+        county_clerk_user, problem_unit=dongfeng, complained_unit=dongfeng.pk, content="村干部侵占土地补偿款"
+    )
+
+    dispute = services.dispute_from_petition(
+        actor=county_clerk_user, petition_id=petition.pk, kind="land_contract"
+    )
+    assert dispute.unit.code == TOWNSHIP  # not the village complained about
+    assert not selectors.disputes_visible_to(user("village-handler")).filter(pk=dispute.pk).exists()

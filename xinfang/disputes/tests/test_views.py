@@ -627,3 +627,16 @@ def test_a_dispute_becomes_an_incident_from_its_case_file(client):
     link = dispute.links[0]
     assert link["kind"] == "incident"
     assert response["Location"] == f"/incidents/{link['id']}/"
+
+
+def test_unicode_digits_are_refused_not_a_500(client):
+    login(client, "village-handler")
+    assert client.post("/disputes/new/", form(unit="²")).status_code == 422
+    dispute = step(
+        register(people=30, kind="labour"), "assign_mediator", "mediator", mediator=user("mediator").pk
+    )
+    login(client, "clerk")
+    response = client.post(
+        f"/disputes/{dispute.pk}/to-incident/", {"title": "聚集", "kind": "wages", "headcount": "②"}
+    )
+    assert response.status_code == 422
