@@ -29,7 +29,7 @@ from xinfang.organisation.models import Unit
 
 from .choices import ScreeningKind
 from .models import ScreeningChase, ScreeningRound, SpecialScreening, SpecialScreeningUnit
-from .schedule import Expected, Schedule, from_period, key_round, schedule_load, special_round
+from .schedule import Expected, Schedule, from_period, key_owed, key_round, schedule_load, special_round
 from .selectors import file_link, screeners_of
 
 CHASE_OWNER = "screenings.chase"
@@ -74,6 +74,8 @@ def _key(schedule: Schedule, start: datetime, end: datetime) -> list[Due]:
     ).select_related("unit")
     found: list[Due] = []
     for period in candidates:
+        if not key_owed(period):
+            continue
         due_types = {}
         for unit_type, at in times.items():
             expected = key_round(period, at)  # type: ignore[arg-type]

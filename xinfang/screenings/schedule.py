@@ -28,6 +28,7 @@ from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import ValidationFailed
 from xinfang.core.requests import RequestMeta
+from xinfang.deadlines.engine import LOCAL_TZ
 from xinfang.deadlines.models import SensitivePeriod
 from xinfang.deadlines.periods import Cadence, Cutoff, Period, one_off_due, period_of, periods_between
 from xinfang.organisation.models import UnitType
@@ -135,6 +136,11 @@ def from_period(kind: str, period: Period) -> Expected:
     )
 
 
+def key_owed(period: SensitivePeriod) -> bool:
+    """A period entered after it ended (a record kept afterwards) asks no key screening of anyone."""
+    return period.created_at.astimezone(LOCAL_TZ).date() <= period.ends_on
+
+
 def key_round(period: SensitivePeriod, at: time) -> Expected:
     """The key screening a sensitive period asks of a unit it covers."""
     return Expected(
@@ -181,7 +187,11 @@ def expected_rounds(
     the stretch) and a round for each of `specials` (those that name it)."""
     found = scheduled_rounds(own, first, last)
     if own.key is not None:
-        found.extend(key_round(p, own.key) for p in sensitive if p.starts_on <= last and p.ends_on >= first)
+        found.extend(
+            key_round(p, own.key)
+            for p in sensitive
+            if p.starts_on <= last and p.ends_on >= first and key_owed(p)
+        )
     found.extend(special_round(s) for s in specials if s.starts_on <= last and s.ends_on >= first)
     return found
 

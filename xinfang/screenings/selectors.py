@@ -31,6 +31,7 @@ from .schedule import (
     Expected,
     Schedule,
     TypeSchedule,
+    key_owed,
     key_round,
     schedule_load,
     scheduled_rounds,
@@ -180,6 +181,8 @@ class ExpectedRounds:
         found = list(self._by_type[unit_type])
         if own.key is not None:
             for period in self.sensitive.get(unit["pk"], ()):
+                if not key_owed(period):
+                    continue
                 cached = self._key.get((period.pk, own.key))
                 if cached is None:
                     cached = self._key[(period.pk, own.key)] = key_round(period, own.key)

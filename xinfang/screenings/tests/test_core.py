@@ -273,6 +273,17 @@ def test_a_sensitive_period_set_on_its_first_day_asks_for_the_key_round_by_the_n
     assert {c.expected.due_at for c in cells} == {at(monday + timedelta(days=1), 16)}
 
 
+def test_a_sensitive_period_entered_after_it_ended_asks_no_key_round_and_is_never_chased() -> None:
+    monday = a_past_monday()
+    period = sensitive("补录的敏感时期", monday - timedelta(days=14), 3, at(monday, 10))
+    grid = completeness(
+        actor=user("clerk"), unit=unit(TOWNSHIP), first=monday - timedelta(days=14), last=monday
+    )
+    assert not [c for r in grid.rows for c in r.cells if c.expected.key == f"key:{period.pk}"]
+    chase(now=at(monday + timedelta(days=1), 16, 1))
+    assert not ScreeningChase.objects.filter(period_key=f"key:{period.pk}").exists()
+
+
 def test_a_key_round_outside_any_sensitive_period_or_of_an_ambiguous_day_is_refused() -> None:
     monday = a_past_monday()
     officer = person(DONGFENG)
