@@ -2,7 +2,10 @@
 messages, the server's today and the text of a downloaded .docx."""
 
 import re
+import shutil
+import subprocess
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from docx import Document
@@ -108,3 +111,25 @@ def register_letter(
     page.wait_for_url(re.compile(r".*/petitions/\d+/$"))
     assert "登记成功" in page.inner_text(".alert-success"), alerts(page)
     return page.url, page.inner_text("[data-testid=petition-number]").strip()
+
+
+def docx_pages(docx: Path, workdir: Path) -> list[Path]:
+    """The .docx's pages as PNGs (LibreOffice to PDF with its own profile, beside anyone else's
+    soffice; poppler to PNG), or none when either is missing or fails."""
+    soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
+    if soffice is None or pdftoppm is None:
+        return []
+    profile = (workdir / "libreoffice-profile").as_uri()
+    pdf, stem = workdir / f"{docx.stem}.pdf", workdir / f"{docx.stem}-page"
+    try:
+        subprocess.run(
+            [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(workdir), str(docx)],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+        subprocess.run(
+            [pdftoppm, "-png", "-r", "110", str(pdf), str(stem)], check=True, capture_output=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted(workdir.glob(f"{stem.name}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))

@@ -106,6 +106,11 @@ def values_from_post(schema: type[StepInput], data: QueryDict) -> dict[str, Any]
                 [int(v) for v in items if v.isdigit()] if spec.kind == "multiselect" else items
             )
             continue
+        if spec.kind == "checkbox":
+            # an unticked box posts nothing, and means no: never the schema's default (回访's
+            # 协议已履行 defaults to yes for the API)
+            values[spec.name] = data.get(spec.name, "").strip().lower() in ("true", "on")
+            continue
         value = data.get(spec.name, "").strip()
         if value:
             values[spec.name] = value
