@@ -54,7 +54,10 @@ VIEW = "disputes.view"
 REGISTER = "disputes.register"
 # the steps the API offers as /actions/{action}: registering is POST /disputes, `link` is the
 # services' own (a petition or an incident made from the dispute records itself)
-ACTIONS = tuple(code for code, step in STEPS.items() if code != "register" and not step.by_system)
+# refer_linked: only the services that made the petition or incident record it (never a caller)
+ACTIONS = tuple(
+    code for code, step in STEPS.items() if code not in ("register", "refer_linked") and not step.by_system
+)
 # names `dispute_transition` / `dispute_register` / `dispute_from_petition` take as their own
 # arguments (besides those `step_fields` drops): a body that sends them is not a step's input (a
 # clash would be a 500)

@@ -9,7 +9,7 @@ class DisputesConfig(AppConfig):
     verbose_name = "矛盾纠纷调处"
 
     def ready(self) -> None:
-        from xinfang.petitions.hooks import register_petition_notes
+        from xinfang.petitions.hooks import register_petition_links
 
         from . import audit_vocabulary, clocks, forms
         from .machine import register_machine
@@ -17,7 +17,7 @@ class DisputesConfig(AppConfig):
         register_machine()  # the dispute machine and the 调解协议书
         clocks.register()  # 司法确认申请期, 回访
         audit_vocabulary.register()
-        register_petition_notes(forms.petition_notes)  # 访调对接 on a petition's page
+        register_petition_links(forms.petition_notes)  # 访调对接 on a petition's page
         register_nav_entry(
             NavEntry(label="矛盾纠纷", url_name="disputes:home", capability="disputes.view", order=39)
         )

@@ -86,6 +86,7 @@ RISK_BADGES = {"high": "text-bg-danger", "medium": "text-bg-warning", "low": "te
 TOGGLES: dict[str, str] = {
     "assign_mediator": "指定调解员",
     "recuse": "回避",
+    "add_party": "补充当事人",
     "investigate": "调查取证",
     "record_session": "调解会",
     "join": "联合调解",
@@ -103,6 +104,7 @@ TOGGLES: dict[str, str] = {
 SUCCESS: dict[str, str] = {
     "assign_mediator": "已指定调解员，并通知本人",
     "recuse": "调解员已回避，请另行指定调解员",
+    "add_party": "已补充当事人",
     "investigate": "已登记调查情况",
     "record_session": "已记录调解会",
     "join": "已邀请联合调解",
@@ -453,6 +455,8 @@ def source_link(dispute: Dispute) -> dict[str, str]:
         url = reverse("petitions:detail", args=[dispute.source_id])
     elif dispute.source == Source.SIGN and dispute.source_id:
         url = reverse("inforeports:detail", args=[dispute.source_id])
+    elif dispute.source == Source.SCREENING and dispute.source_id:
+        url = reverse("screenings:detail", args=[dispute.source_id])
     return {"label": _label(Source, dispute.source), "number": dispute.source_number, "url": url}
 
 

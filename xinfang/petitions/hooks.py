@@ -87,3 +87,17 @@ def register_petition_notes(source: PetitionNotes) -> None:
 
 def petition_notes(petition: "Petition", actor: object) -> list[str]:
     return [note for source in _note_sources for note in source(petition, actor)]
+
+
+# (petition, actor) → what other apps offer or did with the matter (转入人民调解 …): shown as
+# information, apart from the warnings
+_link_sources: list[PetitionNotes] = []
+
+
+def register_petition_links(source: PetitionNotes) -> None:
+    if source not in _link_sources:
+        _link_sources.append(source)
+
+
+def petition_links(petition: "Petition", actor: object) -> list[str]:
+    return [link for source in _link_sources for link in source(petition, actor)]

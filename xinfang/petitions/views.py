@@ -40,7 +40,7 @@ from .forms import (
     RegisterFilterForm,
     filter_summary,
 )
-from .hooks import petition_notes
+from .hooks import petition_links, petition_notes
 from .imports import import_template_xlsx, register_import
 from .models import Petition
 from .validators import is_identifier_query, is_whole_identifier, mask_id_number, mask_name, mask_phone
@@ -406,6 +406,7 @@ def _detail_page(
             "documents": documents,
             "co_units": list(petition.co_units.all()),
             "notes": petition_notes(petition, actor),
+            "petition_links": petition_links(petition, actor),
         },
         status=status,
     )

@@ -62,6 +62,7 @@ MEDIATE = frozenset({"disputes.mediate"})
 MANAGE = frozenset({"disputes.manage"})
 VILLAGE_TYPES = frozenset({UnitType.VILLAGE, UnitType.COMMUNITY, UnitType.MANAGEMENT_AREA})
 INVESTIGATION_MAX = 20000
+PARTIES_MAX = 50
 MEDIATOR_ROLES = (Role.MEDIATOR, Role.HANDLER, Role.CLERK, Role.LEADER, Role.PRINCIPAL)
 # the levels of the chain a village holds (村综治主任 … 驻村第一书记) lie below `centre_level`
 
@@ -150,10 +151,10 @@ def first_level(route: str, setting: DisputeSetting) -> int:
     }.get(Route(route), 1)
 
 
-def _parties(data: Any) -> list[DisputeParty]:
+def _parties(given: Any) -> list[DisputeParty]:
     errors: dict[str, str] = {}
     rows = []
-    for index, party in enumerate(data.parties):
+    for index, party in enumerate(given):
         id_number = normalise_id_number(party.id_number)
         if id_number and party.kind == PartyKind.PERSON and (problem := id_number_problem(id_number)):
             errors[f"parties[{index}].id_number"] = f"第{index + 1}位当事人：{problem}"
@@ -181,7 +182,7 @@ def register(change: Change[Dispute]) -> None:
     kind = DisputeKind.objects.filter(code=data.kind, active=True).first()
     if kind is None:
         raise ValidationFailed("纠纷类别不存在。", {"kind": "请选择纠纷类别。"})
-    parties = _parties(data)
+    parties = _parties(data.parties)
     setting = DisputeSetting.load()
     dispute.kind = kind
     dispute.place, dispute.facts, dispute.demands = data.place, data.facts, data.demands
@@ -321,6 +322,22 @@ def recuse(change: Change[Dispute]) -> None:
             "task",
         )
     )
+
+
+def add_party(change: Change[Dispute]) -> None:
+    """补充当事人: a party learnt of after registering (a round's row names one), before any
+    agreement takes effect; checked as at registering."""
+    dispute, data = change.case, change.input
+    if dispute.parties.count() >= PARTIES_MAX:
+        raise Conflict(f"当事人不能超过 {PARTIES_MAX} 个。")
+    try:
+        row = _parties([data])[0]
+    except ValidationFailed as exc:  # the form's own field names
+        fields = {k.split(".", 1)[-1]: v for k, v in exc.extra.items()}
+        raise ValidationFailed(exc.message.replace("第1位当事人：", ""), fields) from None
+    row.dispute, row.order = dispute, dispute.parties.count()
+    change.after_save.append(row.save)
+    change.data["parties"] = dispute.parties.count() + 1
 
 
 def investigate(change: Change[Dispute]) -> None:
@@ -789,6 +806,19 @@ STEPS: dict[str, Step[Dispute]] = {
         permits=_may_recuse,
         form=Form("调解员回避", "回避", "btn-outline-warning", "回避后须另行指定调解员，本人不得再被指定。"),
     ),
+    "add_party": Step(
+        "补充当事人",
+        frozenset({S.REGISTERED, S.MEDIATING, S.DRAFTING}),
+        None,
+        MEDIATE,
+        HANDLING,
+        add_party,
+        schemas.PartyAddIn,
+        permits=_not_recused,
+        form=Form(
+            "补充当事人", "补充", "btn-outline-secondary", "协议书按全部当事人生成，生效前须各方签名。"
+        ),
+    ),
     "investigate": Step(
         "调查取证",
         frozenset({S.MEDIATING}),
@@ -1042,6 +1072,10 @@ MACHINE: Machine[Dispute] = Machine(
     audit_omitted=frozenset(
         {
             "parties",
+            "name",
+            "id_number",
+            "phone",
+            "address",
             "place",
             "facts",
             "demands",

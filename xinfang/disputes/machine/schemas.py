@@ -182,3 +182,11 @@ class ReferLinkIn(StepInput):
     link_id: int = Field(..., ge=1, le=2**62)
     link_number: str = Field("", max_length=40)
     note: str = note("导出说明", required=True)
+
+
+class PartyAddIn(StepInput):
+    name: str = line("姓名或名称", 100, required=True)
+    kind: PartyKind = pick("类型", required=False, default=PartyKind.PERSON)
+    id_number: str = line("身份证号（组织填统一社会信用代码）", 18)
+    phone: str = line("联系电话", 20)
+    address: str = line("住址", 200)

@@ -549,3 +549,14 @@ def test_a_registration_says_its_source_but_never_a_conversion(api_client):
     forged = api.post(BASE, {**body, "source": "petition", "source_id": 1})
     assert forged.status_code == 422
     assert "source" in forged.json()["errors"]
+
+
+def test_no_caller_records_a_link_the_services_did_not_make(api_client):
+    dispute = register()
+    api = api_client(user("village-handler"))
+    forged = api.post(
+        f"{BASE}/{dispute.pk}/actions/refer_linked",
+        {"to": "petition", "link_kind": "petition", "link_id": 1, "link_number": "伪造", "note": "x"},
+    )
+    assert forged.status_code == 404
+    assert Dispute.objects.get(pk=dispute.pk).links == []

@@ -680,3 +680,17 @@ def test_a_petition_about_a_village_is_mediated_above_it(county_clerk_user):
     )
     assert dispute.unit.code == TOWNSHIP  # not the village complained about
     assert not selectors.disputes_visible_to(user("village-handler")).filter(pk=dispute.pk).exists()
+
+
+def test_a_party_learnt_of_later_is_added_checked_and_never_audited():
+    dispute = register(parties=[PARTY_A])
+
+    with pytest.raises(ValidationFailed) as refused:
+        step(dispute, "add_party", name="李乙", id_number="110101199003070000")
+    assert "id_number" in refused.value.extra
+    step(dispute, "add_party", name="李乙", phone="13900000012", address="东风村二组")
+
+    assert list(dispute.parties.values_list("name", flat=True)) == ["张甲", "李乙"]
+    audited = json.dumps(list(AuditEntry.objects.values_list("extra_data", flat=True)), ensure_ascii=False)
+    assert "李乙" not in audited
+    assert "13900000012" not in audited

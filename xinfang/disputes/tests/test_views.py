@@ -476,7 +476,9 @@ def test_the_figures_page_and_its_workbook(client):
     assert 'data-testid="below-target"' in total
     year = timezone.localdate().year
     assert f"{year}年1月1日 至 {year}年12月31日" in html
-    export = client.get(f"/disputes/stats/export/?unit={unit(TOWNSHIP).pk}&from={year}-01-01&to={year}-12-31")
+    export = client.get(
+        f"/disputes/stats/export.xlsx?unit={unit(TOWNSHIP).pk}&from={year}-01-01&to={year}-12-31"
+    )
     assert export.status_code == 200
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(export.content)).active
@@ -497,7 +499,7 @@ def test_bad_dates_answer_the_page_with_a_chinese_error(client, query):
     response = login(client, "leader").get(f"/disputes/stats/?{query}")
     assert response.status_code == 422
     assert 'data-testid="field-error"' in response.content.decode()
-    assert login(client, "leader").get(f"/disputes/stats/export/?{query}").status_code == 422
+    assert login(client, "leader").get(f"/disputes/stats/export.xlsx?{query}").status_code == 422
 
 
 def test_the_figures_of_a_unit_outside_scope_are_404(client):

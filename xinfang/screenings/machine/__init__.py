@@ -217,6 +217,7 @@ def _write_items(change: Change[ScreeningRound], carried: list[Dispute], rows: l
                 actor=change.actor,
                 source="screening",
                 source_id=round_.pk,
+                source_number=round_.number,
                 **row,
             )
         except ValidationFailed as exc:
