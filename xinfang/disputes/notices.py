@@ -56,7 +56,7 @@ LAYOUT = NoticeLayout(
     title="人民调解委员会调解协议书",
     addressee="",
     paragraphs=(
-        "纠纷编号：{{ dispute_number }}",
+        "编号：{{ dispute_number }}",
         "当事人：{{ parties_text }}。",
         "纠纷主要事实：{{ facts }}",
         "争议事项：{{ disputed_items }}",
@@ -70,7 +70,7 @@ LAYOUT = NoticeLayout(
         "当事人（签名、盖章或者按指印）：{{ signature_line }}",
         "人民调解员（签名）：{{ mediator }}",
     ),
-    closing="（人民调解委员会印章）",
+    closing="{{ unit_name }}人民调解委员会（印章）",
 )
 
 

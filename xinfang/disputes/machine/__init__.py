@@ -545,8 +545,10 @@ def draft_agreement(change: Change[Dispute]) -> None:
                 "disputed_items": data.disputed_items,
                 "responsibility": data.responsibility,
                 "terms_text": "；".join(
-                    f"{numerals[i] if i < len(numerals) else i + 1}、{t}" for i, t in enumerate(terms)
-                ),
+                    f"{numerals[i] if i < len(numerals) else i + 1}、{t.rstrip('。；;.')}"
+                    for i, t in enumerate(terms)
+                )
+                + "。",
                 "performance_how": data.performance_how,
                 "performance_where": data.performance_where,
                 "performance_by_cn": f"{data.performance_by:%Y年%m月%d日}",
