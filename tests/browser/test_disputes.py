@@ -439,7 +439,7 @@ def test_a_village_screens_mediates_to_an_effective_agreement_and_visits(
         text = document_xml_text(docx)
         for expected in (
             f"{VILLAGE}人民调解委员会调解协议书",
-            f"纠纷编号：{dispute_number}",
+            f"编号：{dispute_number}",
             f"{PARTY}，身份证号 {PARTY_ID}",
             FACTS,
             *TERMS,
