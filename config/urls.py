@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 from config.api import api
@@ -19,9 +20,14 @@ urlpatterns = [
     path("disputes/", include("xinfang.disputes.urls")),
     path("screenings/", include("xinfang.screenings.urls")),
     path("stats/", include("xinfang.stats.urls")),
+    path("online/", include("xinfang.portal.desk_urls")),
     path("", include("xinfang.workbench.urls")),
     path("", include("xinfang.core.urls")),
 ]
+
+if settings.XINFANG_PORTAL_MOUNTED:
+    # demo mode: the public portal on the same host (its own host: config.settings.portal)
+    urlpatterns.insert(0, path("portal/", include("xinfang.portal.urls")))
 
 handler403 = "xinfang.core.views.permission_denied"
 handler404 = "xinfang.core.views.page_not_found"

@@ -26,6 +26,7 @@ LAYER = {
     "disputes": 4,
     "screenings": 4,
     "stats": 5,
+    "portal": 5,
     "workbench": 6,
     "demo": 6,
 }

@@ -66,8 +66,10 @@ INSTALLED_APPS = [
     "xinfang.disputes",
     "xinfang.screenings",
     "xinfang.stats",
+    "xinfang.portal",
     "xinfang.workbench",
     "xinfang.demo",
+    "captcha",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +215,29 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
+# The public portal (网上信访). Its own site runs with config.settings.portal; `make run` (demo
+# mode) also serves it at /portal/ of the staff site.
+XINFANG_PORTAL_MOUNTED = env_bool("XINFANG_PORTAL_MOUNTED", default=False)
+XINFANG_PORTAL_CAPTCHA = env_bool("XINFANG_PORTAL_CAPTCHA", default=True)
+# behind a reverse proxy: the META key of the header carrying the client's address
+XINFANG_PORTAL_CLIENT_IP_HEADER = os.environ.get("XINFANG_PORTAL_CLIENT_IP_HEADER", "")
+XINFANG_PORTAL_TRACK_FAILURES_PER_NUMBER = int(
+    os.environ.get("XINFANG_PORTAL_TRACK_FAILURES_PER_NUMBER", "10")
+)
+XINFANG_PORTAL_TRACK_FAILURES_PER_ADDRESS = int(
+    os.environ.get("XINFANG_PORTAL_TRACK_FAILURES_PER_ADDRESS", "30")
+)
+XINFANG_PORTAL_SUBMITS_PER_ADDRESS = int(os.environ.get("XINFANG_PORTAL_SUBMITS_PER_ADDRESS", "10"))
+XINFANG_PORTAL_SUBMITS_PER_ID_NUMBER = int(os.environ.get("XINFANG_PORTAL_SUBMITS_PER_ID_NUMBER", "5"))
+# the CAPTCHA (django-simple-captcha): a sum drawn by the product, valid for five minutes
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"
+CAPTCHA_MATH_CHALLENGE_OPERATOR = "+"
+CAPTCHA_TIMEOUT = 5
+CAPTCHA_IMAGE_SIZE = (100, 30)
+CAPTCHA_FONT_SIZE = 24
+CAPTCHA_LETTER_ROTATION = (-10, 10)
+CAPTCHA_NOISE_FUNCTIONS = ("captcha.helpers.noise_dots",)
 
 LOGGING = {
     "version": 1,

@@ -12,3 +12,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+XINFANG_PORTAL_MOUNTED = True
+XINFANG_PORTAL_CAPTCHA = False  # tests that check the CAPTCHA turn it on

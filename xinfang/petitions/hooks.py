@@ -11,6 +11,7 @@ Subscribers register in their AppConfig.ready; registering the same receiver twi
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -101,3 +102,22 @@ def register_petition_links(source: PetitionNotes) -> None:
 
 def petition_links(petition: "Petition", actor: object) -> list[str]:
     return [link for source in _link_sources for link in source(petition, actor)]
+
+
+# --- a review requested elsewhere -------------------------------------------------------------
+
+# petition → the day the petitioner applied for review (复查) or re-review (复核) of its current
+# answer through another channel (the public portal), or None. The window's guard lets the office
+# register such a request after the window closed, as long as it was made within it.
+ReviewRequestedOn = Callable[["Petition"], date | None]
+_review_sources: list[ReviewRequestedOn] = []
+
+
+def register_review_requested_on(source: ReviewRequestedOn) -> None:
+    if source not in _review_sources:
+        _review_sources.append(source)
+
+
+def review_requested_on(petition: "Petition") -> date | None:
+    days = [day for source in _review_sources if (day := source(petition)) is not None]
+    return min(days) if days else None

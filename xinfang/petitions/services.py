@@ -410,6 +410,47 @@ def petition_register(
         )
 
 
+def petition_register_online(
+    *,
+    registrar: Any,
+    unit: Unit,
+    data: PetitionInput,
+    category: Category,
+    problem_unit: Unit,
+    repeat_of: Petition | None,
+    not_repeat_of: list[int],
+    request_meta: RequestMeta | None = None,
+) -> Petition:
+    """Records a petition a citizen submitted through the public portal (channel `online`) in the
+    register of `unit` (the organ of the place they chose), with the usual acceptance clock.
+
+    `registrar` is the portal's system account (首问责任人 网上信访系统); the portal checked the
+    citizen's fields, the place and their own earlier matters (`repeat_of`, `not_repeat_of`)
+    before. Its people are new petitioner records of that unit: what a citizen types online
+    never changes a record an office keeps."""
+    resolved: dict[str, Any] = {
+        "category": category,
+        "problem_unit": problem_unit,
+        "complained_unit": None,
+        "complained_user": None,
+        "repeat_of": repeat_of,
+        "anonymous": False,
+        "not_repeat_of": not_repeat_of,
+    }
+    text = text_tokens(data.subject.strip(), data.content.strip())
+    spec = rule_for("acceptance", unit.unit_type)
+    with transaction.atomic():
+        return _register(
+            actor=registrar,
+            data=data,
+            resolved=resolved,
+            text=text,
+            spec=spec,
+            request_meta=request_meta,
+            unit=unit,
+        )
+
+
 def _register(
     *,
     actor: Any,
@@ -418,8 +459,9 @@ def _register(
     text: list[str],
     spec: Any,
     request_meta: RequestMeta | None,
+    unit: Unit | None = None,
 ) -> Petition:
-    unit = actor.unit
+    unit = unit or actor.unit
     now = timezone.now()
     people = [(p, p.is_representative) for p in data.petitioners] + [(p, True) for p in data.representatives]
     anonymous = resolved["anonymous"]

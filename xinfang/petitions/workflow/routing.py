@@ -66,6 +66,13 @@ def grounded(choices: type[models.TextChoices], kind: str) -> Callable[[Change[P
     return apply
 
 
+def mark_invalid(change: Change[Petition]) -> None:
+    """无效信息 (an advertisement, abuse, a test) through the portal: no notice, no acceptance."""
+    change.data["reason"] = change.input.reason
+    close_clock(change)
+    change.case.closed_at = change.now
+
+
 def _check_decline_ground(change: Change[Petition], ground: DeclineGround, original: Petition) -> None:
     """不再受理 only on a ground the original matter's facts bear out (信访工作条例 art. 35/36):
     已经复核终结 needs a re-review that ended it; 未在规定期限内申请复查或者复核 needs an answer

@@ -157,6 +157,10 @@ class RequestReviewIn(StepInput):
     reason: str = text("申请理由")
 
 
+class MarkInvalidIn(StepInput):
+    reason: str = text("无效理由", help="信访人在网上查询时可以看到")
+
+
 class RecordVisitIn(StepInput):
     satisfaction: Satisfaction = pick("满意度")
     note: str = note("回访记录")

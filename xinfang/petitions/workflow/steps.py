@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from xinfang.procedure.machine import Form, Step
 
+from ..choices import Channel
 from ..choices import PetitionStatus as S
+from ..hooks import review_requested_on
 from ..models import Petition
 from . import handling, routing
 from . import messages as tell
@@ -40,6 +42,7 @@ class Action(models.TextChoices):
     CLOSE = "close", "办结"
     TAKE_OWNERSHIP = "take_ownership", "领导包案"
     INSTRUCT = "instruct", "领导批示"
+    MARK_INVALID = "mark_invalid", "标记无效"
 
 
 HANDLING_STATES = frozenset({S.ACCEPTED, S.ASSIGNED, S.HANDLING})
@@ -97,8 +100,13 @@ def window_open(stage: int, label: str) -> Callable[[Petition], str | None]:
             return "该信访事项已复核终结，不能再申请复查或复核。"
         if p.review_stage != stage:
             return f"当前答复不是可以申请{label}的答复。"
-        if p.window_ends is None or timezone.localdate() > p.window_ends:
-            return f"申请{label}期限已过（截至 {p.window_ends or '—'}），依法不再受理。"
+        if p.window_ends is None:
+            return f"申请{label}期限已过（截至 —），依法不再受理。"
+        if timezone.localdate() > p.window_ends:
+            # a request made within the window through the portal may still be registered
+            online = review_requested_on(p)
+            if online is None or online > p.window_ends:
+                return f"申请{label}期限已过（截至 {p.window_ends}），依法不再受理。"
         return None
 
     return guard
@@ -111,6 +119,10 @@ def objection_open(p: Petition) -> str | None:
     if timezone.localdate() > until:
         return f"异议期限已过：应在收到之日起 5 个工作日内（{until:%Y-%m-%d} 前）提出。"
     return None
+
+
+def online_only(p: Petition) -> str | None:
+    return None if p.channel == Channel.ONLINE else "只有网上信访可以标记为无效信息。"
 
 
 def not_final(p: Petition) -> str | None:
@@ -387,5 +399,17 @@ STEPS: dict[str, Step[Petition]] = {
         inputs.InstructIn,
         form=Form("领导批示", "批示", "btn-outline-dark"),
         notifies=tell.instructed,
+    ),
+    # spam through the public portal (网上信访): closed with the reason the petitioner reads
+    A.MARK_INVALID: Step(
+        L[A.MARK_INVALID],
+        frozenset({S.REGISTERED}),
+        S.CLOSED,
+        OFFICE_CAPS,
+        OFFICE,
+        routing.mark_invalid,
+        inputs.MarkInvalidIn,
+        (online_only,),
+        form=Form("标记无效", "标记为无效信息", "btn-outline-danger"),
     ),
 }

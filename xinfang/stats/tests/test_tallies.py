@@ -101,6 +101,7 @@ def _fields(
         "request_rereview": {"requested_on": today, "reason": "不服复查意见"},
         "record_visit": {"satisfaction": rng.choice(["satisfied", "basically_satisfied", "dissatisfied"])},
         "instruct": {"text": "抓紧办理"},
+        "mark_invalid": {"reason": "广告信息"},
     }.get(action, {})
 
 
