@@ -64,32 +64,32 @@ def _busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
     return response
 
 
-class PlaceOut(Schema):
+class PortalPlaceOut(Schema):
     id: int
     name: str
     kind: str
     township: str
 
 
-@portal_api.get("/units", response=list[PlaceOut])
+@portal_api.get("/units", response=list[PortalPlaceOut])
 def units(request: HttpRequest) -> list[selectors.Place]:
     """可以选择的事项发生地：乡镇、街道及其村、社区。"""
     return selectors.places()
 
 
-class CaptchaOut(Schema):
+class PortalCaptchaOut(Schema):
     key: str
     image_url: str
 
 
-@portal_api.get("/captcha", response=CaptchaOut)
+@portal_api.get("/captcha", response=PortalCaptchaOut)
 def captcha(request: HttpRequest) -> dict[str, str]:
     """一个新的验证码：提交时在 captcha_key 和 captcha_value 中带回。"""
     key = captchas.new_key()
     return {"key": key, "image_url": captchas.image_url(key)}
 
 
-class PersonIn(Schema):
+class PortalPersonIn(Schema):
     name: str = Field("", max_length=50)
     id_number: str = Field("", max_length=30)
     phone: str = Field("", max_length=30)
@@ -107,21 +107,21 @@ class PortalPetitionIn(Schema):
     kind: str = Field(services.Kind.PETITION, max_length=20)
     category: str = Field(services.DEFAULT_CATEGORY, max_length=20)
     headcount: int | None = Field(None, ge=1, le=10_000)
-    representatives: list[PersonIn] = Field(default_factory=list, max_length=10)
+    representatives: list[PortalPersonIn] = Field(default_factory=list, max_length=10)
     repeat_of: int | None = Field(None, ge=1, le=2**62)
     not_repeat: bool = False
     captcha_key: str = Field("", max_length=64)
     captcha_value: str = Field("", max_length=20)
 
 
-class ReceiptOut(Schema):
+class PortalReceiptOut(Schema):
     number: str
     query_code: str
     unit: str
     acceptance_due: str | None
 
 
-@portal_api.post("/petitions", response={201: ReceiptOut, 409: dict, 422: dict, 429: dict})
+@portal_api.post("/petitions", response={201: PortalReceiptOut, 409: dict, 422: dict, 429: dict})
 def submit(request: HttpRequest, payload: PortalPetitionIn) -> tuple[int, dict[str, Any]]:
     """提交网上信访事项；返回信访件编号和查询码（查询码只显示这一次）。"""
     if settings.XINFANG_PORTAL_CAPTCHA and not captchas.passes(payload.captcha_key, payload.captcha_value):
@@ -142,19 +142,19 @@ def submit(request: HttpRequest, payload: PortalPetitionIn) -> tuple[int, dict[s
     }
 
 
-class TrackQuery(Schema):
+class PortalTrackQuery(Schema):
     number: str = Field(max_length=40)
     code: str = Field(max_length=40)
 
 
 @portal_api.get("/track", response={200: dict, 404: dict, 429: dict})
-def track(request: HttpRequest, query: Query[TrackQuery]) -> dict[str, Any]:
+def track(request: HttpRequest, query: Query[PortalTrackQuery]) -> dict[str, Any]:
     """凭信访件编号和查询码查询办理情况（编号或查询码错误时一律答复 404）。"""
     petition, found = services.access(number=query.number, code=query.code, address=client_address(request))
     return selectors.public_view(petition, found)
 
 
-class RateIn(Schema):
+class PortalRateIn(Schema):
     number: str = Field(max_length=40)
     code: str = Field(max_length=40)
     satisfaction: str = Field(max_length=30)
@@ -162,7 +162,7 @@ class RateIn(Schema):
 
 
 @portal_api.post("/rate", response={200: dict, 404: dict, 409: dict, 422: dict, 429: dict})
-def rate(request: HttpRequest, payload: RateIn) -> dict[str, Any]:
+def rate(request: HttpRequest, payload: PortalRateIn) -> dict[str, Any]:
     """评价答复：satisfied 满意 / basically_satisfied 基本满意 / dissatisfied 不满意（须写理由）。"""
     services.rate(
         number=payload.number,
@@ -178,14 +178,14 @@ def rate(request: HttpRequest, payload: RateIn) -> dict[str, Any]:
     return selectors.public_view(petition, found)
 
 
-class ReviewIn(Schema):
+class PortalReviewIn(Schema):
     number: str = Field(max_length=40)
     code: str = Field(max_length=40)
     reason: str = Field(max_length=services.REASON_MAX)
 
 
 @portal_api.post("/review", response={201: dict, 404: dict, 409: dict, 422: dict, 429: dict})
-def review(request: HttpRequest, payload: ReviewIn) -> tuple[int, dict[str, Any]]:
+def review(request: HttpRequest, payload: PortalReviewIn) -> tuple[int, dict[str, Any]]:
     """在复查（复核）期限内网上申请复查（复核），由信访工作机构登记。"""
     services.request_review(
         number=payload.number,

@@ -2,7 +2,7 @@
 drawn with Pillow, the answer kept in the database for five minutes, used once). On unless
 `XINFANG_PORTAL_CAPTCHA=0` (automated tests)."""
 
-from captcha.models import CaptchaStore
+from captcha.models import CaptchaStore  # type: ignore[import-untyped]
 from django.urls import reverse
 from django.utils import timezone
 
