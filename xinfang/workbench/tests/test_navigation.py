@@ -1,7 +1,7 @@
 """The navigation bar each demo role sees: the same labels, order and links as before each app
 contributed its own entry (captured from the single list the bar was built from until then), plus
-值班, which the duty app added for every business role, 信息报送, 突发事件, 重点人员, 矛盾排查 and
-矛盾纠纷."""
+值班, which the duty app added for every business role, 信息报送, 突发事件, 重点人员, 矛盾排查,
+矛盾纠纷 and 网上信访."""
 
 import re
 
@@ -21,12 +21,14 @@ INCIDENTS = ("突发事件", "/incidents/")  # every business role but the media
 KEYPERSONS = ("重点人员", "/key-persons/")  # every business role: owners see their own (keypersons.view)
 SCREENINGS = ("矛盾排查", "/screenings/")  # every business role (screenings.view)
 DISPUTES = ("矛盾纠纷", "/disputes/")  # every business role (disputes.view)
+ONLINE = ("网上信访", "/online/")  # whoever accepts petitions (petitions.accept)
 
 EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
     "auditor": [HOME, ("审计日志", "/audit/")],
     "clerk": [
         HOME,
         REGISTER,
+        ONLINE,
         SUPERVISION,
         DUTY,
         REPORTS,
@@ -39,6 +41,7 @@ EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
     "county-clerk": [
         HOME,
         REGISTER,
+        ONLINE,
         SUPERVISION,
         DUTY,
         REPORTS,
@@ -51,6 +54,7 @@ EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
     "county-leader": [
         HOME,
         REGISTER,
+        ONLINE,
         SUPERVISION,
         DUTY,
         REPORTS,
@@ -79,6 +83,7 @@ EXPECTED_NAV: dict[str, list[tuple[str, str]]] = {
     "leader": [
         HOME,
         REGISTER,
+        ONLINE,
         SUPERVISION,
         DUTY,
         REPORTS,
@@ -186,7 +191,7 @@ def _links(fragment: str) -> list[tuple[str, str, str]]:
 
 
 def _entries(html: str) -> list[tuple[str, str, bool]]:
-    menu = re.search(r'<ul class="navbar-nav me-auto">(.*?)</ul>', _navbar(html), re.S)
+    menu = re.search(r'<ul class="navbar-nav me-auto[^"]*">(.*?)</ul>', _navbar(html), re.S)
     assert menu is not None
     return [(text, href, " active" in css) for css, href, text in _links(menu.group(1))]
 
