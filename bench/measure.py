@@ -464,6 +464,55 @@ def disputes_list_page(username: str) -> Callable[[Context], None]:
     return listing
 
 
+# --- the public portal (网上信访): anonymous, served at /portal/ of the measured server ------------
+
+
+def _portal_payload(ctx: Context) -> dict:
+    return {
+        "name": "李四",
+        "id_number": valid_id_number(FRESH),  # a new person each run: no earlier matters to confirm
+        "phone": f"139{FRESH.randint(0, 99_999_999):08d}",
+        "address": "青山县城关镇东风村三组",
+        "unit": ctx.village(),
+        "subject": "反映村道损毁无人修复",
+        "content": "今年汛期后村道多处塌陷，车辆无法通行，多次向村里反映未解决。",
+        "demands": "尽快修复村道。",
+        "category": "1301",
+    }
+
+
+def portal_submit_api(ctx: Context) -> None:
+    Client(ctx.base).post_json("/portal/api/petitions", _portal_payload(ctx), expect=201)
+
+
+def _portal_case(ctx: Context) -> tuple[str, str]:
+    case = ctx.cache.get("portal")
+    if not case:
+        receipt = Client(ctx.base).post_json("/portal/api/petitions", _portal_payload(ctx), expect=201)
+        case = ctx.cache["portal"] = (receipt["number"], receipt["query_code"])
+    return case  # type: ignore[return-value]
+
+
+def portal_track_api(ctx: Context) -> None:
+    number, code = _portal_case(ctx)
+    client = ctx.cache.setdefault("portal-client", Client(ctx.base))
+    client.get("/portal/api/track?" + urllib.parse.urlencode({"number": number, "code": code}))  # type: ignore[attr-defined]
+
+
+def portal_track_page(ctx: Context) -> None:
+    number, code = _portal_case(ctx)
+    client: Client = ctx.cache.get("portal-page") or Client(ctx.base)  # type: ignore[assignment]
+    if "csrftoken" not in client.cookies:
+        client.get("/portal/track/")
+        ctx.cache["portal-page"] = client
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": client.cookies["csrftoken"], "number": number, "code": code}
+    ).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"{ctx.base}/portal/track/"}
+    status, _, data = client.request("POST", "/portal/track/", form, headers)
+    _check(status, 200, "POST", "/portal/track/", data)
+
+
 # (name shown in the table, callable). Later issues append here.
 OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("登记簿页面 `/petitions/?category=02&status=open`", register_page),
@@ -554,6 +603,10 @@ OPERATIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("调处统计页面 `/disputes/stats/`（城关镇及下级，一年）", disputes_stats("unit")),
     ("矛盾纠纷列表页面 `/disputes/`（县 `county-leader`）", disputes_list_page("county-leader")),
     ("矛盾纠纷列表页面 `/disputes/`（乡镇接访员 `clerk`）", disputes_list_page("clerk")),
+    # The public portal: a citizen's submission (aim 100 ms) and tracking (aim 30 ms).
+    ("网上信访提交 API `POST /portal/api/petitions`", portal_submit_api),
+    ("网上信访查询 API `GET /portal/api/track`", portal_track_api),
+    ("网上信访查询页面 `POST /portal/track/`", portal_track_page),
 ]
 
 
@@ -601,6 +654,11 @@ def start_server(data_dir: str, port: int, workers: int) -> subprocess.Popen:
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "XINFANG_DATA_DIR": data_dir,
         "XINFANG_DEMO": "0",
+        # the portal at /portal/, without its CAPTCHA, its limits out of the benchmark's way
+        "XINFANG_PORTAL_MOUNTED": "1",
+        "XINFANG_PORTAL_CAPTCHA": "0",
+        "XINFANG_PORTAL_SUBMITS_PER_ADDRESS": "1000000",
+        "XINFANG_PORTAL_SUBMITS_PER_ID_NUMBER": "1000000",
     }
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
