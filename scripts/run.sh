@@ -19,6 +19,9 @@ WORKER_PID=$!
 trap 'kill "$WORKER_PID" 2>/dev/null || true' EXIT INT TERM
 
 echo "信访维稳工作平台：http://$HOST:$PORT/   接口文档：http://$HOST:$PORT/api/v1/docs"
+if [ "${XINFANG_DEMO:-1}" != "0" ] && [ "$DJANGO_SETTINGS_MODULE" = "config.settings.local" ]; then
+  echo "网上信访（演示）：http://$HOST:$PORT/portal/"
+fi
 .venv/bin/gunicorn config.wsgi:application \
   --bind "$HOST:$PORT" --workers "$WORKERS" --threads 2 --timeout 120 \
   --access-logfile - --error-logfile -
