@@ -166,3 +166,17 @@ def login(server_url):
         page.click("button[type=submit]")
 
     return do
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe.min.js, installed by the project's script when it is not there yet
+    (the accessibility walk and the portal's pages use it)."""
+    done = subprocess.run(
+        ["bash", "scripts/axe_core.sh", str(Path(sys.prefix) / "share" / "axe-core")],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(ROOT, done.stdout.strip().splitlines()[-1]).read_text()

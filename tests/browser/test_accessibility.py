@@ -8,8 +8,6 @@ the tests by scripts/axe_core.sh (npm registry, pinned version and SHA-256), nev
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -49,19 +47,6 @@ RUN_AXE = """async (tags) => {
     nodes: v.nodes.slice(0, 6).map((n) => n.target.join(' ') + ' — ' + n.failureSummary.replace(/\\s+/g, ' ')),
   }));
 }"""
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe.min.js, installed by the project's script when it is not there yet."""
-    done = subprocess.run(
-        ["bash", "scripts/axe_core.sh", str(Path(sys.prefix) / "share" / "axe-core")],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return Path(ROOT, done.stdout.strip().splitlines()[-1]).read_text()
 
 
 def _pattern(url: str) -> str:

@@ -5,8 +5,8 @@ from datetime import date
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
-ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-PHONE_PATTERN = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+ID_PATTERN = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+PHONE_PATTERN = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$", re.ASCII)
 
 
 def id_number_check_char(first17: str) -> str:
@@ -64,7 +64,7 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * 8 + value[-4:] if len(value) == 18 else "*" * len(value)
 
 
-IDENTIFIER_QUERY_PATTERN = re.compile(r"^[\d\s()+-]*\d[\d\s()+-]*[Xx]?$")
+IDENTIFIER_QUERY_PATTERN = re.compile(r"^[\d\s()+-]*\d[\d\s()+-]*[Xx]?$", re.ASCII)
 
 
 def is_identifier_query(query: str) -> bool:

@@ -61,7 +61,16 @@ def _place_groups() -> list[tuple[str, list[selectors.Place]]]:
 
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def _headcount(value: str | None) -> int | None:
+    """The number of people of a collective matter; anything given that is not a number in range
+    is passed on as 0 so that the service refuses it (人数须在 1 至 10000 之间), never dropped."""
+    if not (value or "").strip():
+        return None
+    number = _int(value)
+    return number if number is not None else 0
 
 
 def _submission(post: Any) -> services.Submission:
@@ -84,7 +93,7 @@ def _submission(post: Any) -> services.Submission:
         demands=post.get("demands", "")[: services.DEMANDS_MAX + 1],
         kind=post.get("kind", services.Kind.PETITION)[:20],
         category=post.get("category", services.DEFAULT_CATEGORY)[:20],
-        headcount=_int(post.get("headcount")) if post.get("collective") else None,
+        headcount=_headcount(post.get("headcount")) if post.get("collective") else None,
         representatives=representatives if post.get("collective") else [],
         repeat_of=_int(post.get("repeat_of")) if post.get("same") == "yes" else None,
         not_repeat=post.get("same") == "no",

@@ -5,8 +5,10 @@ from xinfang.core.exceptions import ApplicationError
 from xinfang.demo.disputes import demo_disputes_load
 from xinfang.demo.duty import demo_duty_load
 from xinfang.demo.matters import demo_matters_load
+from xinfang.demo.portal import DEMO_CODE, demo_online_load
 from xinfang.demo.services import DEMO_ACCOUNTS, demo_load
 from xinfang.demo.stability import INFORMANTS, demo_stability_load
+from xinfang.portal import codes
 
 
 class Command(BaseCommand):
@@ -27,6 +29,7 @@ class Command(BaseCommand):
             duty = None if options["without_matters"] else demo_duty_load()
             stability = None if options["without_matters"] else demo_stability_load()
             disputes = None if options["without_matters"] else demo_disputes_load()
+            online = None if options["without_matters"] else demo_online_load()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
@@ -51,6 +54,10 @@ class Command(BaseCommand):
             )
         if disputes:
             self.stdout.write(f"城关镇矛盾纠纷示例：{disputes} 件（调解、协议、回访、上交各阶段）。")
+        if online:
+            self.stdout.write(
+                f"网上信访示例（/portal/track/）：信访件编号 {online}，查询码 {codes.shown(DEMO_CODE)}。"
+            )
         if options["quiet_logins"]:
             return
         self.stdout.write("演示账号（密码均为 DEMO_PASSWORD，默认 Demo@2026）：")
