@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser.helpers import alerts, field_errors, option_value, session
-from tests.browser.test_accessibility import BLOCKING, _check, axe_source  # noqa: F401 (a fixture)
+from tests.browser.test_accessibility import BLOCKING, _check
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +138,7 @@ def serious_violations(page, source: str) -> list[str]:
 def test_a_month_drawn_up_a_leave_covered_and_a_shift_handed_over(
     browser, server_url, login, screenshot, request
 ):
-    axe = request.getfixturevalue("axe_source")  # test_accessibility's, imported above
+    axe = request.getfixturevalue("axe_source")  # the browser conftest's
     now = datetime.now(TZ)
     if now.day == 1 and now.time() < time(8, 40):
         pytest.skip("本月 1 日 08:30 前，本月值班表尚无正在进行的班次（上月无值班表）")
