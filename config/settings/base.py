@@ -216,6 +216,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
+# Short messages (短信) through the installation's HTTP SMS gateway (xinfang/notifications/sms.py):
+# unset, nothing is sent and the portal does not offer its receipt by SMS.
+XINFANG_SMS_URL = os.environ.get("XINFANG_SMS_URL", "").strip()
+XINFANG_SMS_TOKEN = os.environ.get("XINFANG_SMS_TOKEN", "").strip()
+
 # The public portal (网上信访). Its own site runs with config.settings.portal; `make run` (demo
 # mode) also serves it at /portal/ of the staff site.
 XINFANG_PORTAL_MOUNTED = env_bool("XINFANG_PORTAL_MOUNTED", default=False)

@@ -110,6 +110,7 @@ class PortalPetitionIn(Schema):
     representatives: list[PortalPersonIn] = Field(default_factory=list, max_length=10)
     repeat_of: int | None = Field(None, ge=1, le=2**62)
     not_repeat: bool = False
+    sms: bool = False  # send the number and query code to `phone` (when the installation has a gateway)
     captcha_key: str = Field("", max_length=64)
     captcha_value: str = Field("", max_length=20)
 
@@ -119,6 +120,7 @@ class PortalReceiptOut(Schema):
     query_code: str
     unit: str
     acceptance_due: str | None
+    sms_to: str  # the masked phone the receipt is being sent to, or ""
 
 
 @portal_api.post("/petitions", response={201: PortalReceiptOut, 409: dict, 422: dict, 429: dict})
@@ -139,6 +141,7 @@ def submit(request: HttpRequest, payload: PortalPetitionIn) -> tuple[int, dict[s
         "query_code": services.codes.shown(receipt.code),
         "unit": receipt.unit_name,
         "acceptance_due": receipt.acceptance_due.isoformat() if receipt.acceptance_due else None,
+        "sms_to": receipt.sms_to,
     }
 
 

@@ -304,3 +304,4 @@ class Receipt:
     unit_name: str
     acceptance_due: date | None
     attachments: list[str] = field(default_factory=list)
+    sms_to: str = ""  # the masked phone the receipt is being sent to by SMS, if any

@@ -22,6 +22,7 @@ from xinfang.audit.services import audit_record
 from xinfang.core.exceptions import Conflict, NotFound, ValidationFailed
 from xinfang.core.requests import RequestMeta
 from xinfang.documents.models import Document
+from xinfang.notifications.sms import sms_available
 from xinfang.petitions.choices import Channel, PetitionStatus, Satisfaction
 from xinfang.petitions.models import OWNER_TYPE, Attachment, Category, Petition
 from xinfang.petitions.services import (
@@ -33,7 +34,7 @@ from xinfang.petitions.services import (
     petition_register_online,
     text_limit,
 )
-from xinfang.petitions.validators import id_number_problem, normalise_id_number, phone_problem
+from xinfang.petitions.validators import id_number_problem, mask_phone, normalise_id_number, phone_problem
 from xinfang.petitions.workflow import petition_transition
 from xinfang.petitions.workflow.delivery import TO_PETITIONER
 from xinfang.procedure.machine import Change
@@ -41,6 +42,7 @@ from xinfang.procedure.machine import Change
 from . import codes, selectors, throttle
 from .models import PortalAccess, PortalReviewRequest, PortalSetting, ReviewRequestStatus
 from .selectors import Receipt
+from .tasks import receipt_sms_task
 
 SYSTEM_USERNAME = "portal-system"
 SYSTEM_NAME = "网上信访系统"
@@ -82,6 +84,7 @@ class Submission:
     representatives: list[Person] = field(default_factory=list)  # besides the submitter
     repeat_of: int | None = None  # one of their earlier matters this one repeats
     not_repeat: bool = False  # they looked at their earlier matters: this is another one
+    sms: bool = False  # send the receipt to `phone` by SMS (when the installation has a gateway)
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,11 @@ def submit(
         for path, *_ in stored:
             default_storage.delete(path)
         raise
+    sms_to = data.phone.strip() if data.sms and sms_available() else ""
+    if sms_to:
+        text = receipt_sms_text(number=petition.number, code=code, site_name=selectors.setting().site_name)
+        # a queued job once committed: the gateway is never called during the request's writes
+        transaction.on_commit(lambda: receipt_sms_task(sms_to, text))
     return Receipt(
         number=petition.number,
         code=code,
@@ -299,6 +307,16 @@ def submit(
         unit_name=unit.name,
         acceptance_due=petition.current_deadline,
         attachments=[name for _, name, _, _ in stored],
+        sms_to=mask_phone(sms_to) if sms_to else "",
+    )
+
+
+def receipt_sms_text(*, number: str, code: str, site_name: str) -> str:
+    """The receipt's SMS: the number and the code only (no name, no matter), so that a message
+    read over someone's shoulder tells nothing about what was reported."""
+    return (
+        f"【{site_name}】您反映的事项已收到。信访件编号 {number}，查询码 {codes.shown(code)}。"
+        "请妥善保存，凭编号和查询码可在网上查询办理情况；查询码不会再次发送。"
     )
 
 

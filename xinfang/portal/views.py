@@ -97,6 +97,7 @@ def _submission(post: Any) -> services.Submission:
         representatives=representatives if post.get("collective") else [],
         repeat_of=_int(post.get("repeat_of")) if post.get("same") == "yes" else None,
         not_repeat=post.get("same") == "no",
+        sms=bool(post.get("sms")),
     )
 
 
@@ -121,6 +122,7 @@ def _form(
             "captcha_key": key,
             "captcha_url": captchas.image_url(key) if key else "",
             "max_attachments": services.MAX_ATTACHMENTS,
+            "sms_available": services.sms_available(),
         },
         status=status,
     )

@@ -1,0 +1,122 @@
+"""The receipt by SMS: offered only when the installation has a gateway, sent by a background job
+after the commit, carrying the number and the code and nothing of the matter; a gateway that is
+down loses nothing (the petition stands, the receipt page shows the code, the job retries)."""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from xinfang.notifications.sms import SmsError, sms_send
+from xinfang.petitions.models import Petition
+from xinfang.portal import services
+
+from .helpers import PHONE, api_submit, page_submit, receipt_of
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+class Gateway:
+    """A stand-in for the county's SMS gateway: records each POST, answers `status`."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], dict[str, str]]] = []
+        self.status = 200
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                gateway.received.append((json.loads(body), dict(self.headers)))
+                self.send_response(gateway.status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def gateway(settings) -> Iterator[Gateway]:
+    running = Gateway()
+    settings.XINFANG_SMS_URL = running.url
+    settings.XINFANG_SMS_TOKEN = "county-secret"
+    yield running
+    running.server.shutdown()
+
+
+def test_without_a_gateway_the_form_does_not_offer_sms_and_nothing_is_sent(client, settings):
+    settings.XINFANG_SMS_URL = ""
+    assert 'name="sms"' not in client.get("/portal/submit/").content.decode()
+    response = api_submit(client, sms=True)
+    assert response.status_code == 201
+    assert response.json()["sms_to"] == ""
+
+
+def test_the_page_sends_the_number_and_code_after_the_commit(
+    client, gateway, django_capture_on_commit_callbacks
+):
+    assert 'name="sms"' in client.get("/portal/submit/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = page_submit(client, sms="1")
+    assert response.status_code == 200
+    assert len(callbacks) == 1  # queued once the petition is committed, not during its writes
+    number, code = receipt_of(response)
+    assert "正在以短信发送到 139****2345" in response.content.decode()
+    [(payload, headers)] = gateway.received
+    assert payload["phone"] == PHONE
+    assert number in payload["text"]
+    assert code in payload["text"]
+    assert headers["Authorization"] == "Bearer county-secret"
+    # nothing of the matter and no name in a message anyone near the phone may read
+    petition = Petition.objects.get(number=number)
+    for private in ("张建国", petition.subject, "村道"):
+        assert private not in payload["text"]
+
+
+def test_the_api_sends_only_when_asked(client, gateway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        unasked = api_submit(client)
+    assert unasked.status_code == 201
+    assert unasked.json()["sms_to"] == ""
+    assert gateway.received == []
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = api_submit(client, sms=True, id_number="110101198506150027", subject="另一件事")
+    assert asked.status_code == 201
+    assert asked.json()["sms_to"] == "139****2345"
+    [(payload, _)] = gateway.received
+    assert asked.json()["query_code"] in payload["text"]
+
+
+def test_a_gateway_that_refuses_or_is_down_raises_for_the_retry(gateway, settings):
+    gateway.status = 503
+    with pytest.raises(SmsError, match="拒收"):
+        sms_send(phone=PHONE, text="测试")
+    settings.XINFANG_SMS_URL = "http://127.0.0.1:9/sms"  # nothing listens on the discard port
+    with pytest.raises(SmsError, match="不可用"):
+        sms_send(phone=PHONE, text="测试")
+
+
+def test_a_gateway_that_is_down_loses_nothing(client, gateway, django_capture_on_commit_callbacks):
+    gateway.status = 500
+    with django_capture_on_commit_callbacks(execute=True):
+        response = page_submit(client, sms="1")
+    # the job failed (Huey retries it later); the citizen still has the receipt on the page
+    assert response.status_code == 200
+    number, code = receipt_of(response)
+    assert Petition.objects.filter(number=number, channel="online").exists()
+    assert len(gateway.received) == 1
+
+
+def test_the_text_is_short_and_names_the_site():
+    text = services.receipt_sms_text(
+        number="341122101-2026-000001", code="A" * 16, site_name="青山县网上信访"
+    )
+    assert text.startswith("【青山县网上信访】")
+    assert "AAAA-AAAA-AAAA-AAAA" in text
+    assert len(text) <= 120
