@@ -3,8 +3,8 @@
 东风村's handler (陈村干部) files last week's screening round (定期排查, late by now: 迟报) with one
 neighbours' dispute found: 张建国 (a valid 18-digit ID number) says his neighbour's new wall stands
 on his homestead. Then this week's round, with nothing new found (零报告); the open dispute is
-carried into it (往期结转). The filing page takes one party per dispute row, so the neighbour is
-named in the facts only (see the report of this walk).
+carried into it (往期结转). The filing page takes one party per dispute row, so the neighbour
+(李卫东) is added on the case file (补充当事人) once mediation starts.
 
 The dispute is mediated in full procedure on its case file (卷宗) by 陈村干部 himself: he assigns
 himself as mediator, records a session, tries to pass it up from level 1 to level 3 (refused in
@@ -57,6 +57,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 TOWNSHIP, VILLAGE = "城关镇", "东风村"
 PARTY = "张建国"
 PARTY_ID = VALID_IDS[1]
+NEIGHBOUR_ID = VALID_IDS[2]
 NEIGHBOUR = "李卫东"
 PLACE = "东风村一组"
 FACTS = (
@@ -317,6 +318,17 @@ def test_a_village_screens_mediates_to_an_effective_agreement_and_visits(
         assert text_of(village, "dispute-status") == "调解中"
         assert text_of(village, "mediator").startswith("陈村干部"), text_of(village, "mediator")
 
+        def neighbour(f):
+            f.locator("#add_party-name").fill(NEIGHBOUR)
+            f.locator("#add_party-id_number").fill(NEIGHBOUR_ID)
+            f.locator("#add_party-phone").fill("13905516789")
+            f.locator("#add_party-address").fill("城关镇东风村一组14号")
+
+        assert "已补充当事人" in step(village, "add_party", neighbour)
+        assert village.locator("[data-testid=party-row]").count() == 2, village.inner_text(
+            "[data-testid=parties]"
+        )
+
         held_at = datetime.now(TZ).replace(second=0, microsecond=0)
 
         def session_fill(f):
@@ -392,10 +404,13 @@ def test_a_village_screens_mediates_to_an_effective_agreement_and_visits(
 
         def signatures(*, party: bool):
             def fill(f):
-                box = f.locator("input[name=signed_parties]")
-                assert box.count() == 1, f"应有 1 位当事人可勾选签名：{f.inner_text()}"
+                boxes = f.locator("input[name=signed_parties]")
+                assert boxes.count() == 2, f"应有 2 位当事人可勾选签名：{f.inner_text()}"
                 assert PARTY in f.inner_text(), f.inner_text()
-                box.set_checked(party)
+                assert NEIGHBOUR in f.inner_text(), f.inner_text()
+                # the neighbour has signed; 张建国 only when `party`
+                boxes.nth(0).set_checked(party)
+                boxes.nth(1).set_checked(True)
                 f.locator("#make_effective-mediator_signed").set_checked(True)
                 f.locator("#make_effective-seal").set_checked(True)
 
@@ -412,7 +427,7 @@ def test_a_village_screens_mediates_to_an_effective_agreement_and_visits(
         effective = village.locator("[data-testid=agreement-effective]").inner_text().strip()
         assert effective == f"已生效 {today:%Y-%m-%d}", effective
         signed = village.inner_text("[data-testid=signatures]")
-        for mark in (f"{PARTY} 已签名", "调解员已签名", "调委会印章已加盖"):
+        for mark in (f"{PARTY} 已签名", f"{NEIGHBOUR} 已签名", "调解员已签名", "调委会印章已加盖"):
             assert mark in signed, signed
 
         # === 3. the 司法确认 window and the return visit, by the calendar engine ==================
@@ -441,11 +456,12 @@ def test_a_village_screens_mediates_to_an_effective_agreement_and_visits(
             f"{VILLAGE}人民调解委员会调解协议书",
             f"编号：{dispute_number}",
             f"{PARTY}，身份证号 {PARTY_ID}",
+            f"{NEIGHBOUR}，身份证号 {NEIGHBOUR_ID}",
             FACTS,
             *TERMS,
             f"{perform_by:%Y年%m月%d日}前履行完毕",
             "三十日内共同向人民法院申请司法确认",
-            "本协议一式2份",
+            "本协议一式3份",
             f"当事人（签名、盖章或者按指印）：{PARTY}",
             "人民调解员（签名）：陈村干部",
         ):
