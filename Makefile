@@ -52,7 +52,7 @@ test: venv-test system-test-deps axe-core
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
-	$(VENV)/bin/pytest -m "not browser"
+	$(VENV)/bin/pytest -m "not browser" -n auto --maxprocesses=4
 	$(VENV)/bin/pytest -m browser
 
 lint: venv-test

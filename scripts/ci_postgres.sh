@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the suite (browser tests excepted) against a throw-away PostgreSQL database.
+# Runs the suite (browser tests excepted) against a throw-away PostgreSQL database, on every core
+# (up to 4: a test database per worker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -22,9 +23,11 @@ su postgres -c "psql -q -p $port -c \"CREATE ROLE xinfang_ci LOGIN CREATEDB PASS
 su postgres -c "psql -q -p $port -c \"CREATE DATABASE $db OWNER xinfang_ci\""
 cleanup() {
   su postgres -c "psql -q -p $port -c \"DROP DATABASE IF EXISTS $db\"" || true
-  su postgres -c "psql -q -p $port -c \"DROP DATABASE IF EXISTS test_$db\"" || true
+  for test_db in "test_$db" "test_${db}_gw0" "test_${db}_gw1" "test_${db}_gw2" "test_${db}_gw3"; do
+    su postgres -c "psql -q -p $port -c \"DROP DATABASE IF EXISTS $test_db\"" || true
+  done
   su postgres -c "psql -q -p $port -c \"DROP ROLE IF EXISTS xinfang_ci\"" || true
 }
 trap cleanup EXIT
 export DATABASE_URL="postgres://xinfang_ci:$password@127.0.0.1:$port/$db"
-.venv/bin/pytest -m "not browser" -p no:cacheprovider
+.venv/bin/pytest -m "not browser" -p no:cacheprovider -n auto --maxprocesses=4
