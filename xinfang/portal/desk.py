@@ -19,11 +19,13 @@ PAGE_SIZE = 25
 @require_GET
 @capability_required("petitions.accept")
 def home_view(request: HttpRequest) -> HttpResponse:
-    """网上信访: the review requests citizens made online, oldest first, and the newest online
-    petitions of the office's scope (both paginated in the database)."""
+    """网上信访: the review requests citizens made online that the actor's unit (or one below it)
+    registers, oldest first, and the newest online petitions of the office's scope (both
+    paginated in the database)."""
     actor = acting_user(request)
     scope = petitions_visible_to(actor)
-    requests = Paginator(selectors.pending_review_requests(scope), PAGE_SIZE).get_page(
+    unit_path = actor.unit.path if actor.unit is not None else ""
+    requests = Paginator(selectors.pending_review_requests(scope, unit_path), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     recent = (

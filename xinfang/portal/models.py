@@ -40,7 +40,8 @@ class PortalReviewRequest(models.Model):
     stage = models.PositiveSmallIntegerField("申请层级")  # 0: 复查 of the answer, 1: 复核
     reason = models.TextField("申请理由")
     requested_at = models.DateTimeField("申请时间")
-    # the petition's office unit's path when requested: scope of the office's list
+    # the path of the organ that registers it (one level above the latest answer's), else of the
+    # petition's office: the 网上信访 list shows it to that organ and the units above it
     unit_path = models.CharField(max_length=255, editable=False)
     status = models.CharField(
         max_length=20, choices=ReviewRequestStatus.choices, default=ReviewRequestStatus.PENDING

@@ -287,10 +287,13 @@ PUBLIC_FIELDS = (
 )
 
 
-def pending_review_requests(scope: QuerySet[Petition]) -> QuerySet[PortalReviewRequest]:
-    """The office's list: online review requests not registered yet, of petitions it sees."""
+def pending_review_requests(scope: QuerySet[Petition], unit_path: str) -> QuerySet[PortalReviewRequest]:
+    """The office's list: online review requests not registered yet, of petitions it sees, that
+    its unit (at `unit_path`) or a unit below it registers (复查（复核）机关)."""
     return (
-        PortalReviewRequest.objects.filter(status=ReviewRequestStatus.PENDING, petition__in=scope)
+        PortalReviewRequest.objects.filter(
+            status=ReviewRequestStatus.PENDING, petition__in=scope, unit_path__startswith=unit_path
+        )
         .select_related("petition")
         .order_by("requested_at", "pk")
     )

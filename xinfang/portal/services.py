@@ -37,6 +37,7 @@ from xinfang.petitions.services import (
 from xinfang.petitions.validators import id_number_problem, mask_phone, normalise_id_number, phone_problem
 from xinfang.petitions.workflow import petition_transition
 from xinfang.petitions.workflow.delivery import TO_PETITIONER
+from xinfang.petitions.workflow.parties import review_target
 from xinfang.procedure.machine import Change
 
 from . import codes, selectors, throttle
@@ -404,7 +405,9 @@ def request_review(
     pending = PortalReviewRequest.objects.filter(petition=petition, status=ReviewRequestStatus.PENDING)
     if pending.exists():
         raise Conflict(f"您已提交{label}申请，请等待登记。")
-    office = petition.handling_unit if petition.handling_unit_id else petition.unit
+    # the organ that registers it (复查（复核）机关, one level above the latest answer's): its list
+    target = review_target(petition)
+    office = target or (petition.handling_unit if petition.handling_unit_id else petition.unit)
     with transaction.atomic():
         request = PortalReviewRequest.objects.create(
             petition=petition,

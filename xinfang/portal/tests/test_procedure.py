@@ -631,7 +631,9 @@ def test_the_office_sees_the_request_and_registering_it_clears_the_list(
     number, code = _answered(client, django_capture_on_commit_callbacks)
     assert _review(client, number, code, "补偿标准偏低，请求复查").status_code == 201
     petition = petition_of(number)
-    clerk = _staff("clerk")
+    # the county (one level above the township that answered) registers it
+    clerk = _staff("county-clerk")
+    township = _staff("clerk")
 
     detail = clerk.get(f"/petitions/{petition.pk}/")
     desk = clerk.get("/online/")
@@ -642,6 +644,11 @@ def test_the_office_sees_the_request_and_registering_it_clears_the_list(
     html = desk.content.decode()
     assert html.count('data-testid="review-request"') == 1
     assert number in html
+    # the township that answered sees the note on its petition, but the list is the county's
+    assert "网上申请复查" in township.get(f"/petitions/{petition.pk}/").content.decode()
+    township_desk = township.get("/online/")
+    assert township_desk.status_code == 200
+    assert 'data-testid="review-request"' not in township_desk.content.decode()
     assert _staff("village-handler").get("/online/").status_code == 403
 
     act(petition, "request_review", "county-clerk", requested_on=today(), reason="补偿标准偏低")
@@ -782,7 +789,7 @@ ONLINE_PAGE_QUERIES = 11
 def test_the_offices_page_takes_a_fixed_number_of_queries(
     client, demo, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    clerk = _staff("clerk")
+    clerk = _staff("county-clerk")  # the review office
     number, code = _answered(client, django_capture_on_commit_callbacks)
     assert _review(client, number, code).status_code == 201
     clerk.get("/online/")  # the session and caches warm
