@@ -19,7 +19,7 @@ port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')
 db="xinfang_ci_$$"
 password="ci-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 su postgres -c "psql -q -p $port -c \"DROP ROLE IF EXISTS xinfang_ci\"" >/dev/null 2>&1 || true
-su postgres -c "psql -q -p $port -c \"CREATE ROLE xinfang_ci LOGIN CREATEDB PASSWORD '$password'\""
+su postgres -c "psql -q -p $port -c \"CREATE ROLE xinfang_ci LOGIN CREATEDB CREATEROLE PASSWORD '$password'\""
 su postgres -c "psql -q -p $port -c \"CREATE DATABASE $db OWNER xinfang_ci\""
 cleanup() {
   su postgres -c "psql -q -p $port -c \"DROP DATABASE IF EXISTS $db\"" || true

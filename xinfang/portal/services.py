@@ -96,9 +96,13 @@ class Upload:
     content: bytes
 
 
+PORTAL_USER_COLUMNS = ("id", "username", "full_name", "unit_id", "is_active")
+
+
 def system_account() -> User:
     """The portal's 首问责任人: an account no one can sign in with (inactive, no password)."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    # only the columns the portal's database role may read (README: no password, no e-mail)
+    user = User.objects.only(*PORTAL_USER_COLUMNS).filter(username=SYSTEM_USERNAME).first()
     if user is None:
         user = User(username=SYSTEM_USERNAME, full_name=SYSTEM_NAME, is_active=False)
         user.set_unusable_password()
