@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import ValidationError
 
 from xinfang.core.db import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_lock_timeout, recover_connections
@@ -124,7 +124,7 @@ class PortalReceiptOut(Schema):
 
 
 @portal_api.post("/petitions", response={201: PortalReceiptOut, 409: dict, 422: dict, 429: dict})
-def submit(request: HttpRequest, payload: PortalPetitionIn) -> tuple[int, dict[str, Any]]:
+def submit(request: HttpRequest, payload: PortalPetitionIn) -> Status:
     """提交网上信访事项；返回信访件编号和查询码（查询码只显示这一次）。"""
     if settings.XINFANG_PORTAL_CAPTCHA and not captchas.passes(payload.captcha_key, payload.captcha_value):
         raise ValidationFailed("验证码错误或已过期，请重新获取。", {"captcha_value": "验证码错误或已过期。"})
@@ -136,13 +136,16 @@ def submit(request: HttpRequest, payload: PortalPetitionIn) -> tuple[int, dict[s
     receipt = services.submit(
         data=data, uploads=[], address=client_address(request), request_meta=RequestMeta.from_request(request)
     )
-    return 201, {
-        "number": receipt.number,
-        "query_code": services.codes.shown(receipt.code),
-        "unit": receipt.unit_name,
-        "acceptance_due": receipt.acceptance_due.isoformat() if receipt.acceptance_due else None,
-        "sms_to": receipt.sms_to,
-    }
+    return Status(
+        201,
+        {
+            "number": receipt.number,
+            "query_code": services.codes.shown(receipt.code),
+            "unit": receipt.unit_name,
+            "acceptance_due": receipt.acceptance_due.isoformat() if receipt.acceptance_due else None,
+            "sms_to": receipt.sms_to,
+        },
+    )
 
 
 class PortalTrackQuery(Schema):
@@ -188,7 +191,7 @@ class PortalReviewIn(Schema):
 
 
 @portal_api.post("/review", response={201: dict, 404: dict, 409: dict, 422: dict, 429: dict})
-def review(request: HttpRequest, payload: PortalReviewIn) -> tuple[int, dict[str, Any]]:
+def review(request: HttpRequest, payload: PortalReviewIn) -> Status:
     """在复查（复核）期限内网上申请复查（复核），由信访工作机构登记。"""
     services.request_review(
         number=payload.number,
@@ -200,4 +203,4 @@ def review(request: HttpRequest, payload: PortalReviewIn) -> tuple[int, dict[str
     petition, found = services.access(
         number=payload.number, code=payload.code, address=client_address(request)
     )
-    return 201, selectors.public_view(petition, found)
+    return Status(201, selectors.public_view(petition, found))

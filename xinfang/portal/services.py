@@ -5,6 +5,7 @@ petition's own procedure (`petition_transition`)."""
 
 import hashlib
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -96,6 +97,7 @@ class Upload:
     content: bytes
 
 
+MOBILE = re.compile(r"^1[0-9]{10}$")
 PORTAL_USER_COLUMNS = ("id", "username", "full_name", "unit_id", "is_active")
 
 
@@ -126,6 +128,8 @@ def _check_person(person: Person, prefix: str, errors: dict[str, str], label: st
 def _validate(data: Submission, uploads: list[Upload]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     _check_person(Person(data.name, data.id_number, data.phone), "", errors, "您的")
+    if data.sms and sms_available() and "phone" not in errors and not MOBILE.match(data.phone.strip()):
+        errors["phone"] = "短信只能发到手机号码（1 开头的 11 位数字）；填写固定电话的，请不要勾选短信。"
     if not data.address.strip():
         errors["address"] = "请填写住址，以便送达书面答复。"
     elif len(data.address.strip()) > 200:

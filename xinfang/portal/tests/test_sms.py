@@ -93,6 +93,17 @@ def test_the_api_sends_only_when_asked(client, gateway, django_capture_on_commit
     assert asked.json()["query_code"] in payload["text"]
 
 
+def test_sms_to_a_landline_is_refused_in_chinese(client, gateway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_submit(client, sms=True, phone="0557-3021234")
+    assert response.status_code == 422
+    assert "短信只能发到手机号码" in response.json()["errors"]["phone"]
+    assert gateway.received == []
+    assert not Petition.objects.filter(channel="online").exists()
+    # without the SMS a landline is a phone number like any other
+    assert api_submit(client, phone="0557-3021234").status_code == 201
+
+
 def test_a_gateway_that_refuses_or_is_down_raises_for_the_retry(gateway, settings):
     gateway.status = 503
     with pytest.raises(SmsError, match="拒收"):
