@@ -1,9 +1,10 @@
 """Rate limits of the public portal, counted in the database (PortalThrottle) so that every
 worker and every host serving the portal counts together.
 
-A limit allows `per` hits of one key in a fixed window of `seconds`; keys are hashed (no address,
-ID number or petition number is stored in the table). Fixed windows may let through up to twice
-the limit across a window's edge, which is still far too few to guess a query code.
+A limit allows `per` hits of one key in any `seconds`, estimated as a sliding window: hits are
+counted in fixed windows, and the previous window's count weighs in for the part of it the
+sliding window still covers (so a burst at a window's edge cannot pass twice the limit, as with
+fixed windows). Keys are hashed: no address, ID number or petition number is stored in the table.
 """
 
 import hashlib
@@ -89,19 +90,23 @@ def _window(limit: Limit, now: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, tz=now.tzinfo)
 
 
-def used(limit: Limit, value: str) -> int:
-    now = timezone.now()
-    row = (
-        PortalThrottle.objects.filter(key=_key(limit, value), window_start=_window(limit, now))
-        .values_list("count", flat=True)
-        .first()
+def used(limit: Limit, value: str, now: datetime | None = None) -> float:
+    """The hits of `value` in the last `limit.seconds` (the sliding window's estimate)."""
+    now = now or timezone.now()
+    current = _window(limit, now)
+    previous = current - timedelta(seconds=limit.seconds)
+    counts = dict(
+        PortalThrottle.objects.filter(
+            key=_key(limit, value), window_start__in=(previous, current)
+        ).values_list("window_start", "count")
     )
-    return row or 0
+    still_covered = 1 - (now - current).total_seconds() / limit.seconds
+    return counts.get(current, 0) + counts.get(previous, 0) * still_covered
 
 
-def check(limit: Limit, value: str) -> None:
-    """Raises Throttled (429) when `value` has used up `limit` in this window."""
-    if used(limit, value) >= limit.per:
+def check(limit: Limit, value: str, now: datetime | None = None) -> None:
+    """Raises Throttled (429) when `value` has used up `limit` in the last `limit.seconds`."""
+    if used(limit, value, now) >= limit.per:
         raise Throttled(limit.message)
 
 

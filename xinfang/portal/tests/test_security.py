@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -348,6 +348,30 @@ def test_the_counters_live_in_the_database_with_hashed_keys(client):
     # a second worker's hit counts in the same row
     throttle.hit(throttle.TRACK_PER_NUMBER, number)
     assert throttle.used(throttle.TRACK_PER_NUMBER, number) == 2
+
+
+def test_a_burst_across_a_windows_edge_cannot_pass_twice_the_limit():
+    limit, number = throttle.TRACK_PER_NUMBER, "341122101-2026-000009"  # 10 an hour
+    edge = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    previous, current = edge - timedelta(hours=1), edge
+    # ten failures in the last minutes of the previous hour
+    PortalThrottle.objects.create(key=throttle._key(limit, number), window_start=previous, count=10)
+    # one more just after the edge: the previous hour still counts almost whole, so the next is
+    # refused (fixed windows would allow ten more here)
+    PortalThrottle.objects.create(key=throttle._key(limit, number), window_start=current, count=1)
+    with pytest.raises(throttle.Throttled):
+        throttle.check(limit, number, now=edge + timedelta(minutes=1))
+    # at half past, half of the burst counts (5) and the one after the edge: allowed
+    half_past = edge + timedelta(minutes=30)
+    assert throttle.used(limit, number, now=half_past) == pytest.approx(6)
+    throttle.check(limit, number, now=half_past)
+    PortalThrottle.objects.filter(window_start=current).update(count=5)
+    with pytest.raises(throttle.Throttled):
+        throttle.check(limit, number, now=half_past)  # 5 + 5
+    # an hour after the burst only this hour's hits count
+    assert throttle.used(limit, number, now=edge + timedelta(minutes=59, seconds=59)) == pytest.approx(
+        5, abs=0.01
+    )
 
 
 def test_purge_drops_the_old_windows_only():
