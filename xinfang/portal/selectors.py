@@ -15,6 +15,7 @@ from xinfang.organisation.models import Unit, UnitType
 from xinfang.petitions.choices import Outcome, PetitionStatus, Satisfaction
 from xinfang.petitions.models import OWNER_TYPE, Petition, PetitionEvent, PetitionPetitioner
 from xinfang.petitions.workflow.delivery import TO_PETITIONER
+from xinfang.petitions.workflow.parties import review_target
 
 from .models import PortalAccess, PortalReviewRequest, PortalSetting, ReviewRequestStatus
 
@@ -235,6 +236,8 @@ def public_view(petition: Petition, access: PortalAccess) -> dict[str, Any]:
         answered and not petition.is_final and petition.window_ends and today <= petition.window_ends
     )
     review_pending = bool(pending and pending[1] == ReviewRequestStatus.PENDING)
+    # a 复核 above the installation's top organ (e.g. the city above the county) is made in writing
+    registrable = window_open and not review_pending and review_target(petition) is not None
     invalid = next((data.get("reason", "") for action, data, _ in events if action == "mark_invalid"), "")
     return {
         "number": petition.number,
@@ -252,7 +255,7 @@ def public_view(petition: Petition, access: PortalAccess) -> dict[str, Any]:
         "review_kind": stage_label if window_open else "",
         "satisfaction": _label(Satisfaction, petition.satisfaction),
         "can_rate": answered and access.rated_stage != petition.review_stage,
-        "can_request_review": window_open and not review_pending,
+        "can_request_review": registrable,
         "review_request": (
             {
                 "kind": "复查" if pending[0] == 0 else "复核",

@@ -6,8 +6,9 @@ petition's own procedure (`petition_transition`)."""
 import hashlib
 import os
 import re
+import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -97,7 +98,7 @@ class Upload:
     content: bytes
 
 
-MOBILE = re.compile(r"^1[0-9]{10}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 PORTAL_USER_COLUMNS = ("id", "username", "full_name", "unit_id", "is_active")
 
 
@@ -125,11 +126,30 @@ def _check_person(person: Person, prefix: str, errors: dict[str, str], label: st
         errors[f"{prefix}phone"] = problem
 
 
+def half_width(value: str) -> str:
+    """Full-width digits, letters and dashes (what a Chinese input method types: １３９, Ｘ, －)
+    as their ASCII forms (NFKC); other scripts' digits stay as typed, and are refused."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
+def _half_width(data: Submission) -> Submission:
+    """The submission with its ID numbers and phone numbers in ASCII, so that one person's number
+    typed either way is the same number (for the limits and the earlier matters)."""
+    return replace(
+        data,
+        id_number=half_width(data.id_number),
+        phone=half_width(data.phone),
+        representatives=[
+            Person(p.name, half_width(p.id_number), half_width(p.phone)) for p in data.representatives
+        ],
+    )
+
+
 def _validate(data: Submission, uploads: list[Upload]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     _check_person(Person(data.name, data.id_number, data.phone), "", errors, "您的")
     if data.sms and sms_available() and "phone" not in errors and not MOBILE.match(data.phone.strip()):
-        errors["phone"] = "短信只能发到手机号码（1 开头的 11 位数字）；填写固定电话的，请不要勾选短信。"
+        errors["phone"] = "短信只能发到手机号码（11 位数字）；填写固定电话的，请不要勾选短信。"
     if not data.address.strip():
         errors["address"] = "请填写住址，以便送达书面答复。"
     elif len(data.address.strip()) > 200:
@@ -227,6 +247,7 @@ def submit(
     """Registers a citizen's petition (channel online) in the register of the chosen place's organ
     and returns the receipt with the query code, which is shown once and never kept in clear."""
     throttle.check(throttle.SUBMIT_PER_ADDRESS, address)
+    data = _half_width(data)
     resolved = _validate(data, uploads)
     id_number = normalise_id_number(data.id_number)
     throttle.check(throttle.SUBMIT_PER_ID, id_number)
@@ -272,6 +293,8 @@ def submit(
     code = codes.new_code()
     salt = codes.new_salt()
     hashed = codes.digest(salt, code)
+    sms_wanted = data.sms and sms_available()
+    site_name = (selectors.setting().site_name or "网上信访") if sms_wanted else ""
     stored = [_store(upload) for upload in uploads]
     try:
         with transaction.atomic():
@@ -304,11 +327,12 @@ def submit(
         for path, *_ in stored:
             default_storage.delete(path)
         raise
-    sms_to = data.phone.strip() if data.sms and sms_available() else ""
+    sms_to = data.phone.strip() if sms_wanted else ""
     if sms_to:
-        text = receipt_sms_text(number=petition.number, code=code, site_name=selectors.setting().site_name)
-        # a queued job once committed: the gateway is never called during the request's writes
-        transaction.on_commit(lambda: receipt_sms_task(sms_to, text))
+        text = receipt_sms_text(number=petition.number, code=code, site_name=site_name)
+        # a queued job once committed (the gateway is never called during the request's writes);
+        # robust: a queue that is down is logged, and the citizen still gets the receipt page
+        transaction.on_commit(lambda: receipt_sms_task(sms_to, text), robust=True)
     return Receipt(
         number=petition.number,
         code=code,
@@ -332,11 +356,14 @@ def receipt_sms_text(*, number: str, code: str, site_name: str) -> str:
 def access(*, number: str, code: str, address: str) -> tuple[Petition, PortalAccess]:
     """The petition `number` opens with `code`. A wrong code and a missing number answer the same
     NotFound; each failure counts against the number and the address (429 beyond the limits)."""
-    number = (number or "").strip()[:40]
+    number = half_width(number).strip()[:40]
+    code = half_width(code)
     throttle.check(throttle.TRACK_PER_ADDRESS, address)
     throttle.check(throttle.TRACK_PER_NUMBER, number)
     found = (
-        PortalAccess.objects.select_related("petition")
+        # with the organ above the latest answer's (复查（复核）机关), for the public view's
+        # and the review request's checks
+        PortalAccess.objects.select_related("petition__answered_unit__parent__organ")
         .filter(petition__number=number, petition__channel=Channel.ONLINE)
         .first()
         if number
@@ -415,7 +442,13 @@ def request_review(
         raise Conflict(f"您已提交{label}申请，请等待登记。")
     # the organ that registers it (复查（复核）机关, one level above the latest answer's): its list
     target = review_target(petition)
-    office = target or (petition.handling_unit if petition.handling_unit_id else petition.unit)
+    if target is None:
+        answered = petition.answered_unit.name if petition.answered_unit else "作出意见的机关"
+        raise Conflict(
+            f"{answered}的上一级机关不在本系统中，不能在网上申请{label}；"
+            f"请在 {petition.window_ends} 前向{answered}的上一级机关书面提出。"
+        )
+    office = target
     with transaction.atomic():
         request = PortalReviewRequest.objects.create(
             petition=petition,

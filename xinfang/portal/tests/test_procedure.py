@@ -565,6 +565,34 @@ def test_after_the_review_decision_the_petitioner_may_rate_again(
     assert _rate(client, number, code, "satisfied").status_code == 409
 
 
+def test_a_rereview_above_the_installations_top_organ_is_not_taken_online(
+    client, demo, django_capture_on_commit_callbacks
+):
+    # the township answered, the county (the top organ here) decided the 复查: a 复核 belongs to
+    # the city, which no one in this system can register
+    number, code = _answered(client, django_capture_on_commit_callbacks)
+    petition = act(petition_of(number), "request_review", "county-clerk", requested_on=today(), reason="不服")
+    act(
+        petition,
+        "decide_review",
+        "county-leader",
+        outcome="explain",
+        text="维持原处理意见。",
+        delivered_on=today(),
+    )
+
+    view = track(client, number, code).json()
+    assert view["review_kind"] == "复核"
+    assert view["can_request_review"] is False
+    response = _review(client, number, code, "对复查意见不服")
+    assert response.status_code == 409
+    assert "青山县的上一级机关不在本系统中" in response.json()["message"]
+    assert not PortalReviewRequest.objects.filter(petition=petition_of(number)).exists()
+    page = client.post("/portal/track/", {"number": number, "code": code}).content.decode()
+    assert 'data-testid="review-form"' not in page
+    assert 'data-testid="review-offline"' in page
+
+
 def test_rating_and_requesting_review_through_the_page(client, demo, django_capture_on_commit_callbacks):
     number, code = _answered(client, django_capture_on_commit_callbacks)
     page = client.post("/portal/track/", {"number": number, "code": code}).content.decode()

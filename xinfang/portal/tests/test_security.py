@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from config.settings import portal as portal_settings
 from xinfang.audit.models import AuditEntry
-from xinfang.petitions.models import Petition, PetitionEvent
+from xinfang.petitions.models import Petition, PetitionEvent, PetitionPetitioner
 from xinfang.portal import codes, selectors, services, throttle
 from xinfang.portal.middleware import PortalStaticOnly
 from xinfang.portal.models import PortalAccess, PortalThrottle
@@ -625,6 +625,11 @@ ARABIC_INDIC_ID = VALID_ID.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦
 MIXED_IDS = (FULLWIDTH_ID[:17] + VALID_ID[17], ARABIC_INDIC_ID[:17] + VALID_ID[17])
 # the leading ASCII 1 and ten full-width digits
 FULLWIDTH_PHONE = PHONE[0] + PHONE[1:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+# ASCII digits, capitals and the dash as a Chinese input method's full-width forms
+FULL = str.maketrans(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-",
+    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ－",
+)
 
 
 def _refused_in_chinese(response) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -675,25 +680,30 @@ def test_a_huge_headcount_with_representatives_answers_422(client):
     assert "headcount" in body["errors"]
 
 
-@pytest.mark.parametrize("id_number", [FULLWIDTH_ID, ARABIC_INDIC_ID], ids=["fullwidth", "arabic-indic"])
-def test_an_id_number_of_unicode_digits_answers_422(client, id_number):
-    body = _refused_in_chinese(api_submit(client, id_number=id_number))
+def test_an_id_number_of_other_scripts_digits_answers_422(client):
+    body = _refused_in_chinese(api_submit(client, id_number=ARABIC_INDIC_ID))
     assert "id_number" in body["errors"]
-    response = page_submit(client, id_number=id_number)
+    # 17 Arabic-Indic digits and an ASCII check character: accepted, it would be another ID
+    # number for the per-ID limit and the earlier matters
+    body = _refused_in_chinese(api_submit(client, id_number=MIXED_IDS[1]))
+    assert "id_number" in body["errors"]
+    response = page_submit(client, id_number=ARABIC_INDIC_ID)
     assert response.status_code == 422
     assert not Petition.objects.filter(channel="online").exists()
 
 
-@pytest.mark.parametrize("id_number", MIXED_IDS, ids=["fullwidth", "arabic-indic"])
-def test_an_id_number_of_unicode_digits_with_an_ascii_check_character_answers_422(client, id_number):
-    # accepted, it would be another ID number for the per-ID limit and the earlier matters
-    body = _refused_in_chinese(api_submit(client, id_number=id_number))
-    assert "id_number" in body["errors"]
-
-
-def test_a_phone_number_of_unicode_digits_answers_422(client):
-    body = _refused_in_chinese(api_submit(client, phone=FULLWIDTH_PHONE))
-    assert "phone" in body["errors"]
+@pytest.mark.parametrize("id_number", [FULLWIDTH_ID, MIXED_IDS[0]], ids=["fullwidth", "fullwidth-17"])
+def test_full_width_digits_of_a_chinese_input_method_are_read_as_digits(client, id_number):
+    # what a phone's Chinese keyboard types is the same person's number, stored in ASCII
+    response = api_submit(client, id_number=id_number, phone=FULLWIDTH_PHONE)
+    assert response.status_code == 201, response.content.decode()
+    person = PetitionPetitioner.objects.select_related("petitioner").get(
+        petition__number=response.json()["number"]
+    )
+    assert (person.petitioner.id_number, person.petitioner.phone) == (VALID_ID, PHONE)
+    # and it is tracked with a full-width number too
+    number, code = response.json()["number"], response.json()["query_code"]
+    assert track(client, number.translate(FULL), code.translate(FULL)).status_code == 200
 
 
 def test_the_page_refuses_out_of_range_input_with_422(client):

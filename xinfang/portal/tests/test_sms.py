@@ -9,9 +9,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from xinfang.notifications.sms import SmsError, sms_send
+from xinfang.notifications.sms import SmsError, SmsRefused, sms_available, sms_send
 from xinfang.petitions.models import Petition
 from xinfang.portal import services
+from xinfang.portal.tasks import receipt_sms_task
 
 from .helpers import PHONE, api_submit, page_submit, receipt_of
 
@@ -104,13 +105,56 @@ def test_sms_to_a_landline_is_refused_in_chinese(client, gateway, django_capture
     assert api_submit(client, phone="0557-3021234").status_code == 201
 
 
-def test_a_gateway_that_refuses_or_is_down_raises_for_the_retry(gateway, settings):
+def test_a_gateway_that_fails_raises_for_the_retry_and_one_that_refuses_is_not_retried(gateway, settings):
     gateway.status = 503
-    with pytest.raises(SmsError, match="拒收"):
+    with pytest.raises(SmsError, match="拒收") as failed:
         sms_send(phone=PHONE, text="测试")
+    assert not isinstance(failed.value, SmsRefused)  # retried later
+    gateway.status = 400
+    with pytest.raises(SmsRefused):
+        sms_send(phone=PHONE, text="测试")
+    # the job does not raise for a refusal (Huey would retry it), only for a failure
+    receipt_sms_task.call_local(PHONE, "测试")
+    gateway.status = 503
+    with pytest.raises(SmsError):
+        receipt_sms_task.call_local(PHONE, "测试")
     settings.XINFANG_SMS_URL = "http://127.0.0.1:9/sms"  # nothing listens on the discard port
     with pytest.raises(SmsError, match="不可用"):
         sms_send(phone=PHONE, text="测试")
+
+
+def test_a_redirect_is_not_followed_and_the_token_stays_home(gateway):
+    gateway.status = 302  # Location: none; urllib would follow a redirect as a GET with the token
+    with pytest.raises(SmsRefused, match="HTTP 302"):
+        sms_send(phone=PHONE, text="测试")
+    assert [headers.get("Authorization") for _, headers in gateway.received] == ["Bearer county-secret"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["gateway.intranet/sms", "http://[::1/sms", "file:///etc/passwd", "ftp://gateway/sms", "http:///sms"],
+)
+def test_a_malformed_gateway_address_offers_no_sms(client, settings, url):
+    settings.XINFANG_SMS_URL = url
+    assert not sms_available()
+    assert 'name="sms"' not in client.get("/portal/submit/").content.decode()
+    with pytest.raises(SmsRefused):
+        sms_send(phone=PHONE, text="测试")
+
+
+def test_a_queue_that_is_down_still_gives_the_receipt(
+    client, gateway, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args: object) -> None:
+        raise OSError("队列不可写")
+
+    monkeypatch.setattr(services, "receipt_sms_task", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = page_submit(client, sms="1")
+    assert response.status_code == 200  # the code is on the page: nothing is lost
+    number, _ = receipt_of(response)
+    assert Petition.objects.filter(number=number).exists()
+    assert gateway.received == []
 
 
 def test_a_gateway_that_is_down_loses_nothing(client, gateway, django_capture_on_commit_callbacks):
