@@ -293,6 +293,8 @@ PUBLIC_FIELDS = (
 def pending_review_requests(scope: QuerySet[Petition], unit_path: str) -> QuerySet[PortalReviewRequest]:
     """The office's list: online review requests not registered yet, of petitions it sees, that
     its unit (at `unit_path`) or a unit below it registers (复查（复核）机关)."""
+    if not unit_path:  # an account without a unit registers nothing
+        return PortalReviewRequest.objects.none()
     return (
         PortalReviewRequest.objects.filter(
             status=ReviewRequestStatus.PENDING, petition__in=scope, unit_path__startswith=unit_path
