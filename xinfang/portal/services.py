@@ -45,7 +45,7 @@ from xinfang.procedure.machine import Change
 from . import codes, selectors, throttle
 from .models import PortalAccess, PortalReviewRequest, PortalSetting, ReviewRequestStatus
 from .selectors import Receipt
-from .tasks import receipt_sms_task
+from .tasks import queue_receipt_sms
 
 SYSTEM_USERNAME = "portal-system"
 SYSTEM_NAME = "网上信访系统"
@@ -332,7 +332,7 @@ def submit(
         text = receipt_sms_text(number=petition.number, code=code, site_name=site_name)
         # a queued job once committed (the gateway is never called during the request's writes);
         # robust: a queue that is down is logged, and the citizen still gets the receipt page
-        transaction.on_commit(lambda: receipt_sms_task(sms_to, text), robust=True)
+        transaction.on_commit(lambda: queue_receipt_sms(sms_to, text), robust=True)
     return Receipt(
         number=petition.number,
         code=code,

@@ -12,7 +12,7 @@ import pytest
 from xinfang.notifications.sms import SmsError, SmsRefused, sms_available, sms_send
 from xinfang.petitions.models import Petition
 from xinfang.portal import services
-from xinfang.portal.tasks import receipt_sms_task
+from xinfang.portal.tasks import receipt_sms_task, seal, unseal
 
 from .helpers import PHONE, api_submit, page_submit, receipt_of
 
@@ -114,10 +114,10 @@ def test_a_gateway_that_fails_raises_for_the_retry_and_one_that_refuses_is_not_r
     with pytest.raises(SmsRefused):
         sms_send(phone=PHONE, text="测试")
     # the job does not raise for a refusal (Huey would retry it), only for a failure
-    receipt_sms_task.call_local(PHONE, "测试")
+    receipt_sms_task.call_local(seal(PHONE, "测试"))
     gateway.status = 503
     with pytest.raises(SmsError):
-        receipt_sms_task.call_local(PHONE, "测试")
+        receipt_sms_task.call_local(seal(PHONE, "测试"))
     settings.XINFANG_SMS_URL = "http://127.0.0.1:9/sms"  # nothing listens on the discard port
     with pytest.raises(SmsError, match="不可用"):
         sms_send(phone=PHONE, text="测试")
@@ -148,7 +148,7 @@ def test_a_queue_that_is_down_still_gives_the_receipt(
     def broken(*args: object) -> None:
         raise OSError("队列不可写")
 
-    monkeypatch.setattr(services, "receipt_sms_task", broken)
+    monkeypatch.setattr(services, "queue_receipt_sms", broken)
     with django_capture_on_commit_callbacks(execute=True):
         response = page_submit(client, sms="1")
     assert response.status_code == 200  # the code is on the page: nothing is lost
@@ -175,3 +175,36 @@ def test_the_text_is_short_and_names_the_site():
     assert text.startswith("【青山县网上信访】")
     assert "AAAA-AAAA-AAAA-AAAA" in text
     assert len(text) <= 120
+
+
+def test_the_queue_holds_neither_the_phone_nor_the_code(gateway, settings, monkeypatch):
+    queued: list[str] = []
+    monkeypatch.setattr("xinfang.portal.tasks.receipt_sms_task", lambda sealed: queued.append(sealed))
+    from xinfang.portal.tasks import queue_receipt_sms
+
+    queue_receipt_sms(PHONE, "查询码 ABCD-EFGH-JKLM-NPQR")
+    [sealed] = queued
+    for secret in (PHONE, "ABCD", "查询码", PHONE[-4:]):
+        assert secret not in sealed
+    assert unseal(sealed) == (PHONE, "查询码 ABCD-EFGH-JKLM-NPQR")
+
+
+def test_a_sealed_receipt_that_is_altered_old_or_of_another_key_is_dropped(gateway, settings, monkeypatch):
+    sealed = seal(PHONE, "测试")
+    altered = sealed[:-4] + ("AAAA" if not sealed.endswith("AAAA") else "BBBB")
+    receipt_sms_task.call_local(altered)
+    settings.SECRET_KEY = "another-installations-key-" + "x" * 40
+    receipt_sms_task.call_local(sealed)
+    assert gateway.received == []  # dropped, not retried (no exception)
+    # more than an hour old
+    settings.SECRET_KEY = "the-key-" + "y" * 50
+    old = seal(PHONE, "测试")
+    import time
+
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3601)
+    receipt_sms_task.call_local(old)
+    monkeypatch.setattr(time, "time", real)
+    assert gateway.received == []
+    receipt_sms_task.call_local(seal(PHONE, "测试"))
+    assert len(gateway.received) == 1
