@@ -7,6 +7,8 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 PHONE_PATTERN = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$", re.ASCII)
+# a mainland mobile number (what an SMS can reach): 11 digits, 13x–19x
+MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 
 
 def id_number_check_char(first17: str) -> str:
@@ -32,6 +34,10 @@ def id_number_problem(value: str) -> str | None:
 
 def normalise_id_number(value: str) -> str:
     return (value or "").strip().upper()
+
+
+def is_mobile(value: str) -> bool:
+    return bool(MOBILE_PATTERN.match((value or "").strip()))
 
 
 def phone_problem(value: str) -> str | None:

@@ -5,7 +5,6 @@ petition's own procedure (`petition_transition`)."""
 
 import hashlib
 import os
-import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
@@ -36,7 +35,13 @@ from xinfang.petitions.services import (
     petition_register_online,
     text_limit,
 )
-from xinfang.petitions.validators import id_number_problem, mask_phone, normalise_id_number, phone_problem
+from xinfang.petitions.validators import (
+    id_number_problem,
+    is_mobile,
+    mask_phone,
+    normalise_id_number,
+    phone_problem,
+)
 from xinfang.petitions.workflow import petition_transition
 from xinfang.petitions.workflow.delivery import TO_PETITIONER
 from xinfang.petitions.workflow.parties import review_target
@@ -98,7 +103,6 @@ class Upload:
     content: bytes
 
 
-MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 PORTAL_USER_COLUMNS = ("id", "username", "full_name", "unit_id", "is_active")
 
 
@@ -148,7 +152,7 @@ def _half_width(data: Submission) -> Submission:
 def _validate(data: Submission, uploads: list[Upload]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     _check_person(Person(data.name, data.id_number, data.phone), "", errors, "您的")
-    if data.sms and sms_available() and "phone" not in errors and not MOBILE.match(data.phone.strip()):
+    if data.sms and "phone" not in errors and not is_mobile(data.phone):
         errors["phone"] = "短信只能发到手机号码（11 位数字）；填写固定电话的，请不要勾选短信。"
     if not data.address.strip():
         errors["address"] = "请填写住址，以便送达书面答复。"
@@ -247,7 +251,8 @@ def submit(
     """Registers a citizen's petition (channel online) in the register of the chosen place's organ
     and returns the receipt with the query code, which is shown once and never kept in clear."""
     throttle.check(throttle.SUBMIT_PER_ADDRESS, address)
-    data = _half_width(data)
+    # in ASCII; an SMS only asked for where the installation has a gateway
+    data = replace(_half_width(data), sms=data.sms and sms_available())
     resolved = _validate(data, uploads)
     id_number = normalise_id_number(data.id_number)
     throttle.check(throttle.SUBMIT_PER_ID, id_number)
@@ -293,8 +298,7 @@ def submit(
     code = codes.new_code()
     salt = codes.new_salt()
     hashed = codes.digest(salt, code)
-    sms_wanted = data.sms and sms_available()
-    site_name = (selectors.setting().site_name or "网上信访") if sms_wanted else ""
+    site_name = (selectors.setting().site_name or "网上信访") if data.sms else ""
     stored = [_store(upload) for upload in uploads]
     try:
         with transaction.atomic():
@@ -327,7 +331,7 @@ def submit(
         for path, *_ in stored:
             default_storage.delete(path)
         raise
-    sms_to = data.phone.strip() if sms_wanted else ""
+    sms_to = data.phone.strip() if data.sms else ""
     if sms_to:
         text = receipt_sms_text(number=petition.number, code=code, site_name=site_name)
         # a queued job once committed (the gateway is never called during the request's writes);
@@ -448,14 +452,13 @@ def request_review(
             f"{answered}的上一级机关不在本系统中，不能在网上申请{label}；"
             f"请在 {petition.window_ends} 前向{answered}的上一级机关书面提出。"
         )
-    office = target
     with transaction.atomic():
         request = PortalReviewRequest.objects.create(
             petition=petition,
             stage=petition.review_stage,
             reason=reason,
             requested_at=timezone.now(),
-            unit_path=petition.unit_path if office is None else office.path,
+            unit_path=target.path,
         )
         audit_record(
             actor=None,

@@ -81,6 +81,24 @@ def _answered(client, capture, **overrides) -> tuple[str, str]:
     return number, code
 
 
+def _review_decided(client, capture, *, rated: str = "") -> tuple[str, str]:
+    """An answered petition (rated online first when `rated`) whose 复查 the county registered and
+    decided (维持原处理意见, delivered today): the 复核 window is open."""
+    number, code = _answered(client, capture)
+    if rated:
+        assert _rate(client, number, code, rated, "不服").status_code == 200
+    petition = act(petition_of(number), "request_review", "county-clerk", requested_on=today(), reason="不服")
+    act(
+        petition,
+        "decide_review",
+        "county-leader",
+        outcome="explain",
+        text="维持原处理意见。",
+        delivered_on=today(),
+    )
+    return number, code
+
+
 def _review(client, number: str, code: str, reason: str = "对处理意见不服，请求复查。"):
     return client.post(
         f"{API}/review", {"number": number, "code": code, "reason": reason}, content_type="application/json"
@@ -543,17 +561,7 @@ def test_dissatisfied_needs_a_reason(client, demo, django_capture_on_commit_call
 def test_after_the_review_decision_the_petitioner_may_rate_again(
     client, demo, django_capture_on_commit_callbacks
 ):
-    number, code = _answered(client, django_capture_on_commit_callbacks)
-    assert _rate(client, number, code, "dissatisfied", "不服").status_code == 200
-    petition = act(petition_of(number), "request_review", "county-clerk", requested_on=today(), reason="不服")
-    act(
-        petition,
-        "decide_review",
-        "county-leader",
-        outcome="explain",
-        text="维持原处理意见。",
-        delivered_on=today(),
-    )
+    number, code = _review_decided(client, django_capture_on_commit_callbacks, rated="dissatisfied")
 
     view = track(client, number, code).json()
     assert view["can_rate"] is True
@@ -570,16 +578,7 @@ def test_a_rereview_above_the_installations_top_organ_is_not_taken_online(
 ):
     # the township answered, the county (the top organ here) decided the 复查: a 复核 belongs to
     # the city, which no one in this system can register
-    number, code = _answered(client, django_capture_on_commit_callbacks)
-    petition = act(petition_of(number), "request_review", "county-clerk", requested_on=today(), reason="不服")
-    act(
-        petition,
-        "decide_review",
-        "county-leader",
-        outcome="explain",
-        text="维持原处理意见。",
-        delivered_on=today(),
-    )
+    number, code = _review_decided(client, django_capture_on_commit_callbacks)
 
     view = track(client, number, code).json()
     assert view["review_kind"] == "复核"
